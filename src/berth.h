@@ -1,0 +1,70 @@
+/* berth.h: the project header: every module's interface, and the command
+ * table that main.c dispatches through. */
+
+#ifndef BERTH_H
+#define BERTH_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "spec.h"
+#include "util.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* What a command needs set up before it runs; main does it once. */
+enum {
+	NEED_WORKSPACE = 1 << 0,	/* a Berthfile, loaded and valid */
+};
+
+/* Set up by main for the command it runs. */
+struct cmd_ctx {
+	const char *berthfile_opt;	/* -f FILE, or NULL */
+	int have_ws;
+	struct ws ws;
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;	/* the arguments, after "berth NAME" */
+	const char *summary;	/* one line, lower case, no period */
+	const char *help;	/* options and details, for --help */
+	unsigned needs;
+	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+};
+
+extern const struct cmd_entry *const cmd_table[];
+extern const size_t cmd_count;
+
+const struct cmd_entry *cmd_find(const char *name);
+const char *cmd_nearest(const char *name);
+void cmd_print_help(const struct cmd_entry *e, FILE *f);
+void cmd_print_usage(const struct cmd_entry *e, FILE *f);
+/* Print "berth: NAME: <msg>" and the usage line; returns EXIT_USAGE. */
+int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
+	PRINTF_LIKE(2, 3);
+/* Report an unknown option the way every command does; returns EXIT_USAGE. */
+int cmd_bad_option(const struct cmd_entry *e, char **argv, int c);
+/* Print the recorded error as "berth: <msg>" and its hint; returns EXIT_FAIL. */
+int cmd_fail(void);
+/* Print the recorded error, prefixed with what failed; returns EXIT_FAIL. */
+int cmd_failf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* Load the Berthfile main would load; diags are left for the caller. */
+int cmd_load_workspace(struct cmd_ctx *ctx, char **path_out,
+		       struct diags *d);
+void diags_sort(struct diags *d);
+void diags_print(const struct diags *d, FILE *f);
+
+void help_print_main(FILE *f);
+
+/* Where templates and other shipped data live. */
+const char *berth_datadir(void);
+int berth_color(FILE *f);
+
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_validate_entry;
+extern const struct cmd_entry cmd_version_entry;
+
+#endif

@@ -1,0 +1,76 @@
+/* cmd-help.c: the command list, and help for one command. */
+
+#include <getopt.h>
+#include <string.h>
+
+#include "berth.h"
+
+static int cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_help_entry = {
+	.name = "help",
+	.usage = "[COMMAND | --commands]",
+	.summary = "show the commands, or the help of one command",
+	.help =
+	"options:\n"
+	"  --commands   print the command names, one a line (for scripts)\n",
+	.exec = cmd_help_exec,
+};
+
+void
+help_print_main(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: berth [-C DIR] [-f FILE] COMMAND [ARGS]\n\n"
+	      "A workbench for one laptop: one VM per workspace, Docker inside "
+	      "it, and your\napp stack laid out as containers.\n\n"
+	      "commands:\n", f);
+	for (i = 0; i < cmd_count; i++)
+		fprintf(f, "  %-10s %s\n", cmd_table[i]->name,
+			cmd_table[i]->summary);
+	fputs("\noptions:\n"
+	      "  -f, --file FILE       use FILE as the Berthfile (also "
+	      "$BERTH_FILE)\n"
+	      "  -C, --directory DIR   run as if berth was started in DIR\n"
+	      "  -h, --help            show this help\n"
+	      "  -V, --version         print the version\n\n"
+	      "Run 'berth help COMMAND' for the options of a command.\n", f);
+}
+
+static int
+cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "commands", no_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd_entry *e;
+	const char *near;
+	size_t i;
+	int c;
+
+	(void)ctx;
+	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+		if (c != 'c')
+			return cmd_bad_option(&cmd_help_entry, argv, c);
+		for (i = 0; i < cmd_count; i++)
+			printf("%s\n", cmd_table[i]->name);
+		return EXIT_OK;
+	}
+	if (optind >= argc) {
+		help_print_main(stdout);
+		return EXIT_OK;
+	}
+	if (argc - optind > 1)
+		return cmd_usage_error(&cmd_help_entry, "one command at a time");
+	if (!(e = cmd_find(argv[optind]))) {
+		fprintf(stderr, "berth: '%s' is not a berth command\n",
+			argv[optind]);
+		if ((near = cmd_nearest(argv[optind])))
+			fprintf(stderr, "did you mean '%s'?\n", near);
+		return EXIT_USAGE;
+	}
+	cmd_print_help(e, stdout);
+	return EXIT_OK;
+}

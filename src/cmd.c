@@ -1,0 +1,166 @@
+/* cmd.c: the command table, and what every command shares: help text,
+ * usage errors, and printing recorded errors. */
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "berth.h"
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_init_entry,
+	&cmd_validate_entry,
+	&cmd_help_entry,
+	&cmd_version_entry,
+};
+const size_t cmd_count = ARRAY_SIZE(cmd_table);
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cmd_count; i++)
+		if (!strcmp(cmd_table[i]->name, name))
+			return cmd_table[i];
+	return NULL;
+}
+
+const char *
+cmd_nearest(const char *name)
+{
+	const char *names[ARRAY_SIZE(cmd_table)];
+	size_t i;
+
+	for (i = 0; i < cmd_count; i++)
+		names[i] = cmd_table[i]->name;
+	return nearest_word(name, names, cmd_count);
+}
+
+void
+cmd_print_usage(const struct cmd_entry *e, FILE *f)
+{
+	fprintf(f, "usage: berth %s%s%s\n", e->name, *e->usage ? " " : "",
+		e->usage);
+}
+
+void
+cmd_print_help(const struct cmd_entry *e, FILE *f)
+{
+	cmd_print_usage(e, f);
+	fprintf(f, "\n%s.\n", e->summary);
+	if (e->help && *e->help)
+		fprintf(f, "\n%s", e->help);
+}
+
+int
+cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "berth: %s: ", e->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cmd_print_usage(e, stderr);
+	fprintf(stderr, "run 'berth %s --help' for more\n", e->name);
+	return EXIT_USAGE;
+}
+
+int
+cmd_bad_option(const struct cmd_entry *e, char **argv, int c)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+
+	if (c == ':')
+		return cmd_usage_error(e, "option '%s' needs a value",
+				       arg ? arg : "?");
+	if (optopt)
+		return cmd_usage_error(e, "unknown option '-%c'", optopt);
+	return cmd_usage_error(e, "unknown option '%s'", arg ? arg : "?");
+}
+
+int
+cmd_load_workspace(struct cmd_ctx *ctx, char **path_out, struct diags *d)
+{
+	char *path = berthfile_locate(ctx->berthfile_opt);
+
+	*path_out = path;
+	if (!path)
+		return -1;
+	ctx->have_ws = 1;
+	if (ws_load(&ctx->ws, path, path, d) < 0) {
+		err_set("'%s' has %zu problem%s", path, d->n,
+			d->n == 1 ? "" : "s");
+		err_hint("fix them, then run 'berth validate'");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+diag_cmp(const void *pa, const void *pb)
+{
+	const struct diag *a = pa, *b = pb;
+	int c = strcmp(a->file, b->file);
+
+	if (c)
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	/* keep the order they were found in on one line */
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+void
+diags_sort(struct diags *d)
+{
+	if (d->n > 1)
+		qsort(d->v, d->n, sizeof(*d->v), diag_cmp);
+}
+
+void
+diags_print(const struct diags *d, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diag *g = &d->v[i];
+
+		if (g->line > 0)
+			fprintf(f, "%s:%d: ", g->file, g->line);
+		else
+			fprintf(f, "%s: ", g->file);
+		if (g->setting)
+			fprintf(f, "%s: ", g->setting);
+		fprintf(f, "%s\n", g->msg);
+		if (g->hint)
+			fprintf(f, "    hint: %s\n", g->hint);
+	}
+}
+
+int
+cmd_fail(void)
+{
+	fprintf(stderr, "berth: %s\n", err_msg());
+	if (err_hint_msg())
+		fprintf(stderr, "hint: %s\n", err_hint_msg());
+	return EXIT_FAIL;
+}
+
+int
+cmd_failf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("berth: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", err_msg());
+	if (err_hint_msg())
+		fprintf(stderr, "hint: %s\n", err_hint_msg());
+	return EXIT_FAIL;
+}

@@ -1,0 +1,610 @@
+/* config.c: find, load and validate a Berthfile: top level, vm and docker. */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config-walk.h"
+#include "util.h"
+
+void
+strlist_push(struct strlist *l, const char *s)
+{
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	l->v[l->n++] = xstrdup(s);
+}
+
+void
+strlist_release(struct strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int
+strlist_has(const struct strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return 1;
+	return 0;
+}
+
+/* Later entries win, as they do in an env file or a shell. */
+void
+kvlist_set(struct kvlist *l, const char *key, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (!strcmp(l->v[i].key, key)) {
+			free(l->v[i].value);
+			l->v[i].value = xstrdup(value);
+			return;
+		}
+	}
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	l->v[l->n].key = xstrdup(key);
+	l->v[l->n++].value = xstrdup(value);
+}
+
+void
+kvlist_release(struct kvlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].value);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void
+diags_add(struct diags *d, const char *file, int line, const char *setting,
+	  const char *hint, const char *fmt, ...)
+{
+	struct diag *g;
+	va_list ap;
+	struct strbuf msg = STRBUF_INIT;
+
+	va_start(ap, fmt);
+	sb_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	ALLOC_GROW(d->v, d->n + 1, d->alloc);
+	g = &d->v[d->n++];
+	g->file = xstrdup(file);
+	g->line = line;
+	g->setting = setting ? xstrdup(setting) : NULL;
+	g->msg = sb_detach(&msg);
+	g->hint = hint ? xstrdup(hint) : NULL;
+	g->seq = d->n - 1;
+}
+
+void
+diags_release(struct diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].setting);
+		free(d->v[i].msg);
+		free(d->v[i].hint);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+char *
+berthfile_locate(const char *explicit)
+{
+	char cwd[PATH_MAX], *dir, *candidate;
+
+	if (!explicit || !*explicit)
+		explicit = getenv("BERTH_FILE");
+	if (explicit && *explicit) {
+		if (path_is_dir(explicit)) {
+			candidate = path_join(explicit, BERTHFILE_NAME);
+			if (path_exists(candidate))
+				return candidate;
+			free(candidate);
+		} else if (path_exists(explicit)) {
+			return xstrdup(explicit);
+		}
+		err_set("no Berthfile at '%s'", explicit);
+		err_hint("check the path given with -f or BERTH_FILE");
+		return NULL;
+	}
+	if (!getcwd(cwd, sizeof(cwd))) {
+		err_set("cannot find the current folder: %s", strerror(errno));
+		return NULL;
+	}
+	if (path_exists(BERTHFILE_NAME))
+		return xstrdup(BERTHFILE_NAME);
+	/* Like git and vagrant, work from any folder inside the workspace. */
+	dir = xstrdup(cwd);
+	while (strcmp(dir, "/")) {
+		char *parent = path_dirname(dir);
+
+		free(dir);
+		dir = parent;
+		candidate = path_join(dir, BERTHFILE_NAME);
+		if (path_exists(candidate)) {
+			free(dir);
+			return candidate;
+		}
+		free(candidate);
+	}
+	free(dir);
+	err_set("no Berthfile in '%s' or any folder above it", cwd);
+	err_hint("run 'berth init' to create one, or name one with -f FILE");
+	return NULL;
+}
+
+static const char *const top_keys[] = { "workspace", "vm", "docker",
+					 "stack" };
+static const char *const vm_keys[] = { "box", "cpus", "memory", "disk",
+				       "uri", "network", "accel", "ports",
+				       "shared" };
+static const char *const docker_keys[] = { "install", "host" };
+static const char *const net_modes[] = { "user", "nat" };
+static const char *const accel_modes[] = { "auto", "kvm", "tcg" };
+static const char *const install_modes[] = { "auto", "never" };
+
+static void
+walk_size(struct walk *w, const config_setting_t *vm, const char *key,
+	  uint64_t min, uint64_t *out)
+{
+	const config_setting_t *s = config_setting_get_member(vm, key);
+	const char *v;
+	char *p = walk_path("vm", key), low[32];
+	uint64_t bytes;
+
+	if (!s)
+		goto out;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		walk_report(w, s, p, NULL, "expected a size with a unit in "
+			    "quotes, such as \"2G\" or \"512M\"");
+		goto out;
+	}
+	v = config_setting_get_string(s);
+	if (spec_parse_size(v, &bytes) < 0) {
+		walk_report_err(w, s, p, "bad size");
+		goto out;
+	}
+	if (bytes < min) {
+		spec_format_size(min, low, sizeof(low));
+		walk_report(w, s, p, NULL, "\"%s\" is too small: at least %s",
+			    v, low);
+		goto out;
+	}
+	*out = bytes;
+out:
+	free(p);
+}
+
+void
+walk_ports(struct walk *w, const config_setting_t *s, const char *path,
+	   struct port_spec **out, size_t *nout)
+{
+	int i, n;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		walk_report(w, s, path, NULL, "expected a list such as "
+			    "[ \"8080:80\" ]");
+		return;
+	}
+	if (!walk_is_list(s)) {
+		walk_report(w, s, path, NULL, "expected a list of port specs "
+			    "such as [ \"8080:80\" ]");
+		return;
+	}
+	n = config_setting_length(s);
+	*out = xcalloc((size_t)n, sizeof(**out));
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s,
+								(unsigned)i);
+		char *p = walk_index_path(path, (size_t)i);
+		struct port_spec spec;
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			walk_report(w, e, p, "write ports as strings: "
+				    "\"[IP:]HOST:CONTAINER[/tcp|udp]\"",
+				    "expected a port spec in quotes");
+		} else if (spec_parse_port(config_setting_get_string(e),
+					   &spec) < 0) {
+			walk_report(w, e, p, "expected [IP:][HOST:]CONTAINER"
+				    "[/tcp|udp], such as \"8080:80\"",
+				    "bad port \"%s\": %s",
+				    config_setting_get_string(e), err_msg());
+		} else {
+			spec.line = (int)config_setting_source_line(e);
+			(*out)[(*nout)++] = spec;
+		}
+		free(p);
+	}
+}
+
+static void
+walk_shared_one(struct walk *w, const config_setting_t *e, const char *p)
+{
+	struct ws *ws = w->ws;
+	const char *host = NULL, *guest = NULL;
+	char *copy = NULL;
+	int ro = 0;
+
+	if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+		char *c1, *c2;
+
+		copy = xstrdup(config_setting_get_string(e));
+		c1 = strchr(copy, ':');
+		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c1 || c1 == copy || (c2 && strcmp(c2 + 1, "ro") &&
+					 strcmp(c2 + 1, "rw"))) {
+			walk_report(w, e, p, NULL, "expected \"HOST_DIR:GUEST"
+				    "_DIR[:ro]\", found \"%s\"",
+				    config_setting_get_string(e));
+			goto out;
+		}
+		*c1 = '\0';
+		if (c2) {
+			*c2 = '\0';
+			ro = !strcmp(c2 + 1, "ro");
+		}
+		host = copy;
+		guest = c1 + 1;
+	} else if (config_setting_type(e) == CONFIG_TYPE_GROUP) {
+		static const char *const keys[] = { "host", "guest",
+						    "readonly" };
+
+		walk_check_keys(w, e, p, keys, ARRAY_SIZE(keys));
+		walk_bool(w, e, "readonly", p, &ro);
+		if (walk_string(w, e, "host", p, &host) == 0 ||
+		    walk_string(w, e, "guest", p, &guest) == 0) {
+			walk_report(w, e, p, NULL, "needs both 'host' and "
+				    "'guest'");
+			goto out;
+		}
+		if (!host || !guest)
+			goto out;
+	} else {
+		walk_report(w, e, p, NULL, "expected \"HOST_DIR:GUEST_DIR\" "
+			    "or a group { host = ...; guest = ...; }");
+		goto out;
+	}
+	if (guest[0] != '/') {
+		walk_report(w, e, p, NULL, "guest folder \"%s\" must be "
+			    "absolute", guest);
+		goto out;
+	}
+	{
+		struct shared_folder *f = &ws->vm.shared[ws->vm.nshared++];
+
+		f->host = walk_resolve(w, host);
+		f->guest = spec_normalize_path(guest);
+		f->readonly = ro;
+		f->line = (int)config_setting_source_line(e);
+		if (!path_is_dir(f->host))
+			walk_report(w, e, p, NULL, "host folder '%s' does not "
+				    "exist", f->host);
+		if (!strcmp(f->guest, "/workspace"))
+			walk_report(w, e, p, "pick another guest folder",
+				    "/workspace is where the workspace "
+				    "itself is shared");
+	}
+out:
+	free(copy);
+}
+
+static void
+walk_vm(struct walk *w, const config_setting_t *vm)
+{
+	struct ws *ws = w->ws;
+	const config_setting_t *s;
+	const char *str;
+	int v;
+
+	if (config_setting_type(vm) != CONFIG_TYPE_GROUP) {
+		walk_report(w, vm, "vm", NULL, "expected a group vm = { ... };");
+		return;
+	}
+	walk_check_keys(w, vm, "vm", vm_keys, ARRAY_SIZE(vm_keys));
+	if (walk_string(w, vm, "box", "vm", &str) > 0) {
+		free(ws->vm.box);
+		ws->vm.box = xstrdup(str);
+	}
+	walk_int(w, vm, "cpus", "vm", 1, 256, &ws->vm.cpus);
+	walk_size(w, vm, "memory", 256ULL << 20, &ws->vm.memory);
+	walk_size(w, vm, "disk", 1ULL << 30, &ws->vm.disk);
+	if (walk_string(w, vm, "uri", "vm", &str) > 0) {
+		if (!strstr(str, ":/"))
+			walk_report(w, config_setting_get_member(vm, "uri"),
+				    "vm.uri", NULL, "\"%s\" is not a libvirt "
+				    "URI such as \"qemu:///system\"", str);
+		free(ws->vm.uri);
+		ws->vm.uri = xstrdup(str);
+	}
+	if (walk_choice(w, vm, "network", "vm", net_modes,
+			ARRAY_SIZE(net_modes), &v) > 0)
+		ws->vm.network = (enum net_mode)v;
+	if (walk_choice(w, vm, "accel", "vm", accel_modes,
+			ARRAY_SIZE(accel_modes), &v) > 0)
+		ws->vm.accel = (enum accel_mode)v;
+	if ((s = config_setting_get_member(vm, "ports")))
+		walk_ports(w, s, "vm.ports", &ws->vm.ports, &ws->vm.nports);
+	if ((s = config_setting_get_member(vm, "shared"))) {
+		int i, n = config_setting_length(s);
+
+		if (!walk_is_list(s)) {
+			walk_report(w, s, "vm.shared", NULL, "expected a list "
+				    "such as [ \"../data:/data\" ]");
+			return;
+		}
+		ws->vm.shared = xcalloc((size_t)n, sizeof(*ws->vm.shared));
+		for (i = 0; i < n; i++) {
+			char *p = walk_index_path("vm.shared", (size_t)i);
+
+			walk_shared_one(w, config_setting_get_elem(s,
+							(unsigned)i), p);
+			free(p);
+		}
+	}
+}
+
+static void
+walk_docker(struct walk *w, const config_setting_t *docker)
+{
+	struct ws *ws = w->ws;
+	const char *host;
+	int v;
+
+	if (config_setting_type(docker) != CONFIG_TYPE_GROUP) {
+		walk_report(w, docker, "docker", NULL,
+			    "expected a group docker = { ... };");
+		return;
+	}
+	walk_check_keys(w, docker, "docker", docker_keys,
+			ARRAY_SIZE(docker_keys));
+	if (walk_choice(w, docker, "install", "docker", install_modes,
+			ARRAY_SIZE(install_modes), &v) > 0)
+		ws->docker.install = (enum docker_install)v;
+	if (walk_string(w, docker, "host", "docker", &host) > 0) {
+		if (strncmp(host, "unix:///", 8) && strncmp(host, "tcp://", 6))
+			walk_report(w, config_setting_get_member(docker,
+								 "host"),
+				    "docker.host", "such as \"unix:///var/run/"
+				    "docker.sock\"", "\"%s\" is not a Docker "
+				    "host: expected unix:///PATH or "
+				    "tcp://HOST:PORT", host);
+		ws->docker.host = xstrdup(host);
+	}
+}
+
+static void
+ws_defaults(struct ws *ws, const char *path)
+{
+	char *abs = realpath(path, NULL), *base;
+
+	memset(ws, 0, sizeof(*ws));
+	ws->file = abs ? abs : xstrdup(path);
+	ws->dir = path_dirname(ws->file);
+	base = strrchr(ws->dir, '/');
+	ws->name = spec_name_from(base && base[1] ? base + 1 : ws->dir,
+				  NAME_MAX_LEN);
+	ws->vm.box = xstrdup("debian-12");
+	ws->vm.cpus = 2;
+	ws->vm.memory = 2ULL << 30;
+	ws->vm.disk = 20ULL << 30;
+	ws->vm.uri = xstrdup("qemu:///system");
+	ws->vm.network = NET_USER;
+	ws->vm.accel = ACCEL_AUTO;
+	ws->docker.install = DOCKER_INSTALL_AUTO;
+}
+
+/*
+ * libconfig reports an unclosed quote where the parser gave up, often at
+ * the end of the file. Find the line that opened it: the first one with an
+ * odd number of quotes outside comments.
+ */
+static int
+unterminated_string_line(const char *path, int upto)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+	int line = 1, quotes = 0, found = 0, in_str = 0;
+
+	if (sb_read_file(&sb, path) < 0)
+		return 0;
+	for (p = sb.buf; *p && line <= upto; p++) {
+		if (*p == '\n') {
+			if (quotes % 2) {
+				found = line;
+				break;
+			}
+			line++;
+			quotes = 0;
+			in_str = 0;
+		} else if (in_str && *p == '\\' && p[1] && p[1] != '\n') {
+			p++;
+		} else if (*p == '"') {
+			quotes++;
+			in_str = !in_str;
+		} else if (!in_str && (*p == '#' || (*p == '/' && p[1] == '/'))) {
+			while (p[1] && p[1] != '\n')
+				p++;
+		}
+	}
+	if (!found && quotes % 2)
+		found = line;
+	sb_release(&sb);
+	return found;
+}
+
+static void
+report_parse_error(struct walk *w, const config_t *cfg)
+{
+	const char *file = config_error_file(cfg);
+	const char *text = config_error_text(cfg);
+	char *shown = walk_display_file(w, file);
+	char *path = file && file[0] != '/' && strcmp(file, w->opened)
+		     ? path_join(w->ws->dir, file) : xstrdup(file ? file
+								: w->opened);
+	int line = config_error_line(cfg), open_line;
+
+	if (text && strstr(text, "syntax error")) {
+		open_line = unterminated_string_line(path, line);
+		if (open_line)
+			diags_add(w->d, shown, open_line, NULL, "close the "
+				  "quote on this line", "syntax error: "
+				  "unterminated string");
+		else
+			diags_add(w->d, shown, line, NULL, "check this line "
+				  "and the one before it for a missing '=', "
+				  "';', quote or bracket", "%s", text);
+	} else if (text && strstr(text, "include")) {
+		diags_add(w->d, shown, line, NULL, "@include paths are relative "
+			  "to the Berthfile's folder", "%s", text);
+	} else {
+		diags_add(w->d, shown, line, NULL, NULL, "%s",
+			  text ? text : "cannot parse");
+	}
+	free(shown);
+	free(path);
+}
+
+int
+ws_load(struct ws *ws, const char *path, const char *display,
+	struct diags *d)
+{
+	struct walk w = { ws, d, path, display ? display : path };
+	config_t cfg;
+	const config_setting_t *root, *s;
+	const char *name;
+	size_t before = d->n;
+
+	ws_defaults(ws, path);
+	config_init(&cfg);
+	/* @include is relative to the Berthfile, not to where berth runs */
+	config_set_include_dir(&cfg, ws->dir);
+	if (!config_read_file(&cfg, path)) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			diags_add(d, w.display, 0, NULL, NULL,
+				  "cannot read the file: %s",
+				  errno ? strerror(errno) : "I/O error");
+		else
+			report_parse_error(&w, &cfg);
+		goto out;
+	}
+	root = config_root_setting(&cfg);
+	walk_check_keys(&w, root, "", top_keys, ARRAY_SIZE(top_keys));
+	if (walk_string(&w, root, "workspace", "", &name) > 0) {
+		if (!spec_valid_name(name, NAME_MAX_LEN)) {
+			char *good = spec_name_from(name, NAME_MAX_LEN);
+			char *hint = xasprintf("such as \"%s\"", good);
+
+			walk_report(&w, config_setting_get_member(root,
+								  "workspace"),
+				    "workspace", hint, "\"%s\" is not a valid "
+				    "name: use at most %d lower-case letters, "
+				    "digits, '-' and '_'", name, NAME_MAX_LEN);
+			free(hint);
+			free(good);
+		}
+		free(ws->name);
+		ws->name = xstrdup(name);
+	}
+	if ((s = config_setting_get_member(root, "vm")))
+		walk_vm(&w, s);
+	if ((s = config_setting_get_member(root, "docker")))
+		walk_docker(&w, s);
+	if ((s = config_setting_get_member(root, "stack")))
+		walk_stack(&w, s);
+	walk_check_stack(&w, config_lookup(&cfg, "stack.services"));
+out:
+	config_destroy(&cfg);
+	return d->n > before ? -1 : 0;
+}
+
+static void
+service_release(struct service *svc)
+{
+	size_t i;
+
+	free(svc->name);
+	free(svc->image);
+	free(svc->build_context);
+	free(svc->dockerfile);
+	kvlist_release(&svc->build_args);
+	free(svc->load);
+	strlist_release(&svc->command);
+	strlist_release(&svc->entrypoint);
+	kvlist_release(&svc->environment);
+	strlist_release(&svc->env_files);
+	free(svc->ports);
+	for (i = 0; i < svc->nmounts; i++)
+		mount_spec_release(&svc->mounts[i]);
+	free(svc->mounts);
+	for (i = 0; i < svc->ndeps; i++)
+		free(svc->deps[i].service);
+	free(svc->deps);
+	strlist_release(&svc->health.test);
+	free(svc->restart);
+	kvlist_release(&svc->labels);
+	strlist_release(&svc->networks);
+}
+
+void
+ws_release(struct ws *ws)
+{
+	size_t i;
+
+	free(ws->file);
+	free(ws->dir);
+	free(ws->name);
+	free(ws->vm.box);
+	free(ws->vm.uri);
+	free(ws->vm.ports);
+	for (i = 0; i < ws->vm.nshared; i++) {
+		free(ws->vm.shared[i].host);
+		free(ws->vm.shared[i].guest);
+	}
+	free(ws->vm.shared);
+	free(ws->docker.host);
+	for (i = 0; i < ws->stack.nservices; i++)
+		service_release(&ws->stack.services[i]);
+	free(ws->stack.services);
+	strlist_release(&ws->stack.networks);
+	strlist_release(&ws->stack.volumes);
+	memset(ws, 0, sizeof(*ws));
+}
+
+const struct service *
+ws_find_service(const struct ws *ws, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ws->stack.nservices; i++)
+		if (!strcmp(ws->stack.services[i].name, name))
+			return &ws->stack.services[i];
+	return NULL;
+}
+
+const char *
+dep_condition_name(enum dep_condition c)
+{
+	static const char *const names[] = { "started", "healthy",
+					     "completed" };
+
+	return names[c];
+}

@@ -1,0 +1,154 @@
+/* config.h: the Berthfile, loaded and validated into a struct ws. */
+
+#ifndef BERTH_CONFIG_H
+#define BERTH_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spec.h"
+
+#define BERTHFILE_NAME "Berthfile"
+#define NAME_MAX_LEN 40
+
+enum net_mode { NET_USER, NET_NAT };
+enum accel_mode { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
+enum docker_install { DOCKER_INSTALL_AUTO, DOCKER_INSTALL_NEVER };
+enum dep_condition { DEP_STARTED, DEP_HEALTHY, DEP_COMPLETED };
+
+struct strlist {
+	char **v;
+	size_t n, alloc;
+};
+
+struct kv {
+	char *key;
+	char *value;
+};
+
+struct kvlist {
+	struct kv *v;
+	size_t n, alloc;
+};
+
+struct shared_folder {
+	char *host;		/* absolute, normalized */
+	char *guest;
+	int readonly;
+	int line;
+};
+
+struct dependency {
+	char *service;
+	enum dep_condition condition;
+	int line;
+};
+
+struct healthcheck {
+	int set;
+	int disabled;
+	struct strlist test;	/* Docker's form: "CMD"/"CMD-SHELL", args */
+	uint64_t interval_ms, timeout_ms, start_period_ms;
+	int retries;
+};
+
+struct service {
+	char *name;
+	int line;
+	int index;		/* position in stack.services */
+	char *image;
+	char *build_context;	/* absolute, normalized; NULL without build */
+	char *dockerfile;
+	struct kvlist build_args;
+	char *load;		/* absolute path of an image tar */
+	int from_host;
+	int has_command, has_entrypoint;
+	struct strlist command, entrypoint;
+	struct kvlist environment;
+	struct strlist env_files;	/* absolute paths */
+	struct port_spec *ports;
+	size_t nports;
+	struct mount_spec *mounts;
+	size_t nmounts;
+	struct dependency *deps;
+	size_t ndeps;
+	struct healthcheck health;
+	char *restart;
+	int replicas;
+	struct kvlist labels;
+	struct strlist networks;
+};
+
+struct ws {
+	char *file;		/* absolute path of the Berthfile */
+	char *dir;		/* the workspace root: the Berthfile's folder */
+	char *name;
+	struct {
+		char *box;
+		int cpus;
+		uint64_t memory, disk;
+		char *uri;
+		enum net_mode network;
+		enum accel_mode accel;
+		struct port_spec *ports;
+		size_t nports;
+		struct shared_folder *shared;
+		size_t nshared;
+	} vm;
+	struct {
+		enum docker_install install;
+		char *host;	/* NULL: the engine inside the workspace VM */
+	} docker;
+	struct {
+		struct service *services;
+		size_t nservices;
+		struct strlist networks;
+		struct strlist volumes;
+	} stack;
+};
+
+/* One finding of validation, located in the file the user edits. */
+struct diag {
+	char *file;
+	int line;
+	char *setting;
+	char *msg;
+	char *hint;
+	size_t seq;		/* the order it was found in */
+};
+
+struct diags {
+	struct diag *v;
+	size_t n, alloc;
+};
+
+void diags_add(struct diags *d, const char *file, int line,
+	       const char *setting, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void diags_release(struct diags *d);
+
+/*
+ * Find the Berthfile: explicit (from -f), else $BERTH_FILE, else the
+ * nearest one in the current folder or its parents. Returns NULL with an
+ * error recorded when there is none.
+ */
+char *berthfile_locate(const char *explicit);
+
+/*
+ * Load and validate. Returns 0, or -1 with every problem in d; the ws is
+ * then partly filled and must still be released.
+ */
+int ws_load(struct ws *ws, const char *path, const char *display,
+	    struct diags *d);
+void ws_release(struct ws *ws);
+
+const struct service *ws_find_service(const struct ws *ws, const char *name);
+const char *dep_condition_name(enum dep_condition c);
+
+void strlist_push(struct strlist *l, const char *s);
+void strlist_release(struct strlist *l);
+int strlist_has(const struct strlist *l, const char *s);
+void kvlist_set(struct kvlist *l, const char *key, const char *value);
+void kvlist_release(struct kvlist *l);
+
+#endif

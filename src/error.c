@@ -1,0 +1,50 @@
+/* error.c: the last error library code recorded, for commands to print. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static __thread char last_msg[1024];
+static __thread char last_hint[1024];
+
+int
+err_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	va_end(ap);
+	last_hint[0] = '\0';
+	return -1;
+}
+
+int
+err_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_hint, sizeof(last_hint), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *
+err_msg(void)
+{
+	return last_msg[0] ? last_msg : "unknown error";
+}
+
+const char *
+err_hint_msg(void)
+{
+	return last_hint[0] ? last_hint : NULL;
+}
+
+void
+err_clear(void)
+{
+	last_msg[0] = last_hint[0] = '\0';
+}

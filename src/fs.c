@@ -1,0 +1,125 @@
+/* fs.c: small file-system helpers, including all-or-nothing writes. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+int
+path_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *
+path_join(const char *dir, const char *name)
+{
+	size_t len = strlen(dir);
+
+	if (name[0] == '/' || !len)
+		return xstrdup(name);
+	return xasprintf("%s%s%s", dir, dir[len - 1] == '/' ? "" : "/", name);
+}
+
+char *
+path_dirname(const char *path)
+{
+	char *copy = xstrdup(path), *ret;
+
+	ret = xstrdup(dirname(copy));
+	free(copy);
+	return ret;
+}
+
+int
+mkdir_p(const char *path, int mode)
+{
+	char *copy = xstrdup(path), *p;
+	int ret = -1;
+
+	for (p = copy + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(copy, (mode_t)mode) < 0 && errno != EEXIST) {
+				err_set("cannot create '%s': %s", copy,
+					strerror(errno));
+				goto out;
+			}
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+/* Write to a temp file beside path, fsync, then rename: readers see old or new. */
+int
+write_file_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	const char *p = data;
+	int fd, ret = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0) {
+		err_set("cannot create '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set("cannot write '%s': %s", tmp, strerror(errno));
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fchmod(fd, (mode_t)mode) < 0 || fsync(fd) < 0) {
+		err_set("cannot sync '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err_set("cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err_set("cannot rename '%s' to '%s': %s", tmp, path,
+			strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}

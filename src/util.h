@@ -1,0 +1,84 @@
+/* util.h: allocation that never fails, growable strings, recorded errors. */
+
+#ifndef BERTH_UTIL_H
+#define BERTH_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define NORETURN __attribute__((noreturn))
+
+/* Broken invariants and out-of-memory only: everything else returns -1. */
+void fatal(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* Grow an array of *alloc elements so that it holds at least nr. */
+#define ALLOC_GROW(arr, nr, alloc)                                          \
+	do {                                                                \
+		if ((nr) > (alloc)) {                                       \
+			(alloc) = (alloc) ? (alloc) * 2 : 8;                \
+			if ((alloc) < (nr))                                 \
+				(alloc) = (nr);                             \
+			(arr) = xrealloc((arr), (alloc) * sizeof(*(arr)));  \
+		}                                                           \
+	} while (0)
+
+/*
+ * A string buffer whose buf is never NULL. A nonzero cap bounds data that
+ * comes from the network: sb_add fails instead of growing past it.
+ */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+	size_t cap;
+};
+
+extern char sb_empty[];
+#define STRBUF_INIT { sb_empty, 0, 0, 0 }
+
+void sb_init(struct strbuf *sb, size_t hint);
+void sb_release(struct strbuf *sb);
+char *sb_detach(struct strbuf *sb);
+void sb_reset(struct strbuf *sb);
+int sb_add(struct strbuf *sb, const void *data, size_t len);
+int sb_addstr(struct strbuf *sb, const char *s);
+int sb_addch(struct strbuf *sb, int c);
+int sb_addf(struct strbuf *sb, const char *fmt, ...) PRINTF_LIKE(2, 3);
+int sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+int sb_read_file(struct strbuf *sb, const char *path);
+
+/*
+ * The last error recorded by library code, for the command layer to print.
+ * A hint, when set, says what the user can do next.
+ */
+int err_set(const char *fmt, ...) PRINTF_LIKE(1, 2);
+int err_hint(const char *fmt, ...) PRINTF_LIKE(1, 2);
+const char *err_msg(void);
+const char *err_hint_msg(void);
+void err_clear(void);
+
+/* Edit distance, for "did you mean" suggestions. */
+size_t edit_distance(const char *a, const char *b);
+/* The candidate nearest to word, or NULL when none is near enough. */
+const char *nearest_word(const char *word, const char *const *candidates,
+			 size_t n);
+
+/* Files. */
+int path_exists(const char *path);
+int path_is_dir(const char *path);
+char *path_join(const char *dir, const char *name);
+char *path_dirname(const char *path);
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      int mode);
+int mkdir_p(const char *path, int mode);
+
+#endif

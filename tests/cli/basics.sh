@@ -1,0 +1,91 @@
+#!/bin/sh
+# basics.sh: help, version, exit codes and suggestions of the command line.
+
+. "${TOP_SRCDIR}/tests/lib.sh"
+
+run "$BERTH" --help
+ok $rc "--help exits 0"
+printf '%s\n' "$out" | grep -q '^usage: berth'
+ok $? "--help prints the usage"
+
+run "$BERTH"
+ok $((rc != 2)) "no command exits 2"
+
+run "$BERTH" --version
+ok $rc "--version exits 0"
+printf '%s\n' "$out" | grep -Eq '^berth [0-9]+\.[0-9]+\.[0-9]+$'
+ok $? "--version prints 'berth X.Y.Z': $out"
+
+run "$BERTH" version --json
+ok $rc "version --json exits 0"
+printf '%s\n' "$out" | grep -q '"libvirt": "[0-9]' &&
+	printf '%s\n' "$out" | grep -q '"libisofs": "[0-9]'
+ok $? "version --json names the libraries it runs with"
+
+run "$BERTH" valdiate
+ok $((rc != 2)) "an unknown command exits 2"
+printf '%s\n' "$out" | grep -q "did you mean 'validate'?"
+ok $? "and suggests the nearest one"
+
+run "$BERTH" frobnicate
+ok $((rc != 2)) "a far-off command exits 2"
+! printf '%s\n' "$out" | grep -q "did you mean"
+ok $? "without a wild guess"
+
+run "$BERTH" --bogus
+ok $((rc != 2)) "an unknown global option exits 2"
+
+run "$BERTH" -f
+ok $((rc != 2)) "a global option without its value exits 2"
+
+# Every command: --help, -h and 'help CMD' agree, and exit 0.
+for cmd in $("$BERTH" help --commands); do
+	run "$BERTH" "$cmd" --help
+	ok $rc "$cmd --help exits 0"
+	help=$out
+	printf '%s\n' "$help" | grep -q "^usage: berth $cmd"
+	ok $? "$cmd --help starts with its usage"
+	run "$BERTH" help "$cmd"
+	[ "$out" = "$help" ]
+	ok $? "help $cmd is the same text"
+	run "$BERTH" "$cmd" -h
+	[ "$out" = "$help" ]
+	ok $? "$cmd -h is the same text"
+	run "$BERTH" "$cmd" --no-such-option
+	ok $((rc != 2)) "$cmd with an unknown option exits 2"
+	printf '%s\n' "$out" | grep -q "unknown option '--no-such-option'"
+	ok $? "$cmd names the unknown option"
+done
+
+run "$BERTH" help stauts
+ok $((rc != 2)) "help of an unknown command exits 2"
+
+# A missing Berthfile is a failure (1), with the next step.
+mkdir "$scratch/empty"
+run "$BERTH" -C "$scratch/empty" validate
+ok $((rc != 1)) "validate with no Berthfile exits 1"
+printf '%s\n' "$out" | grep -q "berth init"
+ok $? "and says to run 'berth init'"
+
+run "$BERTH" -f "$scratch/nope" validate
+ok $((rc != 1)) "-f with a missing file exits 1"
+printf '%s\n' "$out" | grep -q "no Berthfile at '$scratch/nope'"
+ok $? "and names the path"
+
+# BERTH_FILE selects the file; -f wins over it.
+cp "$TOP_SRCDIR/tests/berthfiles/good/minimal.berth" "$scratch/one.berth"
+run env BERTH_FILE="$scratch/one.berth" "$BERTH" -C "$scratch/empty" validate
+ok $rc "BERTH_FILE selects the Berthfile"
+run env BERTH_FILE="$scratch/nope" "$BERTH" -f "$scratch/one.berth" validate
+ok $rc "-f wins over BERTH_FILE"
+
+# From a folder below the workspace, the Berthfile above is found.
+cp "$scratch/one.berth" "$scratch/Berthfile"
+mkdir -p "$scratch/a/b"
+run "$BERTH" -C "$scratch/a/b" validate
+ok $rc "a Berthfile in a parent folder is found"
+
+run "$BERTH" -C "$scratch/a/b" validate extra
+ok $((rc != 2)) "a stray argument exits 2"
+
+done_testing

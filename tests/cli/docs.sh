@@ -1,0 +1,46 @@
+#!/bin/sh
+# docs.sh: the man page, the bash completion and the README cover every
+# command in the table, and the completion really completes.
+
+. "${TOP_SRCDIR}/tests/lib.sh"
+
+man="$TOP_SRCDIR/src/berth.1"
+comp="$TOP_SRCDIR/src/completion/berth"
+readme="$TOP_SRCDIR/README.md"
+
+for cmd in $("$BERTH" help --commands); do
+	grep -q "^\.SS \"*berth $cmd\b" "$man"
+	ok $? "berth(1) has a section for $cmd"
+	grep -q "^### \`berth $cmd" "$readme"
+	ok $? "README's command reference has $cmd"
+done
+
+# The completion offers exactly the commands of the table.
+if command -v bash >/dev/null 2>&1; then
+	got=$(bash -c '
+		. "$1"
+		COMP_WORDS=(berth "")
+		COMP_CWORD=1
+		_berth
+		printf "%s\n" "${COMPREPLY[@]}" | sort' sh "$comp")
+	want=$("$BERTH" help --commands | sort)
+	[ "$got" = "$want" ]
+	ok $? "bash completion offers every command"
+	got=$(bash -c '
+		. "$1"
+		COMP_WORDS=(berth init --t)
+		COMP_CWORD=2
+		_berth
+		printf "%s\n" "${COMPREPLY[@]}"' sh "$comp")
+	[ "$got" = "--template" ]
+	ok $? "bash completion completes an option of a command"
+fi
+
+if command -v man >/dev/null 2>&1; then
+	MANWIDTH=80 man -l "$man" >/dev/null 2>"$scratch/man.err"
+	! grep -q . "$scratch/man.err"
+	ok $? "berth(1) renders without warnings"
+	diag < "$scratch/man.err"
+fi
+
+done_testing
