@@ -5,8 +5,11 @@
 BUILD_PACKAGES="autoconf automake make gcc pkg-config
 	libvirt-dev libcurl4-openssl-dev libconfig-dev libncurses-dev
 	libjansson-dev libssl-dev libarchive-dev libisofs-dev"
-# To run the test tiers that exist today.
-TEST_PACKAGES="bash man-db"
+# To build boxes from Debian's packages ('berth box build').
+BOX_PACKAGES="debootstrap e2fsprogs qemu-utils"
+# To run the test tiers: a local HTTP server and archives (python3), and
+# QEMU to boot a built box.
+TEST_PACKAGES="bash man-db python3 qemu-system-x86"
 
 missing_packages() {
 	for p in "$@"; do

@@ -31,6 +31,9 @@ struct cmd_entry {
 	const char *help;	/* options and details, for --help */
 	unsigned needs;
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+	/* a group such as "box": its subcommands, named "box add"... */
+	const struct cmd_entry *const *subs;
+	size_t nsubs;
 };
 
 extern const struct cmd_entry *const cmd_table[];
@@ -38,6 +41,10 @@ extern const size_t cmd_count;
 
 const struct cmd_entry *cmd_find(const char *name);
 const char *cmd_nearest(const char *name);
+/* The subcommand of group e named word ("add" in "box add"), or NULL. */
+const struct cmd_entry *cmd_find_sub(const struct cmd_entry *e,
+				     const char *word);
+const char *cmd_nearest_sub(const struct cmd_entry *e, const char *word);
 void cmd_print_help(const struct cmd_entry *e, FILE *f);
 void cmd_print_usage(const struct cmd_entry *e, FILE *f);
 /* Print "berth: NAME: <msg>" and the usage line; returns EXIT_USAGE. */
@@ -62,6 +69,7 @@ void help_print_main(FILE *f);
 const char *berth_datadir(void);
 int berth_color(FILE *f);
 
+extern const struct cmd_entry cmd_box_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_validate_entry;

@@ -9,11 +9,12 @@ static int cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_help_entry = {
 	.name = "help",
-	.usage = "[COMMAND | --commands]",
+	.usage = "[COMMAND [SUBCOMMAND] | --commands]",
 	.summary = "show the commands, or the help of one command",
 	.help =
 	"options:\n"
-	"  --commands   print the command names, one a line (for scripts)\n",
+	"  --commands   print the command names, one a line, subcommands as\n"
+	"               \"box add\" (for scripts)\n",
 	.exec = cmd_help_exec,
 };
 
@@ -54,15 +55,21 @@ cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
 		if (c != 'c')
 			return cmd_bad_option(&cmd_help_entry, argv, c);
-		for (i = 0; i < cmd_count; i++)
-			printf("%s\n", cmd_table[i]->name);
+		for (i = 0; i < cmd_count; i++) {
+			const struct cmd_entry *t = cmd_table[i];
+			size_t k;
+
+			printf("%s\n", t->name);
+			for (k = 0; k < t->nsubs; k++)
+				printf("%s\n", t->subs[k]->name);
+		}
 		return EXIT_OK;
 	}
 	if (optind >= argc) {
 		help_print_main(stdout);
 		return EXIT_OK;
 	}
-	if (argc - optind > 1)
+	if (argc - optind > 2)
 		return cmd_usage_error(&cmd_help_entry, "one command at a time");
 	if (!(e = cmd_find(argv[optind]))) {
 		fprintf(stderr, "berth: '%s' is not a berth command\n",
@@ -70,6 +77,17 @@ cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		if ((near = cmd_nearest(argv[optind])))
 			fprintf(stderr, "did you mean '%s'?\n", near);
 		return EXIT_USAGE;
+	}
+	if (argc - optind == 2) {
+		const struct cmd_entry *sub = e->nsubs
+			? cmd_find_sub(e, argv[optind + 1]) : NULL;
+
+		if (!sub) {
+			fprintf(stderr, "berth: '%s %s' is not a berth "
+				"command\n", argv[optind], argv[optind + 1]);
+			return EXIT_USAGE;
+		}
+		e = sub;
 	}
 	cmd_print_help(e, stdout);
 	return EXIT_OK;

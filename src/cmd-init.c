@@ -59,7 +59,7 @@ cmd_init_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	int c, ret = EXIT_FAIL;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, "+:t:b:n:l", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:b:n:l", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			tmpl = optarg;

@@ -10,6 +10,7 @@
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
+	&cmd_box_entry,
 	&cmd_validate_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
@@ -38,6 +39,36 @@ cmd_nearest(const char *name)
 	return nearest_word(name, names, cmd_count);
 }
 
+static const char *
+sub_word(const struct cmd_entry *sub)
+{
+	const char *sp = strrchr(sub->name, ' ');
+
+	return sp ? sp + 1 : sub->name;
+}
+
+const struct cmd_entry *
+cmd_find_sub(const struct cmd_entry *e, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsubs; i++)
+		if (!strcmp(sub_word(e->subs[i]), word))
+			return e->subs[i];
+	return NULL;
+}
+
+const char *
+cmd_nearest_sub(const struct cmd_entry *e, const char *word)
+{
+	const char *names[16];
+	size_t i, n = e->nsubs < 16 ? e->nsubs : 16;
+
+	for (i = 0; i < n; i++)
+		names[i] = sub_word(e->subs[i]);
+	return nearest_word(word, names, n);
+}
+
 void
 cmd_print_usage(const struct cmd_entry *e, FILE *f)
 {
@@ -48,10 +79,20 @@ cmd_print_usage(const struct cmd_entry *e, FILE *f)
 void
 cmd_print_help(const struct cmd_entry *e, FILE *f)
 {
+	size_t i;
+
 	cmd_print_usage(e, f);
 	fprintf(f, "\n%s.\n", e->summary);
 	if (e->help && *e->help)
 		fprintf(f, "\n%s", e->help);
+	if (e->nsubs) {
+		fprintf(f, "\ncommands:\n");
+		for (i = 0; i < e->nsubs; i++)
+			fprintf(f, "  %-8s %s\n", sub_word(e->subs[i]),
+				e->subs[i]->summary);
+		fprintf(f, "\nRun 'berth %s COMMAND --help' for the options of "
+			"one.\n", e->name);
+	}
 }
 
 int

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,4 +123,49 @@ out:
 		unlink(tmp);
 	free(tmp);
 	return ret;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 &&
+	    errno != ENOENT)
+		return err_set("cannot remove '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int
+rm_rf(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : err_set("cannot remove '%s': %s",
+						     path, strerror(errno));
+	/* FTW_MOUNT: never descend into a mount, such as the /proc that a
+	 * killed debootstrap leaves mounted in a staged rootfs */
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) ? -1
+									: 0;
+}
+
+static unsigned long long tree_bytes;
+
+static int
+add_size(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path;
+	(void)flag;
+	(void)ftw;
+	tree_bytes += (unsigned long long)st->st_size;
+	return 0;
+}
+
+unsigned long long
+path_size(const char *path)
+{
+	tree_bytes = 0;
+	nftw(path, add_size, 16, FTW_PHYS);
+	return tree_bytes;
 }

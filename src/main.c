@@ -23,13 +23,38 @@ wants_help(int argc, char **argv)
 	return 0;
 }
 
+static int run(const struct cmd_entry *e, struct cmd_ctx *ctx, int argc,
+	       char **argv);
+
 static int
 run(const struct cmd_entry *e, struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct diags d = { 0 };
 	char *path = NULL;
+	const struct cmd_entry *sub;
+	const char *near;
 	int ret = EXIT_FAIL;
 
+	if (e->nsubs) {
+		if (argc < 2 || argv[1][0] == '-') {
+			int help = argc >= 2 && wants_help(2, argv);
+
+			cmd_print_help(e, help ? stdout : stderr);
+			return help ? EXIT_OK : EXIT_USAGE;
+		}
+		if (!(sub = cmd_find_sub(e, argv[1]))) {
+			fprintf(stderr, "berth: '%s' is not a '%s' command\n",
+				argv[1], e->name);
+			if ((near = cmd_nearest_sub(e, argv[1])))
+				fprintf(stderr, "did you mean '%s %s'?\n",
+					e->name, near);
+			else
+				fprintf(stderr, "run 'berth %s --help' for its "
+					"commands\n", e->name);
+			return EXIT_USAGE;
+		}
+		return run(sub, ctx, argc - 1, argv + 1);
+	}
 	if (wants_help(argc, argv)) {
 		cmd_print_help(e, stdout);
 		return EXIT_OK;

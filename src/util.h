@@ -66,11 +66,21 @@ const char *err_msg(void);
 const char *err_hint_msg(void);
 void err_clear(void);
 
+/* Set by SIGINT/SIGTERM once interrupt_catch() ran; long loops check it
+ * and fail, so that cleanup still happens. */
+#include <signal.h>
+extern volatile sig_atomic_t berth_interrupted;
+void interrupt_catch(void);
+
 /* Edit distance, for "did you mean" suggestions. */
 size_t edit_distance(const char *a, const char *b);
 /* The candidate nearest to word, or NULL when none is near enough. */
 const char *nearest_word(const char *word, const char *const *candidates,
 			 size_t n);
+
+/* "2026-11-25T01:38:50Z", and "20261125.013850" for versions. */
+char *utc_now_iso(void);
+char *utc_now_version(void);
 
 /* Files. */
 int path_exists(const char *path);
@@ -80,5 +90,9 @@ char *path_dirname(const char *path);
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      int mode);
 int mkdir_p(const char *path, int mode);
+/* Remove a tree; it follows no symlink and crosses no mount point. */
+int rm_rf(const char *path);
+/* Bytes used by a file, or by a tree. */
+unsigned long long path_size(const char *path);
 
 #endif

@@ -8,12 +8,13 @@ man="$TOP_SRCDIR/src/berth.1"
 comp="$TOP_SRCDIR/src/completion/berth"
 readme="$TOP_SRCDIR/README.md"
 
-for cmd in $("$BERTH" help --commands); do
+"$BERTH" help --commands >"$scratch/commands"
+while read -r cmd; do
 	grep -q "^\.SS \"*berth $cmd\b" "$man"
 	ok $? "berth(1) has a section for $cmd"
-	grep -q "^### \`berth $cmd" "$readme"
+	grep -q "^### \`berth $cmd\b" "$readme"
 	ok $? "README's command reference has $cmd"
-done
+done <"$scratch/commands"
 
 # The completion offers exactly the commands of the table.
 if command -v bash >/dev/null 2>&1; then
@@ -23,9 +24,18 @@ if command -v bash >/dev/null 2>&1; then
 		COMP_CWORD=1
 		_berth
 		printf "%s\n" "${COMPREPLY[@]}" | sort' sh "$comp")
-	want=$("$BERTH" help --commands | sort)
+	want=$(grep -v ' ' "$scratch/commands" | sort)
 	[ "$got" = "$want" ]
 	ok $? "bash completion offers every command"
+	got=$(bash -c '
+		. "$1"
+		COMP_WORDS=(berth box "")
+		COMP_CWORD=2
+		_berth
+		printf "%s\n" "${COMPREPLY[@]}" | sort' sh "$comp")
+	want=$(sed -n 's/^box //p' "$scratch/commands" | sort)
+	[ "$got" = "$want" ]
+	ok $? "bash completion offers every box command"
 	got=$(bash -c '
 		. "$1"
 		COMP_WORDS=(berth init --t)

@@ -1,0 +1,301 @@
+/* cmd-box.c: 'berth box', and its list, remove and prune commands. */
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "berth.h"
+#include "box.h"
+#include "progress.h"
+
+extern const struct cmd_entry cmd_box_add_entry;
+extern const struct cmd_entry cmd_box_build_entry;
+static const struct cmd_entry cmd_box_list_entry;
+static const struct cmd_entry cmd_box_remove_entry;
+static const struct cmd_entry cmd_box_prune_entry;
+
+static const struct cmd_entry *const box_subs[] = {
+	&cmd_box_add_entry,
+	&cmd_box_build_entry,
+	&cmd_box_list_entry,
+	&cmd_box_remove_entry,
+	&cmd_box_prune_entry,
+};
+
+const struct cmd_entry cmd_box_entry = {
+	.name = "box",
+	.usage = "COMMAND [ARGS]",
+	.summary = "add, build, list and remove the boxes VMs are cloned from",
+	.help =
+	"Boxes live in $BERTH_HOME/boxes, else $XDG_DATA_HOME/berth/boxes\n"
+	"(~/.local/share/berth/boxes), one folder per name and version.\n",
+	.subs = box_subs,
+	.nsubs = ARRAY_SIZE(box_subs),
+};
+
+static int cmd_box_list_exec(struct cmd_ctx *ctx, int argc, char **argv);
+static int cmd_box_remove_exec(struct cmd_ctx *ctx, int argc, char **argv);
+static int cmd_box_prune_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+static const struct cmd_entry cmd_box_list_entry = {
+	.name = "box list",
+	.usage = "[--json]",
+	.summary = "list the boxes in the store, and the workspaces using them",
+	.help =
+	"options:\n"
+	"  --json   print a JSON array\n",
+	.exec = cmd_box_list_exec,
+};
+
+static const struct cmd_entry cmd_box_remove_entry = {
+	.name = "box remove",
+	.usage = "NAME [--version V | --all] [-f]",
+	.summary = "remove a box from the store",
+	.help =
+	"A box that a workspace uses is kept unless -f is given; the\n"
+	"workspace's VM keeps its own copy in the libvirt storage pool.\n\n"
+	"options:\n"
+	"  --version V   the version to remove (needed when there are several)\n"
+	"  --all         every version\n"
+	"  -f, --force   remove it even while a workspace uses it\n",
+	.exec = cmd_box_remove_exec,
+};
+
+static const struct cmd_entry cmd_box_prune_entry = {
+	.name = "box prune",
+	.usage = "[--dry-run]",
+	.summary = "remove every version of each box but the newest",
+	.help =
+	"Versions that a workspace uses are kept.\n\n"
+	"options:\n"
+	"  -n, --dry-run   say what would go, remove nothing\n",
+	.exec = cmd_box_prune_exec,
+};
+
+static json_t *
+box_json(const struct box *b)
+{
+	json_t *o = json_object(), *users = json_array();
+	size_t i;
+
+	json_object_set_new(o, "name", json_string(b->name));
+	json_object_set_new(o, "version", json_string(b->version));
+	json_object_set_new(o, "size", json_integer((json_int_t)b->size));
+	json_object_set_new(o, "virtual_size",
+			    json_integer((json_int_t)b->virtual_size));
+	json_object_set_new(o, "sha256", json_string(b->sha256 ? b->sha256
+								: ""));
+	json_object_set_new(o, "path", json_string(b->image));
+	json_object_set_new(o, "direct_boot", json_boolean(b->kernel != NULL));
+	json_object_set_new(o, "has_docker", json_boolean(b->has_docker));
+	json_object_set_new(o, "source", json_string(b->source ? b->source
+								: ""));
+	json_object_set_new(o, "added", json_string(b->added ? b->added : ""));
+	for (i = 0; i < b->users.n; i++)
+		json_array_append_new(users, json_string(b->users.v[i]));
+	json_object_set_new(o, "used_by", users);
+	return o;
+}
+
+static int
+cmd_box_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct box_store store = { 0 };
+	struct box_list list = { 0 };
+	int c, json = 0, ret = EXIT_FAIL;
+	size_t i, k;
+
+	(void)ctx;
+	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+		if (c != 'j')
+			return cmd_bad_option(&cmd_box_list_entry, argv, c);
+		json = 1;
+	}
+	if (optind < argc)
+		return cmd_usage_error(&cmd_box_list_entry,
+				       "unexpected argument '%s'", argv[optind]);
+	if (box_store_open(&store) < 0 || box_store_list(&store, &list) < 0) {
+		ret = cmd_fail();
+		goto out;
+	}
+	if (json) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < list.n; i++)
+			json_array_append_new(arr, box_json(&list.v[i]));
+		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(arr);
+	} else if (!list.n) {
+		printf("no boxes in %s\n", store.root);
+		printf("add one with 'berth box add SOURCE' or 'berth box build "
+		       "debian-12'\n");
+	} else {
+		printf("%-20s %-16s %10s %10s  %s\n", "NAME", "VERSION", "SIZE",
+		       "DISK", "USED BY");
+		for (i = 0; i < list.n; i++) {
+			const struct box *b = &list.v[i];
+			char size[32], disk[32];
+
+			format_bytes(b->size, size, sizeof(size));
+			format_bytes(b->virtual_size, disk, sizeof(disk));
+			printf("%-20s %-16s %10s %10s  ", b->name, b->version,
+			       size, disk);
+			if (!b->users.n)
+				printf("-");
+			for (k = 0; k < b->users.n; k++)
+				printf("%s%s", k ? ", " : "", b->users.v[k]);
+			putchar('\n');
+		}
+	}
+	ret = EXIT_OK;
+out:
+	box_list_release(&list);
+	box_store_release(&store);
+	return ret;
+}
+
+static int
+remove_one(struct box_store *store, const struct box *b, int force)
+{
+	if (box_store_remove(store, b, force) < 0)
+		return -1;
+	printf("removed box '%s' version '%s'\n", b->name, b->version);
+	return 0;
+}
+
+static int
+cmd_box_remove_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "version", required_argument, NULL, 'v' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct box_store store = { 0 };
+	struct box_list list = { 0 };
+	const char *version = NULL, *name;
+	int c, all = 0, force = 0, ret = EXIT_FAIL;
+	size_t i, matches = 0;
+
+	(void)ctx;
+	while ((c = getopt_long(argc, argv, ":f", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			version = optarg;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		default:
+			return cmd_bad_option(&cmd_box_remove_entry, argv, c);
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(&cmd_box_remove_entry,
+				       "name one box to remove");
+	name = argv[optind];
+	if (box_store_open(&store) < 0 || box_store_list(&store, &list) < 0) {
+		ret = cmd_fail();
+		goto out;
+	}
+	for (i = 0; i < list.n; i++)
+		if (!strcmp(list.v[i].name, name) &&
+		    (!version || !strcmp(list.v[i].version, version)))
+			matches++;
+	if (!matches) {
+		struct box none;
+
+		box_store_find(&store, name, version, &none);	/* the error */
+		box_release(&none);
+		ret = cmd_fail();
+		goto out;
+	}
+	if (matches > 1 && !all) {
+		struct strbuf vs = STRBUF_INIT;
+
+		for (i = 0; i < list.n; i++)
+			if (!strcmp(list.v[i].name, name))
+				sb_addf(&vs, " %s", list.v[i].version);
+		err_set("box '%s' has %zu versions:%s", name, matches, vs.buf);
+		err_hint("pick one with --version V, or remove them all with "
+			 "--all");
+		sb_release(&vs);
+		ret = cmd_fail();
+		goto out;
+	}
+	ret = EXIT_OK;
+	for (i = 0; i < list.n; i++) {
+		if (strcmp(list.v[i].name, name) ||
+		    (version && strcmp(list.v[i].version, version)))
+			continue;
+		if (remove_one(&store, &list.v[i], force) < 0)
+			ret = cmd_fail();
+	}
+out:
+	box_list_release(&list);
+	box_store_release(&store);
+	return ret;
+}
+
+static int
+cmd_box_prune_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct box_store store = { 0 };
+	struct box_list list = { 0 };
+	int c, dry = 0, ret = EXIT_FAIL;
+	size_t i, removed = 0;
+
+	(void)ctx;
+	while ((c = getopt_long(argc, argv, "+:n", opts, NULL)) != -1) {
+		if (c != 'n')
+			return cmd_bad_option(&cmd_box_prune_entry, argv, c);
+		dry = 1;
+	}
+	if (optind < argc)
+		return cmd_usage_error(&cmd_box_prune_entry,
+				       "unexpected argument '%s'", argv[optind]);
+	if (box_store_open(&store) < 0 || box_store_list(&store, &list) < 0) {
+		ret = cmd_fail();
+		goto out;
+	}
+	ret = EXIT_OK;
+	/* the list is sorted by name, newest version first */
+	for (i = 1; i < list.n; i++) {
+		const struct box *b = &list.v[i];
+
+		if (strcmp(b->name, list.v[i - 1].name))
+			continue;
+		if (b->users.n) {
+			printf("kept box '%s' version '%s': used by %s\n",
+			       b->name, b->version, b->users.v[0]);
+		} else if (dry) {
+			printf("would remove box '%s' version '%s'\n", b->name,
+			       b->version);
+			removed++;
+		} else if (remove_one(&store, b, 0) < 0) {
+			ret = cmd_fail();
+		} else {
+			removed++;
+		}
+	}
+	if (!removed)
+		printf("nothing to prune\n");
+out:
+	box_list_release(&list);
+	box_store_release(&store);
+	return ret;
+}

@@ -1,0 +1,35 @@
+/* timefmt.c: timestamps as berth writes them into metadata and versions. */
+
+#include <time.h>
+
+#include "util.h"
+
+static struct tm
+utc_now(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return tm;
+}
+
+char *
+utc_now_iso(void)
+{
+	struct tm tm = utc_now();
+	char buf[32];
+
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(buf);
+}
+
+char *
+utc_now_version(void)
+{
+	struct tm tm = utc_now();
+	char buf[32];
+
+	strftime(buf, sizeof(buf), "%Y%m%d.%H%M%S", &tm);
+	return xstrdup(buf);
+}
