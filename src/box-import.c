@@ -271,8 +271,13 @@ copy_to(const char *from, const char *to)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || write(out, buf, (size_t)n) != n) {
+			int e = errno ? errno : ENOSPC;
+
 			err_set("cannot copy '%s' into the store: %s", from,
-				strerror(errno ? errno : ENOSPC));
+				strerror(e));
+			if (e == ENOSPC)
+				err_hint("free some space, or set BERTH_HOME to "
+					 "a folder on a larger disk");
 			goto out;
 		}
 	}

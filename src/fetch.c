@@ -132,6 +132,9 @@ fetch_once(const char *url, const char *part)
 			"again to resume it", url);
 	} else if (rc == CURLE_WRITE_ERROR && t.write_errno) {
 		err_set("cannot write '%s': %s", part, strerror(t.write_errno));
+		if (t.write_errno == ENOSPC)
+			err_hint("free some space, or set BERTH_HOME to a folder "
+				 "on a larger disk; the download resumes after");
 	} else {
 		err_set("cannot download '%s': %s", url,
 			*errbuf ? errbuf : curl_easy_strerror(rc));

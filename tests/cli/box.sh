@@ -198,4 +198,23 @@ ok $? "and the loser says the box is already there"
 qemu-img check -q "$store/race/0/box.img" && stray
 ok $? "the box in the store is whole, and no staging is left"
 
+# --- a full disk ------------------------------------------------------------
+full="$scratch/full"
+mkdir -p "$full"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=2m tmpfs "$full" 2>/dev/null; then
+	trap 'kill $httpd 2>/dev/null; umount "$full" 2>/dev/null; rm -rf "$scratch"' EXIT
+	qemu-img create -q -f qcow2 -o preallocation=full "$scratch/8m.qcow2" 8M
+	run env BERTH_HOME="$full" "$BERTH" box add "$scratch/8m.qcow2"
+	ok $((rc != 1)) "a full store disk fails the add"
+	printf '%s\n' "$out" | grep -q "No space left on device" &&
+		printf '%s\n' "$out" | grep -q "hint: free some space"
+	ok $? "with the reason and what to do"
+	[ ! -e "$full/boxes/8m" ] && [ -z "$(ls -A "$full/boxes/.tmp")" ] &&
+		[ "$(du -s "$full" | cut -f1)" -lt 64 ]
+	ok $? "and nothing partial is left in the store"
+	umount "$full"
+elif [ "${CI:-}" = true ]; then
+	ok 1 "a full store disk: needs root to mount a small tmpfs"
+fi
+
 done_testing
