@@ -7,6 +7,9 @@ BUILD_PACKAGES="autoconf automake make gcc pkg-config
 	libjansson-dev libssl-dev libarchive-dev libisofs-dev"
 # To build boxes from Debian's packages ('berth box build').
 BOX_PACKAGES="debootstrap e2fsprogs qemu-utils"
+# To run workspace VMs: libvirt, QEMU, and OpenSSH's client for 'berth ssh'.
+VM_PACKAGES="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
+	openssh-client"
 # To run the test tiers: a local HTTP server and archives (python3), and
 # QEMU to boot a built box.
 TEST_PACKAGES="bash man-db python3 qemu-system-x86"
@@ -34,4 +37,28 @@ install_packages() {
 	apt-get update -q >/dev/null
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing >/dev/null
+}
+
+# prepare_libvirt: have libvirtd and virtlogd running, as root. Machines
+# without systemd as PID 1 (containers, CI) need them started by hand.
+prepare_libvirt() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	# Debian's udev rule makes /dev/kvm mode 0666, group kvm. Without udev
+	# it stays root-only, and libvirt, finding KVM advertised but not
+	# usable by QEMU's user, probes QEMU anew on every call (~50 s each).
+	if [ -c /dev/kvm ] && [ "$(stat -c %a /dev/kvm)" = 600 ]; then
+		chgrp kvm /dev/kvm 2>/dev/null && chmod 0666 /dev/kvm
+	fi
+	if [ -d /run/systemd/system ]; then
+		systemctl start virtlogd libvirtd
+	else
+		pgrep -x virtlogd >/dev/null || virtlogd -d
+		pgrep -x libvirtd >/dev/null || libvirtd -d
+	fi
+	for _ in $(seq 50); do
+		virsh -c qemu:///system uri >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "berth: libvirtd does not answer on qemu:///system" >&2
+	return 1
 }

@@ -67,9 +67,21 @@ void help_print_main(FILE *f);
 
 /* Where templates and other shipped data live. */
 const char *berth_datadir(void);
+/* berth's own data: $BERTH_HOME, else $XDG_DATA_HOME/berth (boxes, caches). */
+char *berth_home(void);
 int berth_color(FILE *f);
 
 extern const struct cmd_entry cmd_box_entry;
+extern const struct cmd_entry cmd_destroy_entry;
+extern const struct cmd_entry cmd_halt_entry;
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_reload_entry;
+extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_ssh_config_entry;
+extern const struct cmd_entry cmd_ssh_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_suspend_entry;
+extern const struct cmd_entry cmd_up_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_validate_entry;

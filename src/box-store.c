@@ -46,19 +46,12 @@ clean_stale_staging(const char *tmp)
 int
 box_store_open(struct box_store *s)
 {
-	const char *home = getenv("BERTH_HOME"), *xdg = getenv("XDG_DATA_HOME");
-	const char *user = getenv("HOME");
-	char *tmp;
+	char *home = berth_home(), *tmp;
 
-	if (home && *home)
-		s->root = xasprintf("%s/boxes", home);
-	else if (xdg && *xdg)
-		s->root = xasprintf("%s/berth/boxes", xdg);
-	else if (user && *user)
-		s->root = xasprintf("%s/.local/share/berth/boxes", user);
-	else
-		return err_set("cannot find the box store: set BERTH_HOME or "
-			       "HOME");
+	if (!home)
+		return -1;
+	s->root = path_join(home, "boxes");
+	free(home);
 	tmp = path_join(s->root, ".tmp");
 	if (mkdir_p(tmp, 0755) < 0) {
 		free(tmp);

@@ -10,6 +10,16 @@
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
+	&cmd_up_entry,
+	&cmd_status_entry,
+	&cmd_ssh_entry,
+	&cmd_ssh_config_entry,
+	&cmd_halt_entry,
+	&cmd_suspend_entry,
+	&cmd_resume_entry,
+	&cmd_reload_entry,
+	&cmd_destroy_entry,
+	&cmd_list_entry,
 	&cmd_box_entry,
 	&cmd_validate_entry,
 	&cmd_help_entry,

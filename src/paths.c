@@ -56,3 +56,19 @@ berth_color(FILE *f)
 		return 0;
 	return isatty(fileno(f));
 }
+
+char *
+berth_home(void)
+{
+	const char *home = getenv("BERTH_HOME"), *xdg = getenv("XDG_DATA_HOME");
+	const char *user = getenv("HOME");
+
+	if (home && *home)
+		return xstrdup(home);
+	if (xdg && *xdg)
+		return xasprintf("%s/berth", xdg);
+	if (user && *user)
+		return xasprintf("%s/.local/share/berth", user);
+	err_set("cannot find berth's data folder: set BERTH_HOME or HOME");
+	return NULL;
+}

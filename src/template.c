@@ -157,10 +157,12 @@ template_instantiate(const char *name, const char *dir, const char *ws_name,
 {
 	char *tdir = templates_dir(), *src = path_join(tdir, name);
 	struct strlist files = { 0 }, dirs = { 0 }, made_dirs = { 0 };
+	char *probe = NULL;
 	size_t i;
 	int ret = -1;
 
-	if (!spec_valid_name(name, 64) || !path_is_dir(src)) {
+	probe = path_join(src, BERTHFILE_NAME);
+	if (!spec_valid_name(name, 64) || !path_exists(probe)) {
 		struct strlist names = { 0 };
 		const char *near;
 
@@ -241,7 +243,32 @@ out:
 	strlist_release(&made_dirs);
 	strlist_release(&files);
 	strlist_release(&dirs);
+	free(probe);
 	free(src);
 	free(tdir);
 	return ret;
+}
+
+int
+template_render(const char *text, const char *const *kv, struct strbuf *out)
+{
+	const char *p = text, *open, *close;
+	size_t i;
+
+	while ((open = strstr(p, "{{"))) {
+		sb_add(out, p, (size_t)(open - p));
+		if (!(close = strstr(open, "}}")))
+			return err_set("unclosed {{ in a template");
+		for (i = 0; kv[i]; i += 2)
+			if (strlen(kv[i]) == (size_t)(close - open - 2) &&
+			    !strncmp(kv[i], open + 2, (size_t)(close - open - 2)))
+				break;
+		if (!kv[i])
+			return err_set("template field {{%.*s}} has no value",
+				       (int)(close - open - 2), open + 2);
+		sb_addstr(out, kv[i + 1]);
+		p = close + 2;
+	}
+	sb_addstr(out, p);
+	return 0;
 }

@@ -21,4 +21,8 @@ int template_instantiate(const char *name, const char *dir,
 int template_set_value(struct strbuf *text, const char *key,
 		       const char *value);
 
+/* Fill {{key}} fields from kv, a NULL-ended list of key, value pairs. */
+int template_render(const char *text, const char *const *kv,
+		    struct strbuf *out);
+
 #endif

@@ -39,8 +39,12 @@ run "$BERTH" -f
 ok $((rc != 2)) "a global option without its value exits 2"
 
 # Every command: --help, -h and 'help CMD' agree, and exit 0. A group
-# ("box") has no options of its own; its subcommands do.
+# ("box") has no options of its own; its subcommands do. They run in a
+# workspace, since commands that need one load it first.
 "$BERTH" help --commands >"$scratch/commands"
+mkdir -p "$scratch/ws"
+cp "$TOP_SRCDIR/tests/berthfiles/good/minimal.berth" "$scratch/ws/Berthfile"
+cd "$scratch/ws" || exit 1
 while read -r cmd; do
 	[ "$cmd" = box ] && continue
 	# shellcheck disable=SC2086
@@ -63,6 +67,7 @@ while read -r cmd; do
 	printf '%s\n' "$out" | grep -q "unknown option '--no-such-option'"
 	ok $? "$cmd names the unknown option"
 done <"$scratch/commands"
+cd "$TOP_SRCDIR" || exit 1
 
 run "$BERTH" box --help
 ok $rc "box --help exits 0"

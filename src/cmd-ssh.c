@@ -1,0 +1,74 @@
+/* cmd-ssh.c: OpenSSH into the workspace VM, with its key and port. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ssh.h"
+#include "workspace.h"
+
+static int cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_ssh_entry = {
+	.name = "ssh",
+	.usage = "[-c COMMAND] [-- SSH-ARGS...]",
+	.summary = "open a shell in the VM, or run a command there",
+	.help =
+	"The exit code of the command is berth's exit code.\n\n"
+	"options:\n"
+	"  -c, --command CMD   run CMD instead of a shell\n",
+	.needs = NEED_WORKSPACE,
+	.exec = cmd_ssh_exec,
+};
+
+static int
+cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "command", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct workspace w;
+	struct strlist args = { 0 };
+	const char *command = NULL;
+	char **v;
+	int c, state, i;
+
+	while ((c = getopt_long(argc, argv, "+:c:", opts, NULL)) != -1) {
+		if (c != 'c')
+			return cmd_bad_option(&cmd_ssh_entry, argv, c);
+		command = optarg;
+	}
+	if (workspace_open(ctx, &w, 0) < 0) {
+		workspace_close(&w);
+		return cmd_fail();
+	}
+	if (!w.dom || (vm_domain_state(w.dom, &state), state !=
+		       VIR_DOMAIN_RUNNING)) {
+		workspace_close(&w);
+		err_set("workspace '%s' is not running", ctx->ws.name);
+		err_hint("start it with 'berth up'");
+		return cmd_fail();
+	}
+	strlist_push(&args, "ssh");
+	if (!command && isatty(0))
+		strlist_push(&args, "-t");
+	ssh_base_argv(&ctx->ws, &w.st, &args);
+	for (i = optind; i < argc; i++)
+		strlist_push(&args, argv[i]);
+	if (command)
+		strlist_push(&args, command);
+	workspace_close(&w);
+	v = xcalloc(args.n + 1, sizeof(char *));
+	memcpy(v, args.v, args.n * sizeof(char *));
+	fflush(stdout);
+	/* become ssh: its exit code is ours, and signals reach it directly */
+	execvp("ssh", v);
+	err_set("cannot run ssh: %s", strerror(errno));
+	err_hint("install OpenSSH's client: apt-get install openssh-client");
+	free(v);
+	strlist_release(&args);
+	return cmd_fail();
+}

@@ -1,0 +1,64 @@
+/* cmd-suspend.c: freeze the VM: its memory to disk, or paused in place. */
+
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "workspace.h"
+
+static int cmd_suspend_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_suspend_entry = {
+	.name = "suspend",
+	.usage = "",
+	.summary = "suspend the VM: save its memory to disk, or pause it",
+	.help =
+	"Saves the VM's memory to disk and stops it (libvirt's managed save),\n"
+	"which frees the host's memory. Where that is impossible (a shared\n"
+	"folder over virtiofs holds host state), the VM is paused in place.\n"
+	"'berth resume' or 'berth up' continues where it was.\n",
+	.needs = NEED_WORKSPACE,
+	.exec = cmd_suspend_exec,
+};
+
+static int
+cmd_suspend_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct workspace w;
+	char *why = NULL;
+	int state, ret = EXIT_FAIL;
+
+	if (getopt_long(argc, argv, ":", (struct option[]){ { 0 } }, NULL) != -1)
+		return cmd_bad_option(&cmd_suspend_entry, argv, '?');
+	if (optind < argc)
+		return cmd_usage_error(&cmd_suspend_entry,
+				       "unexpected argument '%s'", argv[optind]);
+	if (workspace_open(ctx, &w, 1) < 0) {
+		ret = cmd_fail();
+		goto out;
+	}
+	if (!w.dom || (vm_domain_state(w.dom, &state),
+		       state != VIR_DOMAIN_RUNNING)) {
+		err_set("workspace '%s' is not running", ctx->ws.name);
+		ret = cmd_fail();
+		goto out;
+	}
+	if (virDomainManagedSave(w.dom, 0) == 0) {
+		printf("workspace '%s' is suspended to disk\n", ctx->ws.name);
+		ret = EXIT_OK;
+		goto out;
+	}
+	why = xstrdup(vm_last_error());
+	if (virDomainSuspend(w.dom) == 0) {
+		printf("workspace '%s' is paused in memory (saving it to disk "
+		       "is not possible: %s)\n", ctx->ws.name, why);
+	} else {
+		err_set("cannot suspend '%s': %s", w.st.domain, vm_last_error());
+		ret = cmd_fail();
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	free(why);
+	workspace_close(&w);
+	return ret;
+}

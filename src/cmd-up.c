@@ -1,0 +1,532 @@
+/* cmd-up.c: bring the workspace VM up: box volume, overlay, seed, domain,
+ * boot, and wait until SSH and cloud-init are done. Every step can be
+ * repeated, so an interrupted 'up' converges when run again. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "berth.h"
+#include "box.h"
+#include "digest.h"
+#include "seed.h"
+#include "ssh.h"
+#include "state.h"
+#include "vm-xml.h"
+#include "vm.h"
+#include "workspace.h"
+
+static int cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_up_entry = {
+	.name = "up",
+	.usage = "[--timeout SECONDS]",
+	.summary = "bring the workspace VM up",
+	.help =
+	"Clones the VM from its box (a qcow2 overlay on the box's volume in\n"
+	"libvirt's 'default' pool), writes its cloud-init seed, boots it and\n"
+	"waits for SSH and cloud-init. On a running, up-to-date workspace it\n"
+	"does nothing. The serial console goes to .berth/console.log.\n\n"
+	"options:\n"
+	"  -t, --timeout S   give up booting after S seconds (default 600)\n",
+	.needs = NEED_WORKSPACE,
+	.exec = cmd_up_exec,
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double t0;
+
+static void
+phase(const char *name)
+{
+	printf("==> %-10s (%.1f s)\n", name, now() - t0);
+	fflush(stdout);
+}
+
+/* Ports: keep the recorded ones while they are still free, else pick. */
+static int
+plan_ports(const struct ws *ws, struct ws_state *st, int running)
+{
+	size_t i;
+
+	if (!running) {
+		if (!st->ssh_port || !port_is_free("127.0.0.1", st->ssh_port))
+			st->ssh_port = port_pick_free();
+		if (!st->docker_port ||
+		    !port_is_free("127.0.0.1", st->docker_port))
+			st->docker_port = port_pick_free();
+		if (st->ssh_port < 0 || st->docker_port < 0)
+			return -1;
+	}
+	if (st->nvm_ports != ws->vm.nports) {
+		free(st->vm_ports);
+		st->vm_ports = xcalloc(ws->vm.nports + 1, sizeof(int));
+		st->nvm_ports = ws->vm.nports;
+	}
+	for (i = 0; i < ws->vm.nports; i++) {
+		const struct port_spec *p = &ws->vm.ports[i];
+
+		if (p->host_port) {
+			/* a fixed port that is taken: say so before booting */
+			if (!running && !port_is_free(p->host_ip,
+						       (int)p->host_port)) {
+				err_set("port %s:%u is in use", p->host_ip,
+					p->host_port);
+				err_hint("free it, or set another host port in "
+					 "%s:%d (vm.ports[%zu])", ws->file,
+					 p->line, i);
+				return -1;
+			}
+			st->vm_ports[i] = (int)p->host_port;
+		} else if (!running && (!st->vm_ports[i] ||
+				!port_is_free(p->host_ip, st->vm_ports[i]))) {
+			if ((st->vm_ports[i] = port_pick_free()) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Everything the domain definition depends on, hashed: a change means the
+ * running VM is out of date. */
+static char *
+vm_settings_hash(const struct ws *ws, const struct box *box)
+{
+	struct digest *d = digest_new("sha256");
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	char *ret;
+
+	sb_addf(&sb, "%s|%s|%s|%d|%llu|%llu|%s|%d|%d|", ws->name, box->name,
+		box->version, ws->vm.cpus, (unsigned long long)ws->vm.memory,
+		(unsigned long long)ws->vm.disk, ws->vm.uri, ws->vm.network,
+		ws->vm.accel);
+	for (i = 0; i < ws->vm.nports; i++)
+		sb_addf(&sb, "p%s:%u:%u/%d|", ws->vm.ports[i].host_ip,
+			ws->vm.ports[i].host_port, ws->vm.ports[i].port,
+			ws->vm.ports[i].proto);
+	for (i = 0; i < ws->vm.nshared; i++)
+		sb_addf(&sb, "s%s:%s:%d|", ws->vm.shared[i].host,
+			ws->vm.shared[i].guest, ws->vm.shared[i].readonly);
+	digest_update(d, sb.buf, sb.len);
+	ret = xstrndup(digest_hex(d), 16);
+	digest_free(d);
+	sb_release(&sb);
+	return ret;
+}
+
+static const char *
+find_virtiofsd(void)
+{
+	static const char *const paths[] = { "/usr/lib/qemu/virtiofsd",
+					     "/usr/libexec/virtiofsd",
+					     "/usr/bin/virtiofsd" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(paths); i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+/* Box volumes are shared by every workspace on the box version. */
+static char *
+box_volume(const struct box *b, const char *what)
+{
+	return xasprintf("berth-box-%s-%s.%s", b->name, b->version, what);
+}
+
+static int
+upload_box(struct vm_conn *v, const struct box *b, struct vm_plan *plan,
+	   char **kernel, char **initrd)
+{
+	char *vol = box_volume(b, "qcow2"), *file;
+	int ret = -1;
+
+	if (vm_volume_upload(v, vol, b->image, "qcow2") < 0)
+		goto out;
+	if (b->kernel) {
+		char *kvol = box_volume(b, "vmlinuz");
+
+		file = path_join(b->dir, b->kernel);
+		ret = vm_volume_upload(v, kvol, file, "raw");
+		free(file);
+		*kernel = ret == 0 ? vm_volume_path(v, kvol) : NULL;
+		free(kvol);
+		if (ret < 0 || !*kernel)
+			goto fail;
+		if (b->initrd) {
+			char *ivol = box_volume(b, "initrd");
+
+			file = path_join(b->dir, b->initrd);
+			ret = vm_volume_upload(v, ivol, file, "raw");
+			free(file);
+			*initrd = ret == 0 ? vm_volume_path(v, ivol) : NULL;
+			free(ivol);
+			if (ret < 0 || !*initrd)
+				goto fail;
+		}
+		plan->kernel = *kernel;
+		plan->initrd = *initrd;
+		plan->cmdline = b->cmdline;
+	}
+	ret = 0;
+	goto out;
+fail:
+	ret = -1;
+out:
+	free(vol);
+	return ret;
+}
+
+static int
+write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
+	   const char *seed_vol)
+{
+	struct seed s = { 0 };
+	struct strbuf iso = STRBUF_INIT, extra = STRBUF_INIT;
+	char *pub = ssh_pubkey(ws), *hostname = xstrdup(ws->name);
+	size_t i;
+	int ret = -1;
+
+	if (!pub) {
+		err_set("cannot read the workspace's SSH public key");
+		goto out;
+	}
+	for (i = 0; hostname[i]; i++)
+		if (hostname[i] == '_')
+			hostname[i] = '-';
+	for (i = 0; i < ws->vm.nshared; i++) {
+		if (!i)
+			sb_addstr(&extra, "runcmd:\n");
+		sb_addf(&extra, "  - [ sh, -c, \"mkdir -p '%s' && mount -t "
+			"virtiofs shared%zu '%s'\" ]\n", ws->vm.shared[i].guest,
+			i, ws->vm.shared[i].guest);
+	}
+	s.hostname = hostname;
+	s.instance_id = st->domain;
+	s.ssh_pubkey = pub;
+	s.share_workspace = 1;
+	s.extra_user_data = extra.len ? extra.buf : NULL;
+	if (seed_iso(&s, &iso) < 0 ||
+	    vm_volume_put(v, seed_vol, iso.buf, iso.len, "raw") < 0)
+		goto out;
+	ret = 0;
+out:
+	sb_release(&iso);
+	sb_release(&extra);
+	free(pub);
+	free(hostname);
+	return ret;
+}
+
+static int
+domain_alive(void *arg)
+{
+	int state;
+
+	vm_domain_state(arg, &state);
+	return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED;
+}
+
+/*
+ * /dev/kvm can exist, and libvirt advertise KVM, while a KVM guest cannot
+ * start (QEMU lacks permission) or dies at once ("KVM internal error").
+ * So KVM is tried for real and watched; any failure falls back to TCG.
+ */
+static int
+kvm_works(virDomainPtr dom, const char *console_log)
+{
+	double end = now() + 15;
+
+	while (now() < end) {
+		if (!domain_alive(dom))
+			return 0;
+		if (path_size(console_log) > 0)
+			return 1;	/* the guest is printing: it runs */
+		usleep(250000);
+	}
+	return 0;
+}
+
+static void
+console_tail(const char *log, int lines)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+	int n = 0;
+
+	if (sb_read_file(&sb, log) < 0 || !sb.len)
+		goto out;
+	for (p = sb.buf + sb.len; p > sb.buf; p--)
+		if (p[-1] == '\n' && ++n > lines)
+			break;
+	fprintf(stderr, "--- the last %d lines of %s ---\n%s", lines, log, p);
+	if (sb.buf[sb.len - 1] != '\n')
+		fputc('\n', stderr);
+out:
+	sb_release(&sb);
+}
+
+/* What the KVM probe found on this host, so that the next workspace does
+ * not wait for it again: "kvm", "tcg", or NULL when never probed. */
+static char *
+host_accel(const char *set)
+{
+	char *home = berth_home(), *path;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!home)
+		return NULL;
+	mkdir_p(home, 0755);
+	path = path_join(home, "accel");
+	free(home);
+	if (set)
+		write_file_atomic(path, set, strlen(set), 0644);
+	else if (sb_read_file(&sb, path) == 0 && (!strcmp(sb.buf, "kvm") ||
+						   !strcmp(sb.buf, "tcg"))) {
+		free(path);
+		return sb_detach(&sb);
+	}
+	free(path);
+	sb_release(&sb);
+	return NULL;
+}
+
+static int
+boot(struct vm_conn *v, const struct ws *ws, struct ws_state *st,
+     struct vm_plan *plan, virDomainPtr *dom)
+{
+	struct strbuf xml = STRBUF_INIT;
+	char *known = st->accel ? xstrdup(st->accel) : host_accel(NULL);
+	int want_kvm, probed, ret = -1;
+
+	want_kvm = ws->vm.accel == ACCEL_KVM ||
+		   (ws->vm.accel == ACCEL_AUTO &&
+		    (!known || !strcmp(known, "kvm")) &&
+		    access("/dev/kvm", F_OK) == 0);
+	probed = ws->vm.accel == ACCEL_AUTO && !known;
+	free(known);
+	for (;;) {
+		plan->accel = want_kvm ? "kvm" : "qemu";
+		if (*dom && virDomainGetUUIDString(*dom, plan->uuid) < 0)
+			plan->uuid[0] = '\0';
+		sb_reset(&xml);
+		if (vm_domain_xml(ws, st, plan, &xml) < 0)
+			goto out;
+		if (*dom)
+			virDomainFree(*dom);
+		*dom = NULL;
+		if (vm_domain_define(v, xml.buf, dom) < 0)
+			goto out;
+		free(st->accel);
+		st->accel = xstrdup(want_kvm ? "kvm" : "tcg");
+		if (state_save(ws, st) < 0)
+			goto out;
+		truncate(plan->console_log, 0);
+		phase("booting");
+		if (virDomainCreate(*dom) == 0 &&
+		    (!want_kvm || ws->vm.accel == ACCEL_KVM ||
+		     kvm_works(*dom, plan->console_log)))
+			break;
+		if (!want_kvm || ws->vm.accel == ACCEL_KVM) {
+			err_set("cannot start '%s': %s", st->domain,
+				vm_last_error());
+			goto out;
+		}
+		printf("    KVM does not work here (%s); using TCG\n",
+		       domain_alive(*dom) ? "the guest is silent"
+					  : vm_last_error());
+		virDomainDestroy(*dom);
+		want_kvm = 0;
+		if (probed)
+			host_accel("tcg");
+	}
+	if (probed && want_kvm)
+		host_accel("kvm");
+	ret = 0;
+out:
+	sb_release(&xml);
+	return ret;
+}
+
+static int
+up(struct cmd_ctx *ctx, int timeout_s)
+{
+	const struct ws *ws = &ctx->ws;
+	struct ws_state st;
+	struct vm_conn v = { 0 };
+	struct box_store store = { 0 };
+	struct box box = { 0 };
+	struct vm_plan plan = { 0 };
+	virDomainPtr dom = NULL;
+	char *overlay = NULL, *seed = NULL, *base = NULL, *hash = NULL;
+	char *kernel = NULL, *initrd = NULL, *log = NULL;
+	int lock = -1, state, found, ret = -1;
+
+	t0 = now();
+	if (state_lock(ws, &lock) < 0 || state_load(ws, &st) < 0)
+		goto out;
+	if (vm_open(&v, ws->vm.uri) < 0)
+		goto out;
+	/* the id is saved before anything is made under its name, so that an
+	 * interrupted up finds and reuses what it made */
+	if (workspace_adopt(&v, ws, &st) < 0 ||
+	    (!st.exists && state_save(ws, &st) < 0))
+		goto out;
+	if (box_store_open(&store) < 0 ||
+	    box_store_find(&store, ws->vm.box, NULL, &box) < 0) {
+		if (!strncmp(ws->vm.box, "debian-12", 9))
+			err_hint("build it with 'berth box build %s' (about two "
+				 "minutes), or add one with 'berth box add'",
+				 ws->vm.box);
+		goto out;
+	}
+	hash = vm_settings_hash(ws, &box);
+	if ((found = vm_domain_find(&v, st.domain, &dom)) < 0)
+		goto out;
+	if (found && (vm_domain_state(dom, &state), state ==
+		      VIR_DOMAIN_RUNNING)) {
+		/* the fast path: already up */
+		if (st.vm_hash && strcmp(st.vm_hash, hash))
+			printf("the VM settings in %s changed: run 'berth reload' "
+			       "to apply them\n", ws->file);
+		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0)
+			goto out;
+		printf("workspace '%s' is up (%.1f s)\n", ws->name,
+		       now() - t0);
+		ret = 0;
+		goto out;
+	}
+	if (found && state == VIR_DOMAIN_PAUSED) {
+		if (virDomainResume(dom) < 0) {
+			err_set("cannot resume '%s': %s", st.domain,
+				vm_last_error());
+			goto out;
+		}
+		printf("resumed the paused VM\n");
+		ret = 0;
+		goto out;
+	}
+	if (found && virDomainHasManagedSaveImage(dom, 0) > 0) {
+		/* suspended to disk: restore it as it was, no redefinition */
+		phase("restoring");
+		if (virDomainCreate(dom) < 0) {
+			err_set("cannot restore '%s': %s", st.domain,
+				vm_last_error());
+			goto out;
+		}
+		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0)
+			goto out;
+		printf("workspace '%s' is up (%.1f s)\n", ws->name, now() - t0);
+		ret = 0;
+		goto out;
+	}
+	phase("defining");
+	if (vm_pool(&v) < 0 || plan_ports(ws, &st, 0) < 0 ||
+	    ssh_keygen(ws) < 0)
+		goto out;
+	free(st.box_name);
+	free(st.box_version);
+	st.box_name = xstrdup(box.name);
+	st.box_version = xstrdup(box.version);
+	base = box_volume(&box, "qcow2");
+	overlay = xasprintf("%s.qcow2", st.domain);
+	seed = xasprintf("%s-seed.iso", st.domain);
+	log = state_path(ws, "console.log");
+	plan.pool = VM_POOL;
+	plan.overlay = overlay;
+	plan.seed = seed;
+	plan.console_log = log;
+	plan.virtiofsd = find_virtiofsd();
+	plan.virtiofs = plan.virtiofsd != NULL;
+	if (upload_box(&v, &box, &plan, &kernel, &initrd) < 0 ||
+	    vm_volume_overlay(&v, overlay, base, ws->vm.disk) < 0 ||
+	    write_seed(&v, ws, &st, seed) < 0)
+		goto out;
+	box_store_use(&store, &box, st.id, ws->file);
+	free(st.vm_hash);
+	st.vm_hash = xstrdup(hash);
+	if (boot(&v, ws, &st, &plan, &dom) < 0)
+		goto out;
+	free(st.started_at);
+	st.started_at = utc_now_iso();
+	if (state_save(ws, &st) < 0)
+		goto out;
+	phase("cloud-init");
+	if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0) {
+		console_tail(log, 20);
+		goto out;
+	}
+	if (ssh_run(ws, &st, "cloud-init status --wait >/dev/null 2>&1 || "
+		    "cloud-init status --long", 0, 30) != 0) {
+		err_set("cloud-init failed in the VM");
+		err_hint("see 'berth ssh -c \"sudo cloud-init status --long\"'");
+		console_tail(log, 20);
+		goto out;
+	}
+	printf("workspace '%s' is up in %.1f s: 'berth ssh' opens a shell\n",
+	       ws->name, now() - t0);
+	ret = 0;
+out:
+	if (ret < 0 && err_msg() && strstr(err_msg(), "within"))
+		console_tail(log, 20);
+	if (dom)
+		virDomainFree(dom);
+	free(overlay);
+	free(seed);
+	free(base);
+	free(hash);
+	free(kernel);
+	free(initrd);
+	free(log);
+	box_release(&box);
+	box_store_release(&store);
+	vm_close(&v);
+	state_release(&st);
+	state_unlock(lock);
+	return ret;
+}
+
+static int
+cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, timeout_s = 600;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, ":t:", opts, NULL)) != -1) {
+		if (c != 't')
+			return cmd_bad_option(&cmd_up_entry, argv, c);
+		timeout_s = (int)strtol(optarg, &end, 10);
+		if (*end || timeout_s <= 0)
+			return cmd_usage_error(&cmd_up_entry, "--timeout takes "
+					       "a number of seconds");
+	}
+	if (optind < argc)
+		return cmd_usage_error(&cmd_up_entry, "unexpected argument '%s'",
+				       argv[optind]);
+	if (ctx->ws.docker.host) {
+		printf("docker.host is set: this workspace uses %s and needs "
+		       "no VM\n", ctx->ws.docker.host);
+		return EXIT_OK;
+	}
+	interrupt_catch();
+	return up(ctx, timeout_s) < 0 ? cmd_failf("cannot bring '%s' up",
+						  ctx->ws.name)
+				      : EXIT_OK;
+}

@@ -1,0 +1,26 @@
+/* seed.h: the cloud-init NoCloud seed: user-data, meta-data, and the ISO. */
+
+#ifndef BERTH_SEED_H
+#define BERTH_SEED_H
+
+#include "util.h"
+
+struct seed {
+	const char *hostname;
+	const char *instance_id;	/* a new one re-runs cloud-init */
+	const char *ssh_pubkey;
+	int share_workspace;		/* mount the virtiofs tag "workspace" */
+	const char *extra_user_data;	/* more cloud-config, already YAML */
+};
+
+/* The user-data and meta-data documents. */
+void seed_user_data(const struct seed *s, struct strbuf *out);
+void seed_meta_data(const struct seed *s, struct strbuf *out);
+
+/*
+ * An ISO9660 image with volume id "cidata" holding user-data and
+ * meta-data, with Rock Ridge and Joliet so the names keep their case.
+ */
+int seed_iso(const struct seed *s, struct strbuf *iso);
+
+#endif

@@ -1,0 +1,202 @@
+/* state.c: .berth/state.json, written atomically (temp, fsync, rename),
+ * and .berth/lock. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "util.h"
+
+char *
+state_dir(const struct ws *ws)
+{
+	return path_join(ws->dir, STATE_DIR);
+}
+
+char *
+state_path(const struct ws *ws, const char *name)
+{
+	char *dir = state_dir(ws), *p;
+
+	mkdir(dir, 0700);
+	p = path_join(dir, name);
+	free(dir);
+	return p;
+}
+
+static void
+new_id(char *id)
+{
+	unsigned char raw[4];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	size_t i;
+
+	if (fd < 0 || read(fd, raw, sizeof(raw)) != (ssize_t)sizeof(raw))
+		fatal("cannot read /dev/urandom");
+	close(fd);
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(id + i * 2, 3, "%02x", raw[i]);
+}
+
+static char *
+jstr(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? xstrdup(v) : NULL;
+}
+
+int
+state_load(const struct ws *ws, struct ws_state *st)
+{
+	char *path = state_path(ws, "state.json");
+	json_error_t jerr;
+	json_t *o, *ports;
+	const char *id;
+	size_t i;
+	int ret = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (!path_exists(path)) {
+		new_id(st->id);
+		st->domain = xasprintf("berth-%s-%s", ws->name, st->id);
+		free(path);
+		return 0;
+	}
+	if (!(o = json_load_file(path, 0, &jerr))) {
+		err_set("the workspace state '%s' is unreadable: %s", path,
+			jerr.text);
+		err_hint("'berth list' shows this workspace's VM; 'berth destroy "
+			 "-f' removes what berth can identify as its own");
+		free(path);
+		return -1;
+	}
+	id = json_string_value(json_object_get(o, "id"));
+	if (!id || strlen(id) >= sizeof(st->id) || !*id) {
+		err_set("the workspace state '%s' has no id", path);
+		goto out;
+	}
+	strcpy(st->id, id);
+	st->exists = 1;
+	st->domain = jstr(o, "domain");
+	st->accel = jstr(o, "accel");
+	st->box_name = jstr(o, "box_name");
+	st->box_version = jstr(o, "box_version");
+	st->vm_hash = jstr(o, "vm_hash");
+	st->started_at = jstr(o, "started_at");
+	st->ssh_port = (int)json_integer_value(json_object_get(o, "ssh_port"));
+	st->docker_port = (int)json_integer_value(json_object_get(o,
+							"docker_port"));
+	ports = json_object_get(o, "vm_ports");
+	st->nvm_ports = json_array_size(ports);
+	st->vm_ports = xcalloc(st->nvm_ports + 1, sizeof(int));
+	for (i = 0; i < st->nvm_ports; i++)
+		st->vm_ports[i] = (int)json_integer_value(json_array_get(ports,
+									  i));
+	if (!st->domain)
+		st->domain = xasprintf("berth-%s-%s", ws->name, st->id);
+	ret = 0;
+out:
+	json_decref(o);
+	free(path);
+	return ret;
+}
+
+static void
+set_str(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+int
+state_save(const struct ws *ws, const struct ws_state *st)
+{
+	char *path = state_path(ws, "state.json"), *text;
+	json_t *o = json_object(), *ports = json_array();
+	size_t i;
+	int ret;
+
+	json_object_set_new(o, "id", json_string(st->id));
+	set_str(o, "workspace", ws->name);
+	set_str(o, "berthfile", ws->file);
+	set_str(o, "domain", st->domain);
+	set_str(o, "accel", st->accel);
+	set_str(o, "box_name", st->box_name);
+	set_str(o, "box_version", st->box_version);
+	set_str(o, "vm_hash", st->vm_hash);
+	set_str(o, "started_at", st->started_at);
+	json_object_set_new(o, "ssh_port", json_integer(st->ssh_port));
+	json_object_set_new(o, "docker_port", json_integer(st->docker_port));
+	for (i = 0; i < st->nvm_ports; i++)
+		json_array_append_new(ports, json_integer(st->vm_ports[i]));
+	json_object_set_new(o, "vm_ports", ports);
+	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	ret = write_file_atomic(path, text, strlen(text), 0600);
+	free(text);
+	json_decref(o);
+	free(path);
+	return ret;
+}
+
+void
+state_release(struct ws_state *st)
+{
+	free(st->domain);
+	free(st->accel);
+	free(st->vm_ports);
+	free(st->box_name);
+	free(st->box_version);
+	free(st->vm_hash);
+	free(st->started_at);
+	memset(st, 0, sizeof(*st));
+}
+
+int
+state_lock(const struct ws *ws, int *fd)
+{
+	char *path = state_path(ws, "lock");
+	int ret = -1;
+
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		err_set("cannot open '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			err_set("cannot lock '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		fprintf(stderr, "waiting for another berth command in this "
+			"workspace to finish...\n");
+		while (flock(*fd, LOCK_EX) < 0)
+			if (errno != EINTR || berth_interrupted) {
+				err_set("gave up waiting for the lock on '%s'",
+					path);
+				goto out;
+			}
+	}
+	ret = 0;
+out:
+	if (ret < 0 && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	free(path);
+	return ret;
+}
+
+void
+state_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* closing drops the flock */
+}

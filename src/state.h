@@ -1,0 +1,38 @@
+/* state.h: a workspace's state in .berth/ beside its Berthfile, and the
+ * lock that keeps two berth commands from changing it at once. */
+
+#ifndef BERTH_STATE_H
+#define BERTH_STATE_H
+
+#include "config.h"
+
+#define STATE_DIR ".berth"
+
+struct ws_state {
+	char id[17];		/* random hex, also in the domain name */
+	char *domain;		/* berth-<workspace>-<id> */
+	char *accel;		/* "kvm" or "tcg" once known */
+	int ssh_port;		/* host side of the forwards */
+	int docker_port;
+	int *vm_ports;		/* host ports for ws->vm.ports, in order */
+	size_t nvm_ports;
+	char *box_name, *box_version;
+	char *vm_hash;		/* the VM settings the domain was made from */
+	char *started_at;
+	int exists;		/* was there a state file */
+};
+
+/* .berth/ of the workspace, created 0700 on demand. */
+char *state_dir(const struct ws *ws);
+char *state_path(const struct ws *ws, const char *name);
+
+/* Missing state gives a fresh one with a new id; bad state is an error. */
+int state_load(const struct ws *ws, struct ws_state *st);
+int state_save(const struct ws *ws, const struct ws_state *st);
+void state_release(struct ws_state *st);
+
+/* Hold .berth/lock; if another berth holds it, say so and wait. */
+int state_lock(const struct ws *ws, int *fd);
+void state_unlock(int fd);
+
+#endif

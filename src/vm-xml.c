@@ -1,0 +1,174 @@
+/* vm-xml.c: the domain XML of a workspace, from templates/vm/domain.xml. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "berth.h"
+#include "state.h"
+#include "template.h"
+#include "vm-xml.h"
+
+void
+xml_escape(struct strbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': sb_addstr(out, "&amp;"); break;
+		case '<': sb_addstr(out, "&lt;"); break;
+		case '>': sb_addstr(out, "&gt;"); break;
+		case '\'': sb_addstr(out, "&apos;"); break;
+		case '"': sb_addstr(out, "&quot;"); break;
+		default: sb_addch(out, *s);
+		}
+	}
+}
+
+static char *
+escaped(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	xml_escape(&sb, s);
+	return sb_detach(&sb);
+}
+
+/* The host side of every forward: SSH, the Docker API, vm.ports. */
+static void
+hostfwds(const struct ws *ws, const struct ws_state *st, struct strbuf *out)
+{
+	size_t i;
+
+	sb_addf(out, ",hostfwd=tcp:127.0.0.1:%d-:22", st->ssh_port);
+	if (st->docker_port)
+		sb_addf(out, ",hostfwd=tcp:127.0.0.1:%d-:2376",
+			st->docker_port);
+	for (i = 0; i < ws->vm.nports && i < st->nvm_ports; i++)
+		sb_addf(out, ",hostfwd=%s:%s:%d-:%u",
+			spec_proto_name(ws->vm.ports[i].proto),
+			ws->vm.ports[i].host_ip, st->vm_ports[i],
+			ws->vm.ports[i].port);
+}
+
+static void
+filesystem(struct strbuf *out, const struct vm_plan *p, const char *dir,
+	   const char *tag, int readonly)
+{
+	char *d = escaped(dir);
+
+	if (p->virtiofs)
+		sb_addf(out, "    <filesystem type='mount' "
+			"accessmode='passthrough'>\n"
+			"      <driver type='virtiofs'/>\n"
+			"      <binary path='%s'/>\n"
+			"      <source dir='%s'/>\n"
+			"      <target dir='%s'/>\n%s"
+			"    </filesystem>\n", p->virtiofsd, d, tag,
+			readonly ? "      <readonly/>\n" : "");
+	else
+		sb_addf(out, "    <filesystem type='mount' accessmode='mapped'>\n"
+			"      <source dir='%s'/>\n"
+			"      <target dir='%s'/>\n%s"
+			"    </filesystem>\n", d, tag,
+			readonly ? "      <readonly/>\n" : "");
+	free(d);
+}
+
+int
+vm_domain_xml(const struct ws *ws, const struct ws_state *st,
+	      const struct vm_plan *p, struct strbuf *out)
+{
+	char *tpath = path_join(berth_datadir(), "templates/vm/domain.xml");
+	struct strbuf text = STRBUF_INIT, boot = STRBUF_INIT, fs = STRBUF_INIT;
+	struct strbuf net = STRBUF_INIT, iface = STRBUF_INIT, fwd = STRBUF_INIT;
+	char mem[32], cpus[16], *path = escaped(ws->dir);
+	char *log = escaped(p->console_log), *name = escaped(ws->name);
+	struct strbuf uuid = STRBUF_INIT;
+	size_t i;
+	int ret = -1;
+
+	/* libvirt redefines a domain only under the uuid it already has */
+	if (p->uuid[0])
+		sb_addf(&uuid, "\n  <uuid>%s</uuid>", p->uuid);
+	if (sb_read_file(&text, tpath) < 0)
+		goto out;
+	snprintf(mem, sizeof(mem), "%llu",
+		 (unsigned long long)(ws->vm.memory >> 10));
+	snprintf(cpus, sizeof(cpus), "%d", ws->vm.cpus);
+	if (p->kernel) {
+		sb_addf(&boot, "    <kernel>%s</kernel>\n", p->kernel);
+		if (p->initrd)
+			sb_addf(&boot, "    <initrd>%s</initrd>\n", p->initrd);
+		sb_addf(&boot, "    <cmdline>%s</cmdline>", p->cmdline);
+	} else {
+		sb_addstr(&boot, "    <boot dev='hd'/>");
+	}
+	filesystem(&fs, p, ws->dir, "workspace", 0);
+	for (i = 0; i < ws->vm.nshared; i++) {
+		char tag[32];
+
+		snprintf(tag, sizeof(tag), "shared%zu", i);
+		filesystem(&fs, p, ws->vm.shared[i].host, tag,
+			   ws->vm.shared[i].readonly);
+	}
+	if (ws->vm.network == NET_NAT) {
+		sb_addstr(&iface, "    <interface type='network'>\n"
+			  "      <source network='default'/>\n"
+			  "      <model type='virtio'/>\n"
+			  "    </interface>");
+	} else {
+		/* libvirt 9.0 rejects passt port forwards, so user-mode
+		 * networking with forwards goes through QEMU's slirp; the
+		 * explicit PCI address avoids a slot clash on q35 */
+		hostfwds(ws, st, &fwd);
+		sb_addf(&net, "  <qemu:commandline>\n"
+			"    <qemu:arg value='-netdev'/>\n"
+			"    <qemu:arg value='user,id=n0%s'/>\n"
+			"    <qemu:arg value='-device'/>\n"
+			"    <qemu:arg value='virtio-net-pci,netdev=n0,"
+			"bus=pcie.0,addr=0x10'/>\n"
+			"  </qemu:commandline>", fwd.buf);
+	}
+	{
+		const char *kv[] = {
+			"accel", p->accel,
+			"name", st->domain,
+			"uuid", uuid.buf,
+			"id", st->id,
+			"workspace", name,
+			"path", path,
+			"memory_kib", mem,
+			"memory_backing", p->virtiofs
+				? "  <memoryBacking>\n"
+				  "    <source type='memfd'/>\n"
+				  "    <access mode='shared'/>\n"
+				  "  </memoryBacking>" : "",
+			"cpus", cpus,
+			"boot", boot.buf,
+			"cpu", !strcmp(p->accel, "kvm")
+				? "  <cpu mode='host-passthrough'/>" : "",
+			"pool", p->pool,
+			"overlay", p->overlay,
+			"seed", p->seed,
+			"filesystems", fs.buf,
+			"interface", iface.buf,
+			"console_log", log,
+			"network", net.buf,
+			NULL,
+		};
+
+		ret = template_render(text.buf, kv, out);
+	}
+out:
+	sb_release(&text);
+	sb_release(&boot);
+	sb_release(&fs);
+	sb_release(&net);
+	sb_release(&iface);
+	sb_release(&fwd);
+	sb_release(&uuid);
+	free(tpath);
+	free(path);
+	free(log);
+	free(name);
+	return ret;
+}

@@ -1,0 +1,29 @@
+/* vm-xml.h: the domain XML of a workspace VM. */
+
+#ifndef BERTH_VM_XML_H
+#define BERTH_VM_XML_H
+
+#include <libvirt/libvirt.h>
+
+#include "config.h"
+#include "state.h"
+#include "util.h"
+
+/* What the domain is made of, decided by 'berth up'. */
+struct vm_plan {
+	const char *accel;		/* libvirt domain type: kvm or qemu */
+	char uuid[VIR_UUID_STRING_BUFLEN];	/* kept when redefining */
+	const char *pool;
+	const char *overlay, *seed;	/* volume names */
+	const char *kernel, *initrd;	/* paths; NULL boots from the disk */
+	const char *cmdline;
+	const char *console_log;
+	int virtiofs;			/* else 9p */
+	const char *virtiofsd;
+};
+
+void xml_escape(struct strbuf *out, const char *s);
+int vm_domain_xml(const struct ws *ws, const struct ws_state *st,
+		  const struct vm_plan *p, struct strbuf *out);
+
+#endif

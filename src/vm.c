@@ -1,0 +1,475 @@
+/* vm.c: libvirt connection, storage volumes and domain lookups. */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libvirt/virterror.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "progress.h"
+#include "util.h"
+#include "vm.h"
+
+static void
+on_libvirt_error(void *data, virErrorPtr err)
+{
+	(void)data;
+	(void)err;	/* read back through virGetLastErrorMessage() */
+}
+
+void
+vm_errors_quiet(void)
+{
+	virSetErrorFunc(NULL, on_libvirt_error);
+}
+
+const char *
+vm_last_error(void)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return m && *m ? m : "unknown libvirt error";
+}
+
+int
+vm_open(struct vm_conn *v, const char *uri)
+{
+	memset(v, 0, sizeof(*v));
+	vm_errors_quiet();
+	v->uri = xstrdup(uri);
+	if (!(v->conn = virConnectOpen(uri))) {
+		err_set("cannot connect to libvirt at '%s': %s", uri,
+			vm_last_error());
+		err_hint("is libvirtd running? start it with 'systemctl start "
+			 "libvirtd' (or 'libvirtd -d' without systemd)");
+		return -1;
+	}
+	return 0;
+}
+
+void
+vm_close(struct vm_conn *v)
+{
+	if (v->pool)
+		virStoragePoolFree(v->pool);
+	if (v->conn)
+		virConnectClose(v->conn);
+	free(v->uri);
+	memset(v, 0, sizeof(*v));
+}
+
+int
+vm_pool(struct vm_conn *v)
+{
+	static const char xml[] =
+		"<pool type='dir'><name>" VM_POOL "</name>"
+		"<target><path>/var/lib/libvirt/images</path></target></pool>";
+	int active = 0;
+
+	if (v->pool)
+		return 0;
+	v->pool = virStoragePoolLookupByName(v->conn, VM_POOL);
+	if (!v->pool) {
+		/* a fresh libvirt may have no pool yet: make the usual one */
+		fprintf(stderr, "creating libvirt storage pool '%s' in "
+			"/var/lib/libvirt/images\n", VM_POOL);
+		if (!(v->pool = virStoragePoolDefineXML(v->conn, xml, 0)) ||
+		    virStoragePoolBuild(v->pool, 0) < 0 ||
+		    virStoragePoolSetAutostart(v->pool, 1) < 0) {
+			err_set("cannot create the storage pool '%s': %s",
+				VM_POOL, vm_last_error());
+			return -1;
+		}
+	}
+	if ((active = virStoragePoolIsActive(v->pool)) < 0 ||
+	    (!active && virStoragePoolCreate(v->pool, 0) < 0)) {
+		err_set("cannot start the storage pool '%s': %s", VM_POOL,
+			vm_last_error());
+		err_hint("check it with 'virsh pool-info %s'", VM_POOL);
+		return -1;
+	}
+	virStoragePoolRefresh(v->pool, 0);
+	return 0;
+}
+
+static virStorageVolPtr
+vol_lookup(struct vm_conn *v, const char *name)
+{
+	return virStorageVolLookupByName(v->pool, name);
+}
+
+int
+vm_volume_exists(struct vm_conn *v, const char *name)
+{
+	virStorageVolPtr vol = vol_lookup(v, name);
+
+	if (!vol)
+		return 0;
+	virStorageVolFree(vol);
+	return 1;
+}
+
+char *
+vm_volume_path(struct vm_conn *v, const char *name)
+{
+	virStorageVolPtr vol = vol_lookup(v, name);
+	char *p, *ret;
+
+	if (!vol) {
+		err_set("no volume '%s' in pool '%s'", name, VM_POOL);
+		return NULL;
+	}
+	p = virStorageVolGetPath(vol);
+	virStorageVolFree(vol);
+	if (!p) {
+		err_set("cannot get the path of volume '%s': %s", name,
+			vm_last_error());
+		return NULL;
+	}
+	ret = xstrdup(p);
+	free(p);
+	return ret;
+}
+
+int
+vm_volume_delete(struct vm_conn *v, const char *name)
+{
+	virStorageVolPtr vol = vol_lookup(v, name);
+	int ret = 0;
+
+	if (!vol)
+		return 0;
+	if (virStorageVolDelete(vol, 0) < 0)
+		ret = err_set("cannot delete volume '%s': %s", name,
+			      vm_last_error());
+	virStorageVolFree(vol);
+	return ret;
+}
+
+static virStorageVolPtr
+vol_create(struct vm_conn *v, const char *name, uint64_t capacity,
+	   const char *format, const char *backing, const char *backing_fmt)
+{
+	struct strbuf xml = STRBUF_INIT;
+	virStorageVolPtr vol;
+
+	sb_addf(&xml, "<volume><name>%s</name>"
+		"<capacity unit='bytes'>%llu</capacity>"
+		"<target><format type='%s'/>"
+		"<permissions><mode>0600</mode></permissions></target>",
+		name, (unsigned long long)capacity, format);
+	/* always name the backing format: QEMU will not guess it */
+	if (backing)
+		sb_addf(&xml, "<backingStore><path>%s</path>"
+			"<format type='%s'/></backingStore>", backing,
+			backing_fmt);
+	sb_addstr(&xml, "</volume>");
+	vol = virStorageVolCreateXML(v->pool, xml.buf, 0);
+	if (!vol)
+		err_set("cannot create volume '%s': %s", name, vm_last_error());
+	sb_release(&xml);
+	return vol;
+}
+
+struct upload {
+	int fd;
+	const unsigned char *buf;
+	size_t len, off;
+	struct progress bar;
+	uint64_t total;
+};
+
+static int
+upload_source(virStreamPtr st, char *data, size_t n, void *arg)
+{
+	struct upload *u = arg;
+	ssize_t r;
+
+	(void)st;
+	if (berth_interrupted)
+		return -1;
+	if (u->buf) {
+		size_t left = u->len - u->off;
+
+		r = (ssize_t)(n < left ? n : left);
+		memcpy(data, u->buf + u->off, (size_t)r);
+	} else {
+		while ((r = read(u->fd, data, n)) < 0 && errno == EINTR)
+			;
+	}
+	if (r > 0) {
+		u->off += (size_t)r;
+		progress_update(&u->bar, u->off, u->total);
+	}
+	return (int)r;
+}
+
+static int
+upload(struct vm_conn *v, virStorageVolPtr vol, const char *name,
+       struct upload *u)
+{
+	virStreamPtr st = virStreamNew(v->conn, 0);
+	int ret = -1;
+
+	if (!st || virStorageVolUpload(vol, st, 0, u->total, 0) < 0 ||
+	    virStreamSendAll(st, upload_source, u) < 0) {
+		err_set("cannot upload volume '%s': %s", name,
+			berth_interrupted ? "interrupted" : vm_last_error());
+		if (st)
+			virStreamAbort(st);
+		goto out;
+	}
+	if (virStreamFinish(st) < 0) {
+		err_set("cannot finish the upload of '%s': %s", name,
+			vm_last_error());
+		goto out;
+	}
+	progress_finish(&u->bar, u->off);
+	ret = 0;
+out:
+	if (st)
+		virStreamFree(st);
+	return ret;
+}
+
+/* A complete upload has the file's size; a killed one does not. */
+static int
+volume_complete(virStorageVolPtr vol, uint64_t size)
+{
+	virStorageVolInfo info;
+
+	if (virStorageVolGetInfoFlags(vol, &info,
+				      VIR_STORAGE_VOL_GET_PHYSICAL) < 0)
+		return 0;
+	return info.allocation == size;
+}
+
+int
+vm_volume_upload(struct vm_conn *v, const char *name, const char *file,
+		 const char *format)
+{
+	struct upload u = { .fd = -1 };
+	virStorageVolPtr vol;
+	struct stat sb;
+	int ret = -1;
+
+	if (stat(file, &sb) < 0)
+		return err_set("cannot read '%s': %s", file, strerror(errno));
+	u.total = (uint64_t)sb.st_size;
+	if ((vol = vol_lookup(v, name))) {
+		if (volume_complete(vol, u.total)) {
+			virStorageVolFree(vol);
+			return 0;
+		}
+		/* left by an interrupted upload: start over */
+		virStorageVolDelete(vol, 0);
+		virStorageVolFree(vol);
+	}
+	if ((u.fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set("cannot open '%s': %s", file, strerror(errno));
+	if (!(vol = vol_create(v, name, u.total, format, NULL, NULL)))
+		goto out;
+	progress_init(&u.bar, "uploading the box");
+	if (upload(v, vol, name, &u) < 0) {
+		virStorageVolDelete(vol, 0);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (vol)
+		virStorageVolFree(vol);
+	close(u.fd);
+	return ret;
+}
+
+int
+vm_volume_put(struct vm_conn *v, const char *name, const void *data,
+	      size_t len, const char *format)
+{
+	struct upload u = { .fd = -1, .buf = data, .len = len, .total = len };
+	virStorageVolPtr vol;
+	int ret;
+
+	if (vm_volume_delete(v, name) < 0)
+		return -1;
+	if (!(vol = vol_create(v, name, len, format, NULL, NULL)))
+		return -1;
+	progress_init(&u.bar, name);
+	u.bar.tty = 0;	/* small: no bar */
+	ret = upload(v, vol, name, &u);
+	virStorageVolFree(vol);
+	return ret;
+}
+
+int
+vm_volume_overlay(struct vm_conn *v, const char *name, const char *backing,
+		  uint64_t capacity)
+{
+	virStorageVolPtr vol = vol_lookup(v, name);
+	char *path;
+
+	if (vol) {
+		virStorageVolFree(vol);
+		return 0;
+	}
+	if (!(path = vm_volume_path(v, backing)))
+		return -1;
+	vol = vol_create(v, name, capacity, "qcow2", path, "qcow2");
+	free(path);
+	if (!vol)
+		return -1;
+	virStorageVolFree(vol);
+	return 0;
+}
+
+int
+vm_domain_find(struct vm_conn *v, const char *name, virDomainPtr *out)
+{
+	*out = virDomainLookupByName(v->conn, name);
+	if (*out)
+		return 1;
+	if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
+		return 0;
+	return err_set("cannot look up domain '%s': %s", name,
+		       vm_last_error());
+}
+
+int
+vm_domain_define(struct vm_conn *v, const char *xml, virDomainPtr *out)
+{
+	if (!(*out = virDomainDefineXML(v->conn, xml)))
+		return err_set("cannot define the domain: %s", vm_last_error());
+	return 0;
+}
+
+const char *
+vm_domain_state(virDomainPtr d, int *state)
+{
+	int s = VIR_DOMAIN_NOSTATE, reason = 0;
+
+	if (virDomainGetState(d, &s, &reason, 0) < 0)
+		s = VIR_DOMAIN_NOSTATE;
+	if (state)
+		*state = s;
+	switch (s) {
+	case VIR_DOMAIN_RUNNING:
+		return "running";
+	case VIR_DOMAIN_BLOCKED:
+		return "running";
+	case VIR_DOMAIN_PAUSED:
+		return "paused";
+	case VIR_DOMAIN_SHUTDOWN:
+		return "shutting down";
+	case VIR_DOMAIN_SHUTOFF:
+		return virDomainHasManagedSaveImage(d, 0) > 0 ? "saved"
+							      : "shut off";
+	case VIR_DOMAIN_CRASHED:
+		return "crashed";
+	case VIR_DOMAIN_PMSUSPENDED:
+		return "suspended";
+	}
+	return "unknown";
+}
+
+/* The text of <tag>...</tag> in a small metadata document. */
+static char *
+xml_text(const char *xml, const char *tag)
+{
+	char *open = xasprintf("<%s>", tag), *close = xasprintf("</%s>", tag);
+	const char *a = strstr(xml, open), *b;
+	char *ret = NULL;
+
+	if (a && (b = strstr(a, close)))
+		ret = xstrndup(a + strlen(open), (size_t)(b - a - strlen(open)));
+	free(open);
+	free(close);
+	return ret;
+}
+
+int
+vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n)
+{
+	virDomainPtr *doms = NULL;
+	int count, i;
+	size_t alloc = 0;
+
+	*out = NULL;
+	*n = 0;
+	count = virConnectListAllDomains(v->conn, &doms, 0);
+	if (count < 0)
+		return err_set("cannot list domains: %s", vm_last_error());
+	for (i = 0; i < count; i++) {
+		char *meta = virDomainGetMetadata(doms[i],
+						  VIR_DOMAIN_METADATA_ELEMENT,
+						  VM_METADATA_NS, 0);
+		struct vm_entry *e;
+
+		if (meta) {
+			ALLOC_GROW(*out, *n + 1, alloc);
+			e = &(*out)[(*n)++];
+			e->domain = xstrdup(virDomainGetName(doms[i]));
+			e->id = xml_text(meta, "id");
+			e->workspace = xml_text(meta, "name");
+			e->path = xml_text(meta, "path");
+			e->state = vm_domain_state(doms[i], NULL);
+			free(meta);
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return 0;
+}
+
+void
+vm_entries_free(struct vm_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(e[i].domain);
+		free(e[i].id);
+		free(e[i].workspace);
+		free(e[i].path);
+	}
+	free(e);
+}
+
+int
+port_pick_free(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	if (port < 0)
+		err_set("cannot find a free port on 127.0.0.1: %s",
+			strerror(errno));
+	return port;
+}
+
+int
+port_is_free(const char *ip, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, ok;
+
+	a.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}

@@ -1,0 +1,65 @@
+/* vm.h: the workspace VM on libvirt: connection, storage pool volumes,
+ * the domain and its lifecycle. */
+
+#ifndef BERTH_VM_H
+#define BERTH_VM_H
+
+#include <libvirt/libvirt.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define VM_METADATA_NS "https://berth.dev/xmlns/workspace/1"
+#define VM_POOL "default"
+
+struct vm_conn {
+	virConnectPtr conn;
+	virStoragePoolPtr pool;
+	char *uri;
+};
+
+/* Route libvirt's errors to berth's, so nothing prints behind its back. */
+void vm_errors_quiet(void);
+
+int vm_open(struct vm_conn *v, const char *uri);
+void vm_close(struct vm_conn *v);
+/* The "default" pool, defined (in /var/lib/libvirt/images) and started
+ * when it is missing on a local system URI. */
+int vm_pool(struct vm_conn *v);
+
+/* Upload a file into a pool volume once: a complete volume is kept. */
+int vm_volume_upload(struct vm_conn *v, const char *name, const char *file,
+		     const char *format);
+/* Replace a volume with the bytes given. */
+int vm_volume_put(struct vm_conn *v, const char *name, const void *data,
+		  size_t len, const char *format);
+/* A qcow2 overlay on a backing volume, grown to capacity; kept if present. */
+int vm_volume_overlay(struct vm_conn *v, const char *name,
+		      const char *backing, uint64_t capacity);
+char *vm_volume_path(struct vm_conn *v, const char *name);
+int vm_volume_exists(struct vm_conn *v, const char *name);
+int vm_volume_delete(struct vm_conn *v, const char *name);
+
+/* Lookup: 1 found, 0 missing, -1 error. */
+int vm_domain_find(struct vm_conn *v, const char *name, virDomainPtr *out);
+int vm_domain_define(struct vm_conn *v, const char *xml, virDomainPtr *out);
+/* "running", "shut off", "paused", "saved" (managed save)... */
+const char *vm_domain_state(virDomainPtr d, int *state);
+
+/* A domain of berth's, found through its metadata. */
+struct vm_entry {
+	char *domain;
+	char *id, *workspace, *path;
+	const char *state;
+};
+int vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n);
+void vm_entries_free(struct vm_entry *e, size_t n);
+
+/* The last libvirt error, for messages. */
+const char *vm_last_error(void);
+
+/* A free TCP port on 127.0.0.1; and whether ip:port can be bound. */
+int port_pick_free(void);
+int port_is_free(const char *ip, int port);
+
+#endif

@@ -1,0 +1,96 @@
+/* workspace.c: open a workspace's state, libvirt connection and domain;
+ * recover the state from domain metadata; halt the VM. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "workspace.h"
+
+int
+workspace_adopt(struct vm_conn *v, const struct ws *ws, struct ws_state *st)
+{
+	struct vm_entry *e;
+	size_t n, i;
+
+	if (st->exists)
+		return 0;
+	if (vm_list(v, &e, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!e[i].path || strcmp(e[i].path, ws->dir) || !e[i].id ||
+		    strlen(e[i].id) >= sizeof(st->id))
+			continue;
+		strcpy(st->id, e[i].id);
+		free(st->domain);
+		st->domain = xstrdup(e[i].domain);
+		fprintf(stderr, "found this workspace's VM '%s' by its "
+			"metadata\n", st->domain);
+		break;
+	}
+	vm_entries_free(e, n);
+	return 0;
+}
+
+int
+workspace_open(struct cmd_ctx *ctx, struct workspace *w, int lock)
+{
+	memset(w, 0, sizeof(*w));
+	w->ws = &ctx->ws;
+	w->lock = -1;
+	if (lock && state_lock(w->ws, &w->lock) < 0)
+		return -1;
+	if (state_load(w->ws, &w->st) < 0 || vm_open(&w->v, w->ws->vm.uri) < 0 ||
+	    workspace_adopt(&w->v, w->ws, &w->st) < 0)
+		return -1;
+	return vm_domain_find(&w->v, w->st.domain, &w->dom) < 0 ? -1 : 0;
+}
+
+void
+workspace_close(struct workspace *w)
+{
+	if (w->dom)
+		virDomainFree(w->dom);
+	vm_close(&w->v);
+	state_release(&w->st);
+	state_unlock(w->lock);
+	w->dom = NULL;
+	w->lock = -1;
+}
+
+static int
+is_off(virDomainPtr dom)
+{
+	int state;
+
+	vm_domain_state(dom, &state);
+	return state == VIR_DOMAIN_SHUTOFF || state == VIR_DOMAIN_CRASHED;
+}
+
+int
+workspace_halt(struct workspace *w, int timeout_s)
+{
+	time_t end = time(NULL) + timeout_s;
+
+	if (!w->dom || is_off(w->dom))
+		return 0;
+	/* the guest agent is quickest; ACPI when it is not there yet */
+	if (virDomainShutdownFlags(w->dom,
+				   VIR_DOMAIN_SHUTDOWN_GUEST_AGENT) < 0 &&
+	    virDomainShutdownFlags(w->dom,
+				   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0)
+		fprintf(stderr, "the guest ignores shutdown requests (%s)\n",
+			vm_last_error());
+	while (time(NULL) < end && !is_off(w->dom) && !berth_interrupted)
+		usleep(250000);
+	if (!is_off(w->dom)) {
+		fprintf(stderr, "the guest did not stop within %d s: "
+			"stopping it hard\n", timeout_s);
+		if (virDomainDestroy(w->dom) < 0)
+			return err_set("cannot stop '%s': %s", w->st.domain,
+				       vm_last_error());
+	}
+	return 0;
+}

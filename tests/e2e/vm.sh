@@ -1,0 +1,135 @@
+#!/bin/sh
+# vm.sh: a real workspace VM under libvirt (qemu:///system) from the cached
+# debian-12-docker box: up, ssh, the shared folder, halt and up, suspend and
+# resume, an up killed while booting, two concurrent ups, and destroy with
+# nothing left behind. Prints the figures the notes quote.
+
+. "${TOP_SRCDIR}/tests/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || skip_all "the VM tier needs root (qemu:///system)"
+virsh -c qemu:///system uri >/dev/null 2>&1 ||
+	skip_all "libvirtd does not answer on qemu:///system"
+command -v ssh >/dev/null 2>&1 || skip_all "ssh is not installed"
+
+export BERTH_HOME="${BERTH_BOX_CACHE:-/var/cache/berth}"
+"$BERTH" box list --json | grep -q '"name": "debian-12-docker"' ||
+	skip_all "no debian-12-docker box (tests/e2e/box-build.sh builds it)"
+
+name="e2e-$$"
+ws="$scratch/$name"
+mkdir -p "$ws"
+cat >"$ws/Berthfile" <<EOF_B
+workspace = "$name";
+vm = { box = "debian-12-docker"; cpus = 2; memory = "1G"; disk = "8G"; };
+EOF_B
+echo "written on the host" >"$ws/marker.txt"
+
+cleanup() {
+	"$BERTH" -C "$ws" destroy -f >/dev/null 2>&1
+	rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+secs() { echo "$(($(date +%s%N) / 1000000))"; }
+elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
+
+start=$(secs)
+"$BERTH" -C "$ws" up >"$scratch/up.out" 2>&1
+ok $? "cold up from the box"
+diag <"$scratch/up.out"
+echo "# figure: cold up to ssh-ready $(elapsed "$start") s"
+
+[ "$("$BERTH" -C "$ws" ssh -c 'cat /etc/hostname' 2>/dev/null)" = "$name" ]
+ok $? "ssh -c 'cat /etc/hostname' prints the workspace name"
+[ "$("$BERTH" -C "$ws" ssh -c 'cat /workspace/marker.txt' 2>/dev/null)" = \
+	"written on the host" ]
+ok $? "a file of the workspace is visible under /workspace"
+"$BERTH" -C "$ws" ssh -c 'exit 7' >/dev/null 2>&1
+ok $(($? != 7)) "ssh passes the exit code through"
+[ "$(stat -c %a "$ws/.berth/id_ed25519")" = 600 ]
+ok $? "the workspace's SSH key is mode 0600"
+grep -q 'Linux version' "$ws/.berth/console.log"
+ok $? "the serial console is captured to .berth/console.log"
+
+start=$(secs)
+"$BERTH" -C "$ws" up >"$scratch/noop.out" 2>&1
+ok $? "up on a running workspace"
+echo "# figure: no-op up $(elapsed "$start") s"
+grep -q 'defining' "$scratch/noop.out"
+ok $((! $?)) "does nothing"
+
+start=$(secs)
+"$BERTH" -C "$ws" status --json >"$scratch/status.json"
+ok $? "status --json"
+echo "# figure: status wall time $(elapsed "$start") s"
+grep -q '"state": "running"' "$scratch/status.json"
+ok $? "says running"
+
+"$BERTH" -C "$ws" halt >/dev/null 2>&1
+ok $? "halt"
+"$BERTH" -C "$ws" status | grep -q 'shut off'
+ok $? "the VM is shut off"
+start=$(secs)
+"$BERTH" -C "$ws" up >"$scratch/up2.out" 2>&1
+ok $? "warm up after halt"
+echo "# figure: warm up to ssh-ready $(elapsed "$start") s"
+[ "$("$BERTH" -C "$ws" ssh -c 'cat /workspace/marker.txt' 2>/dev/null)" = \
+	"written on the host" ]
+ok $? "and the share is back"
+
+"$BERTH" -C "$ws" suspend >/dev/null 2>&1
+ok $? "suspend"
+"$BERTH" -C "$ws" status | grep -Eq 'paused|saved'
+ok $? "the VM is suspended"
+"$BERTH" -C "$ws" resume >/dev/null 2>&1 &&
+	"$BERTH" -C "$ws" ssh -c true >/dev/null 2>&1
+ok $? "resume, and ssh answers again"
+
+# Kill up while it boots, then up again: it converges, nothing duplicated.
+"$BERTH" -C "$ws" halt -f >/dev/null 2>&1
+"$BERTH" -C "$ws" up >"$scratch/killed.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	grep -q booting "$scratch/killed.out" && break
+	sleep 0.2
+done
+sleep 3
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+"$BERTH" -C "$ws" up >"$scratch/after.out" 2>&1
+ok $? "up after an up killed while booting"
+[ "$(virsh -c qemu:///system list --all --name | grep -c "^berth-$name-")" -eq 1 ]
+ok $? "one domain, not two"
+[ "$(virsh -c qemu:///system vol-list default | grep -c "berth-$name-.*\.qcow2")" -eq 1 ]
+ok $? "one overlay volume, not two"
+
+# Two ups at once: the second waits for the first, both succeed.
+"$BERTH" -C "$ws" halt -f >/dev/null 2>&1
+"$BERTH" -C "$ws" up >"$scratch/c1" 2>&1 &
+p1=$!
+sleep 0.5
+"$BERTH" -C "$ws" up >"$scratch/c2" 2>&1 &
+p2=$!
+wait $p1; s1=$?
+wait $p2; s2=$?
+[ $s1 -eq 0 ] && [ $s2 -eq 0 ]
+ok $? "two concurrent ups both succeed ($s1, $s2)"
+grep -q 'waiting for another berth command' "$scratch/c2"
+ok $? "the second waited for the first"
+
+"$BERTH" list --json | grep -q "\"workspace\": \"$name\""
+ok $? "list finds the workspace from domain metadata"
+
+dom=$(sed -n 's/.*"domain": "\(.*\)".*/\1/p' "$ws/.berth/state.json")
+"$BERTH" -C "$ws" destroy -f >/dev/null 2>&1
+ok $? "destroy"
+! virsh -c qemu:///system list --all --name | grep -q "^$dom\$"
+ok $? "no domain is left"
+! virsh -c qemu:///system vol-list default | grep -q "$dom"
+ok $? "no overlay or seed volume is left"
+[ ! -e "$ws/.berth" ]
+ok $? "no state is left"
+virsh -c qemu:///system vol-list default | grep -q 'berth-box-debian-12-docker'
+ok $? "the box's volume stays for the next workspace"
+
+done_testing
