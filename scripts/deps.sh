@@ -7,9 +7,10 @@ BUILD_PACKAGES="autoconf automake make gcc pkg-config
 	libjansson-dev libssl-dev libarchive-dev libisofs-dev"
 # To build boxes from Debian's packages ('berth box build').
 BOX_PACKAGES="debootstrap e2fsprogs qemu-utils"
-# To run workspace VMs: libvirt, QEMU, and OpenSSH's client for 'berth ssh'.
+# To run workspace VMs: libvirt, QEMU, OpenSSH's client for 'berth ssh', and
+# dnsmasq for libvirt's NAT network (vm.network = "nat").
 VM_PACKAGES="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
-	openssh-client"
+	openssh-client dnsmasq-base iptables"
 # To run the test tiers: a local HTTP server and archives (python3), and
 # QEMU to boot a built box.
 TEST_PACKAGES="bash man-db python3 qemu-system-x86"

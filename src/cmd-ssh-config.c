@@ -48,14 +48,16 @@ cmd_ssh_config_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	key = state_path(&ctx->ws, "id_ed25519");
 	known = state_path(&ctx->ws, "known_hosts");
 	printf("Host %s\n"
-	       "  HostName 127.0.0.1\n"
+	       "  HostName %s\n"
 	       "  Port %d\n"
 	       "  User berth\n"
 	       "  IdentityFile %s\n"
 	       "  IdentitiesOnly yes\n"
 	       "  StrictHostKeyChecking accept-new\n"
 	       "  UserKnownHostsFile %s\n"
-	       "  LogLevel ERROR\n", host, st.ssh_port, key, known);
+	       "  LogLevel ERROR\n", host,
+	       st.ssh_host ? st.ssh_host : "127.0.0.1", st.ssh_port, key,
+	       known);
 	free(key);
 	free(known);
 	state_release(&st);

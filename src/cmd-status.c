@@ -79,7 +79,9 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		json_t *p = json_object();
 
 		json_object_set_new(p, "name", json_string("ssh"));
-		json_object_set_new(p, "host", json_string("127.0.0.1"));
+		json_object_set_new(p, "host", json_string(w.st.ssh_host ?
+							   w.st.ssh_host :
+							   "127.0.0.1"));
 		json_object_set_new(p, "host_port", json_integer(w.st.ssh_port));
 		json_object_set_new(p, "guest_port", json_integer(22));
 		json_array_append_new(ports, p);

@@ -361,6 +361,22 @@ out:
 	return ret;
 }
 
+/* On the NAT network the guest is reached at its own address, port 22. */
+static int
+nat_address(struct ws_state *st, virDomainPtr dom, int timeout_s)
+{
+	double end = now() + timeout_s;
+
+	while (now() < end && !berth_interrupted && domain_alive(dom)) {
+		if ((st->ssh_host = vm_guest_address(dom))) {
+			st->ssh_port = 22;
+			return 0;
+		}
+		sleep(1);
+	}
+	return err_set("the VM got no address from the NAT network's DHCP");
+}
+
 static int
 up(struct cmd_ctx *ctx, int timeout_s)
 {
@@ -435,7 +451,8 @@ up(struct cmd_ctx *ctx, int timeout_s)
 	}
 	phase("defining");
 	if (vm_pool(&v) < 0 || plan_ports(ws, &st, 0) < 0 ||
-	    ssh_keygen(ws) < 0)
+	    ssh_keygen(ws) < 0 ||
+	    (ws->vm.network == NET_NAT && vm_nat_network(&v) < 0))
 		goto out;
 	free(st.box_name);
 	free(st.box_version);
@@ -462,6 +479,10 @@ up(struct cmd_ctx *ctx, int timeout_s)
 		goto out;
 	free(st.started_at);
 	st.started_at = utc_now_iso();
+	free(st.ssh_host);
+	st.ssh_host = NULL;
+	if (ws->vm.network == NET_NAT && nat_address(&st, dom, timeout_s) < 0)
+		goto out;
 	if (state_save(ws, &st) < 0)
 		goto out;
 	phase("cloud-init");

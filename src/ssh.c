@@ -92,6 +92,8 @@ ssh_base_argv(const struct ws *ws, const struct ws_state *st,
 	char *key = state_path(ws, "id_ed25519");
 	char *known = state_path(ws, "known_hosts");
 	char *opt = xasprintf("UserKnownHostsFile=%s", known);
+	char *dest = xasprintf("berth@%s", st->ssh_host ? st->ssh_host
+							  : "127.0.0.1");
 	char port[16];
 
 	snprintf(port, sizeof(port), "%d", st->ssh_port);
@@ -108,7 +110,8 @@ ssh_base_argv(const struct ws *ws, const struct ws_state *st,
 	strlist_push(argv, opt);
 	strlist_push(argv, "-o");
 	strlist_push(argv, "LogLevel=ERROR");
-	strlist_push(argv, "berth@127.0.0.1");
+	strlist_push(argv, dest);
+	free(dest);
 	free(key);
 	free(known);
 	free(opt);

@@ -12,6 +12,7 @@ struct ws_state {
 	char id[17];		/* random hex, also in the domain name */
 	char *domain;		/* berth-<workspace>-<id> */
 	char *accel;		/* "kvm" or "tcg" once known */
+	char *ssh_host;		/* 127.0.0.1, or the guest's address on NAT */
 	int ssh_port;		/* host side of the forwards */
 	int docker_port;
 	int *vm_ports;		/* host ports for ws->vm.ports, in order */

@@ -329,6 +329,48 @@ vm_volume_overlay(struct vm_conn *v, const char *name, const char *backing,
 }
 
 int
+vm_nat_network(struct vm_conn *v)
+{
+	virNetworkPtr net = virNetworkLookupByName(v->conn, "default");
+	int active, ret = 0;
+
+	if (!net) {
+		err_set("libvirt has no 'default' network for vm.network = "
+			"\"nat\": %s", vm_last_error());
+		err_hint("define one (virsh net-define), or use network = "
+			 "\"user\"");
+		return -1;
+	}
+	active = virNetworkIsActive(net);
+	if (active < 0 || (!active && virNetworkCreate(net) < 0))
+		ret = err_set("cannot start libvirt's 'default' network: %s",
+			      vm_last_error());
+	virNetworkFree(net);
+	return ret;
+}
+
+char *
+vm_guest_address(virDomainPtr d)
+{
+	virDomainInterfacePtr *ifaces = NULL;
+	char *ret = NULL;
+	int n, i;
+	size_t k;
+
+	n = virDomainInterfaceAddresses(d, &ifaces,
+			VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0);
+	for (i = 0; i < n; i++) {
+		for (k = 0; !ret && k < ifaces[i]->naddrs; k++)
+			if (ifaces[i]->addrs[k].type ==
+			    VIR_IP_ADDR_TYPE_IPV4)
+				ret = xstrdup(ifaces[i]->addrs[k].addr);
+		virDomainInterfaceFree(ifaces[i]);
+	}
+	free(ifaces);
+	return ret;
+}
+
+int
 vm_domain_find(struct vm_conn *v, const char *name, virDomainPtr *out)
 {
 	*out = virDomainLookupByName(v->conn, name);

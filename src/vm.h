@@ -46,6 +46,11 @@ int vm_domain_define(struct vm_conn *v, const char *xml, virDomainPtr *out);
 /* "running", "shut off", "paused", "saved" (managed save)... */
 const char *vm_domain_state(virDomainPtr d, int *state);
 
+/* libvirt's "default" NAT network, started when it is not. */
+int vm_nat_network(struct vm_conn *v);
+/* The guest's IPv4 address from the NAT network's DHCP leases. */
+char *vm_guest_address(virDomainPtr d);
+
 /* A domain of berth's, found through its metadata. */
 struct vm_entry {
 	char *domain;

@@ -80,7 +80,8 @@ workspace_halt(struct workspace *w, int timeout_s)
 	if (virDomainShutdownFlags(w->dom,
 				   VIR_DOMAIN_SHUTDOWN_GUEST_AGENT) < 0 &&
 	    virDomainShutdownFlags(w->dom,
-				   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0)
+				   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0 &&
+	    virDomainShutdown(w->dom) < 0)
 		fprintf(stderr, "the guest ignores shutdown requests (%s)\n",
 			vm_last_error());
 	while (time(NULL) < end && !is_off(w->dom) && !berth_interrupted)

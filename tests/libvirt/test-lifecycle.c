@@ -1,0 +1,144 @@
+/* test-lifecycle.c: the VM lifecycle logic against libvirt's test driver
+ * (test:///default): pool and volumes, the domain XML berth generates,
+ * finding workspaces by metadata, recovering lost state, halting. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "berth.h"
+#include "state.h"
+#include "vm-xml.h"
+#include "vm.h"
+#include "workspace.h"
+#include "../unit/tap.h"
+
+static char dir[] = "/tmp/berth-test-lifecycle.XXXXXX";
+
+int
+main(void)
+{
+	struct cmd_ctx ctx = { 0 };
+	struct diags d = { 0 };
+	struct ws_state st, again;
+	struct vm_plan plan = { 0 };
+	struct vm_conn v;
+	struct vm_entry *e = NULL;
+	struct workspace w;
+	struct strbuf xml = STRBUF_INIT;
+	virDomainPtr dom = NULL;
+	char *bf, *cmd, *path;
+	const char *text;
+	virStorageVolPtr vol;
+	size_t n = 0, i;
+	int found = 0, state;
+
+	if (!mkdtemp(dir))
+		fatal("mkdtemp failed");
+	setenv("BERTH_DATADIR", getenv("TOP_SRCDIR") ? getenv("TOP_SRCDIR")
+						     : ".", 1);
+	bf = path_join(dir, "Berthfile");
+	text = "workspace = \"life\";\n"
+	       "vm = { uri = \"test:///default\"; memory = \"512M\";"
+	       " ports = [ \"2222:22\" ]; };\n";
+	write_file_atomic(bf, text, strlen(text), 0644);
+	ok(ws_load(&ctx.ws, bf, "Berthfile", &d) == 0, "a test-driver workspace");
+	ctx.have_ws = 1;
+
+	ok(vm_open(&v, "test:///default") == 0, "connect to the test driver");
+	ok(vm_pool(&v) == 0, "the 'default' pool is made when missing");
+	/* the test driver cannot take uploads (the VM tier covers them) */
+	vol = virStorageVolCreateXML(v.pool, "<volume><name>life-base.qcow2"
+				     "</name><capacity>1048576</capacity>"
+				     "</volume>", 0);
+	ok(vol != NULL, "a base volume");
+	if (vol)
+		virStorageVolFree(vol);
+	ok(vm_volume_exists(&v, "life-base.qcow2"), "it exists");
+	ok(vm_volume_overlay(&v, "life.qcow2", "life-base.qcow2", 1 << 30) == 0,
+	   "an overlay on it");
+	ok(vm_volume_overlay(&v, "life.qcow2", "life-base.qcow2", 1 << 30) == 0,
+	   "making it again keeps it");
+	ok((path = vm_volume_path(&v, "life.qcow2")) != NULL, "its path");
+	free(path);
+
+	ok(state_load(&ctx.ws, &st) == 0 && !st.exists && strlen(st.id) == 8,
+	   "a new workspace gets a fresh id");
+	ok(!strncmp(st.domain, "berth-life-", 11), "and a domain name: %s",
+	   st.domain);
+	st.ssh_port = 40022;
+	st.nvm_ports = 1;
+	st.vm_ports = xcalloc(1, sizeof(int));
+	st.vm_ports[0] = 2222;
+	plan.accel = "test";
+	plan.pool = VM_POOL;
+	plan.overlay = "life.qcow2";
+	plan.seed = "life-base.qcow2";
+	plan.console_log = "/tmp/console.log";
+	ok(vm_domain_xml(&ctx.ws, &st, &plan, &xml) == 0, "domain XML");
+	ok(strstr(xml.buf, "hostfwd=tcp:127.0.0.1:40022-:22") &&
+	   strstr(xml.buf, "hostfwd=tcp:127.0.0.1:2222-:22"),
+	   "forwards SSH and vm.ports on 127.0.0.1");
+	ok(strstr(xml.buf, "<memory unit='KiB'>524288</memory>") != NULL,
+	   "memory in KiB");
+	ok(strstr(xml.buf, "<boot dev='hd'/>") != NULL,
+	   "a box without a kernel boots from its disk");
+	{
+		struct strbuf nat = STRBUF_INIT;
+
+		ctx.ws.vm.network = NET_NAT;
+		ok(vm_domain_xml(&ctx.ws, &st, &plan, &nat) == 0 &&
+		   strstr(nat.buf, "<interface type='network'>") &&
+		   !strstr(nat.buf, "hostfwd"),
+		   "network = nat: libvirt's network, no slirp forwards");
+		ctx.ws.vm.network = NET_USER;
+		sb_release(&nat);
+	}
+	ok(vm_domain_define(&v, xml.buf, &dom) == 0, "the test driver takes it");
+
+	ok(vm_list(&v, &e, &n) == 0, "list berth's domains");
+	for (i = 0; i < n; i++)
+		if (!strcmp(e[i].domain, st.domain) && e[i].path &&
+		    !strcmp(e[i].path, ctx.ws.dir) && !strcmp(e[i].id, st.id))
+			found = 1;
+	ok(found, "found by its metadata, with path and id");
+	vm_entries_free(e, n);
+
+	/* state lost: the domain's metadata gives the id back */
+	state_load(&ctx.ws, &again);
+	ok(workspace_adopt(&v, &ctx.ws, &again) == 0 &&
+	   !strcmp(again.id, st.id) && !strcmp(again.domain, st.domain),
+	   "a workspace without state recovers its id from the domain");
+	state_release(&again);
+
+	ok(virDomainCreate(dom) == 0, "start");
+	ok(!strcmp(vm_domain_state(dom, &state), "running"), "running");
+	virDomainFree(dom);
+
+	/* halt through the same path as 'berth halt' */
+	ok(state_save(&ctx.ws, &st) == 0, "save state");
+	memset(&w, 0, sizeof(w));
+	w.ws = &ctx.ws;
+	w.lock = -1;
+	state_load(&ctx.ws, &w.st);
+	w.v = v;
+	vm_domain_find(&w.v, w.st.domain, &w.dom);
+	ok(w.dom && workspace_halt(&w, 5) == 0, "halt");
+	ok(!strcmp(vm_domain_state(w.dom, NULL), "shut off"), "shut off");
+	ok(virDomainUndefine(w.dom) == 0, "undefine");
+	virDomainFree(w.dom);
+	ok(vm_domain_find(&v, st.domain, &dom) == 0, "gone");
+	ok(vm_volume_delete(&v, "life.qcow2") == 0 &&
+	   !vm_volume_exists(&v, "life.qcow2"), "volume deleted");
+	state_release(&w.st);
+	state_release(&st);
+	vm_close(&v);
+	ws_release(&ctx.ws);
+	diags_release(&d);
+	sb_release(&xml);
+	free(bf);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	ok(system(cmd) == 0, "scratch removed");
+	free(cmd);
+	return done_testing();
+}
