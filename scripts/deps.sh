@@ -13,7 +13,7 @@ VM_PACKAGES="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
 	openssh-client dnsmasq-base iptables"
 # To run the test tiers: a local HTTP server and archives (python3), and
 # QEMU to boot a built box.
-TEST_PACKAGES="bash man-db python3 qemu-system-x86"
+TEST_PACKAGES="bash man-db python3 qemu-system-x86 curl"
 
 missing_packages() {
 	for p in "$@"; do

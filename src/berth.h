@@ -73,6 +73,7 @@ int berth_color(FILE *f);
 
 extern const struct cmd_entry cmd_box_entry;
 extern const struct cmd_entry cmd_destroy_entry;
+extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_halt_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_reload_entry;

@@ -148,15 +148,11 @@ keep_log(const char *staged, const char *cache_root)
 	char *from = path_join(staged, "build.log");
 	char *to = path_join(cache_root, "last-build.log");
 	struct strbuf sb = STRBUF_INIT;
-	const char *p;
-	int lines = 0;
 
 	if (sb_read_file(&sb, from) == 0) {
 		write_file_atomic(to, sb.buf, sb.len, 0644);
-		for (p = sb.buf + sb.len; p > sb.buf && lines <= 20; p--)
-			if (p[-1] == '\n')
-				lines++;
-		fprintf(stderr, "--- the end of the build log ---\n%s", p);
+		fprintf(stderr, "--- the end of the build log ---\n");
+		print_tail(to, 20, stderr);
 		fprintf(stderr, "--- the whole log is in %s ---\n", to);
 	}
 	sb_release(&sb);

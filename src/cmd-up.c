@@ -12,9 +12,11 @@
 #include "berth.h"
 #include "box.h"
 #include "digest.h"
+#include "docker.h"
 #include "seed.h"
 #include "ssh.h"
 #include "state.h"
+#include "tls.h"
 #include "vm-xml.h"
 #include "vm.h"
 #include "workspace.h"
@@ -147,56 +149,55 @@ box_volume(const struct box *b, const char *what)
 	return xasprintf("berth-box-%s-%s.%s", b->name, b->version, what);
 }
 
+/* A file of the box's folder as a pool volume; its path in *path. */
+static int
+upload_boot_file(struct vm_conn *v, const struct box *b, const char *name,
+		 const char *suffix, char **path)
+{
+	char *vol = box_volume(b, suffix), *file = path_join(b->dir, name);
+	int ret = vm_volume_upload(v, vol, file, "raw");
+
+	*path = ret == 0 ? vm_volume_path(v, vol) : NULL;
+	free(vol);
+	free(file);
+	return *path ? 0 : -1;
+}
+
 static int
 upload_box(struct vm_conn *v, const struct box *b, struct vm_plan *plan,
 	   char **kernel, char **initrd)
 {
-	char *vol = box_volume(b, "qcow2"), *file;
-	int ret = -1;
+	char *vol = box_volume(b, "qcow2");
+	int ret = vm_volume_upload(v, vol, b->image, "qcow2");
 
-	if (vm_volume_upload(v, vol, b->image, "qcow2") < 0)
-		goto out;
-	if (b->kernel) {
-		char *kvol = box_volume(b, "vmlinuz");
-
-		file = path_join(b->dir, b->kernel);
-		ret = vm_volume_upload(v, kvol, file, "raw");
-		free(file);
-		*kernel = ret == 0 ? vm_volume_path(v, kvol) : NULL;
-		free(kvol);
-		if (ret < 0 || !*kernel)
-			goto fail;
-		if (b->initrd) {
-			char *ivol = box_volume(b, "initrd");
-
-			file = path_join(b->dir, b->initrd);
-			ret = vm_volume_upload(v, ivol, file, "raw");
-			free(file);
-			*initrd = ret == 0 ? vm_volume_path(v, ivol) : NULL;
-			free(ivol);
-			if (ret < 0 || !*initrd)
-				goto fail;
-		}
-		plan->kernel = *kernel;
-		plan->initrd = *initrd;
-		plan->cmdline = b->cmdline;
-	}
-	ret = 0;
-	goto out;
-fail:
-	ret = -1;
-out:
 	free(vol);
-	return ret;
+	if (ret < 0 || !b->kernel)
+		return ret;
+	/* QEMU reads the kernel from the pool, where it may read, and
+	 * where a remote libvirt has it too */
+	if (upload_boot_file(v, b, b->kernel, "vmlinuz", kernel) < 0 ||
+	    (b->initrd && upload_boot_file(v, b, b->initrd, "initrd",
+					   initrd) < 0))
+		return -1;
+	plan->kernel = *kernel;
+	plan->initrd = *initrd;
+	plan->cmdline = b->cmdline;
+	return 0;
 }
+
+/* The guest's address on QEMU's user-mode network, for the certificate. */
+static const char *const guest_addrs[] = { "10.0.2.15", NULL };
 
 static int
 write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
-	   const char *seed_vol)
+	   const struct box *box, const char *seed_vol)
 {
 	struct seed s = { 0 };
-	struct strbuf iso = STRBUF_INIT, extra = STRBUF_INIT;
+	struct strbuf iso = STRBUF_INIT, ca = STRBUF_INIT, cert = STRBUF_INIT;
+	struct strbuf key = STRBUF_INIT;
 	char *pub = ssh_pubkey(ws), *hostname = xstrdup(ws->name);
+	char *tls = state_path(ws, "docker"), *p;
+	const char **shared = xcalloc(ws->vm.nshared + 1, sizeof(char *));
 	size_t i;
 	int ret = -1;
 
@@ -207,27 +208,75 @@ write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
 	for (i = 0; hostname[i]; i++)
 		if (hostname[i] == '_')
 			hostname[i] = '-';
-	for (i = 0; i < ws->vm.nshared; i++) {
-		if (!i)
-			sb_addstr(&extra, "runcmd:\n");
-		sb_addf(&extra, "  - [ sh, -c, \"mkdir -p '%s' && mount -t "
-			"virtiofs shared%zu '%s'\" ]\n", ws->vm.shared[i].guest,
-			i, ws->vm.shared[i].guest);
-	}
+	for (i = 0; i < ws->vm.nshared; i++)
+		shared[i] = ws->vm.shared[i].guest;
+	if (tls_ensure(tls, ws->name, guest_addrs) < 0)
+		goto out;
+	p = path_join(tls, "ca.pem");
+	ret = sb_read_file(&ca, p);
+	free(p);
+	p = path_join(tls, "server-cert.pem");
+	ret |= sb_read_file(&cert, p);
+	free(p);
+	p = path_join(tls, "server-key.pem");
+	ret |= sb_read_file(&key, p);
+	free(p);
+	if (ret < 0)
+		goto out;
+	ret = -1;
 	s.hostname = hostname;
 	s.instance_id = st->domain;
 	s.ssh_pubkey = pub;
 	s.share_workspace = 1;
-	s.extra_user_data = extra.len ? extra.buf : NULL;
+	s.shared = shared;
+	s.docker = 1;
+	s.docker_install = !box->has_docker &&
+			   ws->docker.install == DOCKER_INSTALL_AUTO;
+	s.tls_ca = ca.buf;
+	s.tls_cert = cert.buf;
+	s.tls_key = key.buf;
 	if (seed_iso(&s, &iso) < 0 ||
 	    vm_volume_put(v, seed_vol, iso.buf, iso.len, "raw") < 0)
 		goto out;
 	ret = 0;
 out:
 	sb_release(&iso);
-	sb_release(&extra);
+	sb_release(&ca);
+	sb_release(&cert);
+	sb_release(&key);
+	free(shared);
+	free(tls);
 	free(pub);
 	free(hostname);
+	return ret;
+}
+
+/* Ready means GET /_ping answers OK over mutual TLS. */
+static int
+docker_wait(const struct ws *ws, const struct ws_state *st, int timeout_s)
+{
+	char *certs = state_path(ws, "docker");
+	char *host = xasprintf("tcp://127.0.0.1:%d", st->docker_port);
+	double end = now() + timeout_s;
+	struct docker d;
+	int ret = -1;
+
+	if (docker_open(&d, host, certs) < 0)
+		goto out;
+	while (now() < end && !berth_interrupted) {
+		if (docker_ping(&d) == 0) {
+			ret = 0;
+			break;
+		}
+		sleep(1);
+	}
+	if (ret < 0)
+		err_set("the Docker engine in the VM did not answer: %s",
+			err_msg());
+	docker_close(&d);
+out:
+	free(certs);
+	free(host);
 	return ret;
 }
 
@@ -263,20 +312,8 @@ kvm_works(virDomainPtr dom, const char *console_log)
 static void
 console_tail(const char *log, int lines)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const char *p;
-	int n = 0;
-
-	if (sb_read_file(&sb, log) < 0 || !sb.len)
-		goto out;
-	for (p = sb.buf + sb.len; p > sb.buf; p--)
-		if (p[-1] == '\n' && ++n > lines)
-			break;
-	fprintf(stderr, "--- the last %d lines of %s ---\n%s", lines, log, p);
-	if (sb.buf[sb.len - 1] != '\n')
-		fputc('\n', stderr);
-out:
-	sb_release(&sb);
+	fprintf(stderr, "--- the last %d lines of %s ---\n", lines, log);
+	print_tail(log, lines, stderr);
 }
 
 /* What the KVM probe found on this host, so that the next workspace does
@@ -470,7 +507,7 @@ up(struct cmd_ctx *ctx, int timeout_s)
 	plan.virtiofs = plan.virtiofsd != NULL;
 	if (upload_box(&v, &box, &plan, &kernel, &initrd) < 0 ||
 	    vm_volume_overlay(&v, overlay, base, ws->vm.disk) < 0 ||
-	    write_seed(&v, ws, &st, seed) < 0)
+	    write_seed(&v, ws, &st, &box, seed) < 0)
 		goto out;
 	box_store_use(&store, &box, st.id, ws->file);
 	free(st.vm_hash);
@@ -497,8 +534,20 @@ up(struct cmd_ctx *ctx, int timeout_s)
 		console_tail(log, 20);
 		goto out;
 	}
-	printf("workspace '%s' is up in %.1f s: 'berth ssh' opens a shell\n",
-	       ws->name, now() - t0);
+	phase("docker");
+	if (!box.has_docker && ws->docker.install == DOCKER_INSTALL_NEVER &&
+	    ssh_run(ws, &st, "command -v dockerd", 1, 30) != 0) {
+		err_set("the box '%s' has no Docker, and docker.install is "
+			"\"never\"", box.name);
+		err_hint("set docker.install = \"auto\" in %s, or use a box "
+			 "with Docker such as debian-12-docker", ws->file);
+		goto out;
+	}
+	if (docker_wait(ws, &st, timeout_s) < 0)
+		goto out;
+	printf("workspace '%s' is up in %.1f s: 'berth ssh' opens a shell, "
+	       "'eval \"$(berth env)\"' points docker at the VM\n", ws->name,
+	       now() - t0);
 	ret = 0;
 out:
 	if (ret < 0 && err_msg() && strstr(err_msg(), "within"))

@@ -169,3 +169,22 @@ path_size(const char *path)
 	nftw(path, add_size, 16, FTW_PHYS);
 	return tree_bytes;
 }
+
+void
+print_tail(const char *path, int lines, FILE *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+	int n = 0;
+
+	if (sb_read_file(&sb, path) < 0 || !sb.len)
+		goto out;
+	for (p = sb.buf + sb.len - 1; p > sb.buf; p--)
+		if (p[-1] == '\n' && ++n >= lines)
+			break;
+	fputs(p, f);
+	if (sb.buf[sb.len - 1] != '\n')
+		fputc('\n', f);
+out:
+	sb_release(&sb);
+}

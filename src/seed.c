@@ -8,11 +8,62 @@
 
 #include "seed.h"
 
+/* A literal block, indented under a "content: |" key. */
+static void
+yaml_block(struct strbuf *out, const char *text, const char *indent)
+{
+	const char *p = text, *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		sb_addstr(out, indent);
+		sb_add(out, p, nl ? (size_t)(nl - p) : strlen(p));
+		sb_addch(out, '\n');
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+static void
+write_file(struct strbuf *out, const char *path, const char *mode,
+	   const char *content)
+{
+	sb_addf(out, "  - path: %s\n    permissions: '%s'\n    content: |\n",
+		path, mode);
+	yaml_block(out, content, "      ");
+}
+
+/*
+ * Debian's docker.io unit runs 'dockerd -H fd:// $DOCKER_OPTS'; "hosts" in
+ * daemon.json as well would make it refuse to start, so the TCP listener
+ * goes into DOCKER_OPTS. cloud-init writes files before it installs
+ * packages, so a freshly installed dockerd starts with this already.
+ */
+static void
+docker_files(const struct seed *s, struct strbuf *out)
+{
+	write_file(out, "/etc/docker/tls/ca.pem", "0600", s->tls_ca);
+	write_file(out, "/etc/docker/tls/server-cert.pem", "0600", s->tls_cert);
+	write_file(out, "/etc/docker/tls/server-key.pem", "0600", s->tls_key);
+	write_file(out, "/etc/default/docker", "0644",
+		   "# Written by berth: the Engine API on tcp 2376, mutual TLS "
+		   "only.\n"
+		   "DOCKER_OPTS=\"-H tcp://0.0.0.0:2376 --tlsverify "
+		   "--tlscacert=/etc/docker/tls/ca.pem "
+		   "--tlscert=/etc/docker/tls/server-cert.pem "
+		   "--tlskey=/etc/docker/tls/server-key.pem\"");
+}
+
 void
 seed_user_data(const struct seed *s, struct strbuf *out)
 {
+	size_t i;
+
 	sb_addstr(out, "#cloud-config\n");
 	sb_addf(out, "hostname: %s\n", s->hostname);
+	/* so that sudo and friends resolve the new name */
+	sb_addstr(out, "manage_etc_hosts: true\n");
 	sb_addstr(out, "users:\n"
 		  "  - name: berth\n"
 		  "    gecos: berth\n"
@@ -34,8 +85,26 @@ seed_user_data(const struct seed *s, struct strbuf *out)
 			  "/workspace || mount -t virtiofs workspace "
 			  "/workspace) || true\" ]\n");
 	}
-	if (s->extra_user_data)
-		sb_addstr(out, s->extra_user_data);
+	if (s->docker) {
+		sb_addstr(out, "write_files:\n");
+		docker_files(s, out);
+	}
+	if (s->docker && s->docker_install) {
+		/* without AppArmor's parser, 'docker run' fails in the guest */
+		sb_addstr(out, "package_update: true\n"
+			  "packages:\n  - docker.io\n  - apparmor\n");
+	}
+	if ((s->shared && s->shared[0]) || s->docker)
+		sb_addstr(out, "runcmd:\n");
+	for (i = 0; s->shared && s->shared[i]; i++)
+		sb_addf(out, "  - [ sh, -c, \"mkdir -p '%s' && mount -t "
+			"virtiofs shared%zu '%s'\" ]\n", s->shared[i], i,
+			s->shared[i]);
+	if (s->docker)
+		/* a preinstalled dockerd started before the files were there */
+		sb_addstr(out, "  - [ sh, -c, \"if command -v dockerd >/dev/null; "
+			  "then usermod -aG docker berth; systemctl restart "
+			  "docker; fi\" ]\n");
 }
 
 void

@@ -10,7 +10,11 @@ struct seed {
 	const char *instance_id;	/* a new one re-runs cloud-init */
 	const char *ssh_pubkey;
 	int share_workspace;		/* mount the virtiofs tag "workspace" */
-	const char *extra_user_data;	/* more cloud-config, already YAML */
+	const char *const *shared;	/* guest folders of tags shared0... */
+	/* Docker: the Engine API on tcp 2376 with mutual TLS */
+	int docker;			/* configure it at all */
+	int docker_install;		/* apt-get install docker.io apparmor */
+	const char *tls_ca, *tls_cert, *tls_key;	/* PEM, the server's */
 };
 
 /* The user-data and meta-data documents. */

@@ -92,6 +92,9 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 int mkdir_p(const char *path, int mode);
 /* Remove a tree; it follows no symlink and crosses no mount point. */
 int rm_rf(const char *path);
+/* Print the last lines of a file (a console log, a build log). */
+#include <stdio.h>
+void print_tail(const char *path, int lines, FILE *f);
 /* Bytes used by a file, or by a tree. */
 unsigned long long path_size(const char *path);
 

@@ -51,6 +51,37 @@ ok $? "the workspace's SSH key is mode 0600"
 grep -q 'Linux version' "$ws/.berth/console.log"
 ok $? "the serial console is captured to .berth/console.log"
 
+# Docker in the VM, over mutual TLS only.
+grep -q '==> docker' "$scratch/up.out"
+ok $? "up waits for the Docker engine"
+for f in key.pem server-key.pem ca-key.pem; do
+	[ "$(stat -c %a "$ws/.berth/docker/$f")" = 600 ]
+	ok $? "TLS key $f is mode 0600"
+done
+if command -v docker >/dev/null 2>&1; then
+	(eval "$("$BERTH" -C "$ws" env)" && docker version --format \
+		'{{.Server.APIVersion}} {{.Server.Version}}') >"$scratch/dv" 2>&1
+	grep -q '^1\.41 20\.10' "$scratch/dv"
+	ok $? "eval \"\$(berth env)\"; docker version reports the VM's engine"
+	diag <"$scratch/dv"
+else
+	ok 1 "the docker CLI is not installed"
+fi
+port=$("$BERTH" -C "$ws" env --shell json | sed -n 's/.*DOCKER_HOST": "tcp:\/\/127.0.0.1:\([0-9]*\)".*/\1/p')
+! curl -sS --max-time 10 --cacert "$ws/.berth/docker/ca.pem" \
+	"https://127.0.0.1:$port/_ping" >/dev/null 2>&1
+ok $? "a client without the right certificate is refused"
+! curl -sS --max-time 10 "http://127.0.0.1:$port/_ping" 2>/dev/null | grep -qx OK
+ok $? "a plain-HTTP request is refused"
+curl -sS --max-time 10 --cacert "$ws/.berth/docker/ca.pem" \
+	--cert "$ws/.berth/docker/cert.pem" --key "$ws/.berth/docker/key.pem" \
+	"https://127.0.0.1:$port/_ping" 2>/dev/null | grep -qx OK
+ok $? "the client certificate gets in"
+"$BERTH" -C "$ws" env --unset | grep -q '^unset DOCKER_HOST'
+ok $? "env --unset undoes it"
+"$BERTH" -C "$ws" env --shell fish | grep -q "^set -gx DOCKER_TLS_VERIFY '1';"
+ok $? "env --shell fish"
+
 start=$(secs)
 "$BERTH" -C "$ws" up >"$scratch/noop.out" 2>&1
 ok $? "up on a running workspace"

@@ -41,6 +41,15 @@ main(void)
 	sb_release(&sb);
 	ok(sb_read_file(&sb, "/nonexistent/x") < 0 &&
 	   strstr(err_msg(), "/nonexistent/x"), "a missing file is named");
+	{
+		char out[64] = "";
+		FILE *f = fmemopen(out, sizeof(out), "w");
+
+		write_file_atomic(path, "a\nb\nc\n", 6, 0600);
+		print_tail(path, 2, f);
+		fclose(f);
+		is_str(out, "b\nc\n", "print_tail keeps the last lines");
+	}
 	unlink(path);
 	free(path);
 	path = path_join(dir, "a/b/c");

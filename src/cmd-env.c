@@ -1,0 +1,113 @@
+/* cmd-env.c: the environment that points the stock docker CLI at the
+ * workspace VM's engine: eval "$(berth env)"; docker ps. */
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state.h"
+#include "workspace.h"
+
+static int cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_env_entry = {
+	.name = "env",
+	.usage = "[--shell sh|fish|json] [--unset]",
+	.summary = "print DOCKER_HOST and friends for the VM's Docker engine",
+	.help =
+	"eval \"$(berth env)\" makes the docker CLI drive the VM's engine over\n"
+	"mutual TLS; eval \"$(berth env --unset)\" undoes it.\n\n"
+	"options:\n"
+	"  --shell S   sh (default), fish, or json\n"
+	"  --unset     print the commands that remove the variables\n",
+	.needs = NEED_WORKSPACE,
+	.exec = cmd_env_exec,
+};
+
+static const char *const vars[] = { "DOCKER_HOST", "DOCKER_TLS_VERIFY",
+				    "DOCKER_CERT_PATH" };
+
+static void
+put(const char *shell, const char *name, const char *value, int last)
+{
+	if (!strcmp(shell, "fish"))
+		printf("set -gx %s '%s';\n", name, value);
+	else if (!strcmp(shell, "json"))
+		printf("  \"%s\": \"%s\"%s\n", name, value, last ? "" : ",");
+	else
+		printf("export %s='%s'\n", name, value);
+}
+
+static int
+cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "shell", required_argument, NULL, 's' },
+		{ "unset", no_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *shell = "sh";
+	struct ws_state st;
+	char host[64], *certs;
+	int c, unset = 0;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c == 's')
+			shell = optarg;
+		else if (c == 'u')
+			unset = 1;
+		else
+			return cmd_bad_option(&cmd_env_entry, argv, c);
+	}
+	if (strcmp(shell, "sh") && strcmp(shell, "fish") &&
+	    strcmp(shell, "json"))
+		return cmd_usage_error(&cmd_env_entry, "unknown shell '%s': use "
+				       "sh, fish or json", shell);
+	if (unset) {
+		for (i = 0; i < ARRAY_SIZE(vars); i++) {
+			if (!strcmp(shell, "fish"))
+				printf("set -e %s;\n", vars[i]);
+			else if (!strcmp(shell, "sh"))
+				printf("unset %s\n", vars[i]);
+		}
+		if (!strcmp(shell, "json"))
+			printf("{}\n");
+		return EXIT_OK;
+	}
+	if (ctx->ws.docker.host) {
+		/* an engine of the user's own: point at it as configured */
+		if (!strcmp(shell, "json"))
+			printf("{\n");
+		put(shell, "DOCKER_HOST", ctx->ws.docker.host, 1);
+		if (!strcmp(shell, "json"))
+			printf("}\n");
+		return EXIT_OK;
+	}
+	if (state_load(&ctx->ws, &st) < 0)
+		return cmd_fail();
+	if (!st.exists || !st.docker_port) {
+		state_release(&st);
+		err_set("workspace '%s' has no VM yet", ctx->ws.name);
+		err_hint("run 'berth up' first");
+		return cmd_fail();
+	}
+	snprintf(host, sizeof(host), "tcp://%s:%d", st.ssh_host &&
+		 strcmp(st.ssh_host, "127.0.0.1") ? st.ssh_host : "127.0.0.1",
+		 st.ssh_host && strcmp(st.ssh_host, "127.0.0.1") ? 2376
+							       : st.docker_port);
+	certs = state_path(&ctx->ws, "docker");
+	if (!strcmp(shell, "json"))
+		printf("{\n");
+	put(shell, "DOCKER_HOST", host, 0);
+	put(shell, "DOCKER_TLS_VERIFY", "1", 0);
+	put(shell, "DOCKER_CERT_PATH", certs, 1);
+	if (!strcmp(shell, "json"))
+		printf("}\n");
+	else if (!strcmp(shell, "sh"))
+		printf("# eval \"$(berth env)\" to drive the VM's engine\n");
+	free(certs);
+	state_release(&st);
+	return EXIT_OK;
+}

@@ -1,0 +1,179 @@
+/* docker.c: Docker Engine API calls over libcurl: the transport, version
+ * negotiation, and error reporting. */
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "docker.h"
+
+#define BODY_CAP (16u << 20)	/* answers larger than this are refused */
+#define API_DEFAULT "1.41"	/* Debian 12's docker.io, Engine 20.10 */
+
+int
+docker_open(struct docker *d, const char *host, const char *certdir)
+{
+	memset(d, 0, sizeof(*d));
+	strcpy(d->api, API_DEFAULT);
+	if (!strncmp(host, "unix://", 7)) {
+		d->unix_path = xstrdup(host + 7);
+		d->base = xstrdup("http://docker");
+		return 0;
+	}
+	if (strncmp(host, "tcp://", 6))
+		return err_set("'%s' is not a Docker host: expected unix:///PATH "
+			       "or tcp://HOST:PORT", host);
+	/* TCP is always TLS with a client certificate: never plain HTTP */
+	if (!certdir)
+		return err_set("no certificates for '%s'", host);
+	d->base = xasprintf("https://%s", host + 6);
+	d->ca = path_join(certdir, "ca.pem");
+	d->cert = path_join(certdir, "cert.pem");
+	d->key = path_join(certdir, "key.pem");
+	return 0;
+}
+
+void
+docker_close(struct docker *d)
+{
+	free(d->base);
+	free(d->unix_path);
+	free(d->ca);
+	free(d->cert);
+	free(d->key);
+	memset(d, 0, sizeof(*d));
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	return sb_add(arg, data, size * n) < 0 ? 0 : size * n;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct docker *d = arg;
+	size_t len = size * n;
+
+	if (len > 12 && !strncasecmp(data, "Api-Version:", 12)) {
+		const char *v = data + 12;
+		size_t vl;
+
+		while (*v == ' ')
+			v++;
+		vl = strcspn(v, "\r\n");
+		if (vl && vl < sizeof(d->api)) {
+			memcpy(d->api, v, vl);
+			d->api[vl] = '\0';
+		}
+	}
+	return len;
+}
+
+static CURL *
+easy(struct docker *d, const char *url)
+{
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		fatal("cannot start libcurl");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (d->unix_path)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
+	if (d->ca) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, d->ca);
+		curl_easy_setopt(c, CURLOPT_SSLCERT, d->cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, d->key);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	}
+	return c;
+}
+
+/* The daemon's {"message": ...}, or the body as it is. */
+static void
+daemon_message(const struct strbuf *body, struct strbuf *out)
+{
+	json_t *o = json_loadb(body->buf, body->len, 0, NULL);
+	const char *m = json_string_value(json_object_get(o, "message"));
+
+	sb_addstr(out, m ? m : body->len ? body->buf : "no message");
+	json_decref(o);
+	while (out->len && out->buf[out->len - 1] == '\n')
+		out->buf[--out->len] = '\0';
+}
+
+int
+docker_call(struct docker *d, const char *method, const char *path,
+	    const char *body, struct strbuf *resp, long *status)
+{
+	char *url = !strcmp(path, "/_ping") ? xasprintf("%s%s", d->base, path)
+		: xasprintf("%s/v%s%s", d->base, d->api, path);
+	struct curl_slist *hdrs = NULL;
+	CURL *c = easy(d, url);
+	CURLcode rc;
+	int ret = -1;
+
+	resp->cap = BODY_CAP;
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, d);
+	if (body) {
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	}
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (rc != CURLE_OK) {
+		err_set("%s %s: %s", method, path, rc == CURLE_WRITE_ERROR
+			? "the answer is larger than berth accepts"
+			: curl_easy_strerror(rc));
+	} else if (*status >= 400) {
+		struct strbuf m = STRBUF_INIT;
+
+		daemon_message(resp, &m);
+		err_set("%s %s: %ld %s", method, path, *status, m.buf);
+		sb_release(&m);
+	} else {
+		ret = 0;
+	}
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	free(url);
+	return ret;
+}
+
+static int
+api_cmp(const char *a, const char *b)
+{
+	int am = 0, an = 0, bm = 0, bn = 0;
+
+	sscanf(a, "%d.%d", &am, &an);
+	sscanf(b, "%d.%d", &bm, &bn);
+	return am != bm ? am - bm : an - bn;
+}
+
+int
+docker_ping(struct docker *d)
+{
+	struct strbuf body = STRBUF_INIT;
+	long status = 0;
+	int ret = docker_call(d, "GET", "/_ping", NULL, &body, &status);
+
+	if (ret == 0 && strcmp(body.buf, "OK"))
+		ret = err_set("GET /_ping: the engine answered '%s'", body.buf);
+	/* berth speaks 1.41; an older engine sets the version down */
+	if (ret == 0 && api_cmp(d->api, API_DEFAULT) > 0)
+		strcpy(d->api, API_DEFAULT);
+	sb_release(&body);
+	return ret;
+}
