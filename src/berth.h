@@ -76,6 +76,7 @@ extern const struct cmd_entry cmd_destroy_entry;
 extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_halt_entry;
 extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_provision_entry;
 extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_ssh_config_entry;

@@ -12,7 +12,6 @@
 #include "berth.h"
 #include "box.h"
 #include "digest.h"
-#include "docker.h"
 #include "seed.h"
 #include "ssh.h"
 #include "state.h"
@@ -248,35 +247,6 @@ out:
 	free(tls);
 	free(pub);
 	free(hostname);
-	return ret;
-}
-
-/* Ready means GET /_ping answers OK over mutual TLS. */
-static int
-docker_wait(const struct ws *ws, const struct ws_state *st, int timeout_s)
-{
-	char *certs = state_path(ws, "docker");
-	char *host = xasprintf("tcp://127.0.0.1:%d", st->docker_port);
-	double end = now() + timeout_s;
-	struct docker d;
-	int ret = -1;
-
-	if (docker_open(&d, host, certs) < 0)
-		goto out;
-	while (now() < end && !berth_interrupted) {
-		if (docker_ping(&d) == 0) {
-			ret = 0;
-			break;
-		}
-		sleep(1);
-	}
-	if (ret < 0)
-		err_set("the Docker engine in the VM did not answer: %s",
-			err_msg());
-	docker_close(&d);
-out:
-	free(certs);
-	free(host);
 	return ret;
 }
 
@@ -543,7 +513,7 @@ up(struct cmd_ctx *ctx, int timeout_s)
 			 "with Docker such as debian-12-docker", ws->file);
 		goto out;
 	}
-	if (docker_wait(ws, &st, timeout_s) < 0)
+	if (workspace_docker_wait(ws, &st, timeout_s) < 0)
 		goto out;
 	printf("workspace '%s' is up in %.1f s: 'berth ssh' opens a shell, "
 	       "'eval \"$(berth env)\"' points docker at the VM\n", ws->name,

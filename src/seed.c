@@ -43,16 +43,12 @@ write_file(struct strbuf *out, const char *path, const char *mode,
 static void
 docker_files(const struct seed *s, struct strbuf *out)
 {
-	write_file(out, "/etc/docker/tls/ca.pem", "0600", s->tls_ca);
-	write_file(out, "/etc/docker/tls/server-cert.pem", "0600", s->tls_cert);
-	write_file(out, "/etc/docker/tls/server-key.pem", "0600", s->tls_key);
+	write_file(out, DOCKER_TLS_DIR "/ca.pem", "0600", s->tls_ca);
+	write_file(out, DOCKER_TLS_DIR "/server-cert.pem", "0600", s->tls_cert);
+	write_file(out, DOCKER_TLS_DIR "/server-key.pem", "0600", s->tls_key);
 	write_file(out, "/etc/default/docker", "0644",
 		   "# Written by berth: the Engine API on tcp 2376, mutual TLS "
-		   "only.\n"
-		   "DOCKER_OPTS=\"-H tcp://0.0.0.0:2376 --tlsverify "
-		   "--tlscacert=/etc/docker/tls/ca.pem "
-		   "--tlscert=/etc/docker/tls/server-cert.pem "
-		   "--tlskey=/etc/docker/tls/server-key.pem\"");
+		   "only.\n" DOCKER_OPTS_LINE);
 }
 
 void

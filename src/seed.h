@@ -17,6 +17,14 @@ struct seed {
 	const char *tls_ca, *tls_cert, *tls_key;	/* PEM, the server's */
 };
 
+/* dockerd's options: the Engine API on tcp 2376, mutual TLS only. */
+#define DOCKER_TLS_DIR "/etc/docker/tls"
+#define DOCKER_OPTS_LINE                                                   \
+	"DOCKER_OPTS=\"-H tcp://0.0.0.0:2376 --tlsverify "                   \
+	"--tlscacert=" DOCKER_TLS_DIR "/ca.pem "                            \
+	"--tlscert=" DOCKER_TLS_DIR "/server-cert.pem "                     \
+	"--tlskey=" DOCKER_TLS_DIR "/server-key.pem\""
+
 /* The user-data and meta-data documents. */
 void seed_user_data(const struct seed *s, struct strbuf *out);
 void seed_meta_data(const struct seed *s, struct strbuf *out);

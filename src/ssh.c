@@ -142,6 +142,55 @@ ssh_run(const struct ws *ws, const struct ws_state *st, const char *cmd,
 	return ret;
 }
 
+int
+ssh_run_script(const struct ws *ws, const struct ws_state *st,
+	       const char *script)
+{
+	struct strlist argv = { 0 };
+	int fds[2], status = -1;
+	char **v;
+	pid_t pid;
+	size_t len = strlen(script), off = 0;
+
+	strlist_push(&argv, "ssh");
+	strlist_push(&argv, "-o");
+	strlist_push(&argv, "BatchMode=yes");
+	ssh_base_argv(ws, st, &argv);
+	strlist_push(&argv, "sudo sh -s");
+	v = xcalloc(argv.n + 1, sizeof(char *));
+	memcpy(v, argv.v, argv.n * sizeof(char *));
+	fflush(stdout);
+	if (pipe(fds) < 0 || (pid = fork()) < 0) {
+		err_set("cannot start ssh: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		dup2(fds[0], 0);
+		close(fds[0]);
+		close(fds[1]);
+		execvp("ssh", v);
+		_exit(127);
+	}
+	close(fds[0]);
+	while (off < len) {
+		ssize_t n = write(fds[1], script + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+out:
+	free(v);
+	strlist_release(&argv);
+	return status;
+}
+
 static double
 now(void)
 {

@@ -17,6 +17,9 @@ void ssh_base_argv(const struct ws *ws, const struct ws_state *st,
 /* Run a command in the guest; returns its exit status, or -1. */
 int ssh_run(const struct ws *ws, const struct ws_state *st, const char *cmd,
 	    int quiet, int timeout_s);
+/* Run a shell script in the guest as root, fed on standard input. */
+int ssh_run_script(const struct ws *ws, const struct ws_state *st,
+		   const char *script);
 /* Wait until SSH answers, at most timeout_s; alive() says the VM still is. */
 int ssh_wait(const struct ws *ws, const struct ws_state *st, int timeout_s,
 	     int (*alive)(void *), void *arg);

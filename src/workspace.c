@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "docker.h"
 #include "workspace.h"
 
 int
@@ -94,4 +95,33 @@ workspace_halt(struct workspace *w, int timeout_s)
 				       vm_last_error());
 	}
 	return 0;
+}
+
+int
+workspace_docker_wait(const struct ws *ws, const struct ws_state *st,
+		      int timeout_s)
+{
+	char *certs = state_path(ws, "docker");
+	char *host = xasprintf("tcp://127.0.0.1:%d", st->docker_port);
+	time_t end = time(NULL) + timeout_s;
+	struct docker d;
+	int ret = -1;
+
+	if (docker_open(&d, host, certs) < 0)
+		goto out;
+	while (time(NULL) < end && !berth_interrupted) {
+		if (docker_ping(&d) == 0) {
+			ret = 0;
+			break;
+		}
+		sleep(1);
+	}
+	if (ret < 0)
+		err_set("the Docker engine in the VM did not answer: %s",
+			err_msg());
+	docker_close(&d);
+out:
+	free(certs);
+	free(host);
+	return ret;
 }

@@ -25,6 +25,10 @@ int workspace_adopt(struct vm_conn *v, const struct ws *ws,
 int workspace_open(struct cmd_ctx *ctx, struct workspace *w, int lock);
 void workspace_close(struct workspace *w);
 
+/* Wait until the VM's engine answers GET /_ping over mutual TLS. */
+int workspace_docker_wait(const struct ws *ws, const struct ws_state *st,
+			  int timeout_s);
+
 /* ACPI or guest-agent shutdown, then a hard stop after timeout_s. */
 int workspace_halt(struct workspace *w, int timeout_s);
 

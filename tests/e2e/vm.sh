@@ -77,6 +77,13 @@ curl -sS --max-time 10 --cacert "$ws/.berth/docker/ca.pem" \
 	--cert "$ws/.berth/docker/cert.pem" --key "$ws/.berth/docker/key.pem" \
 	"https://127.0.0.1:$port/_ping" 2>/dev/null | grep -qx OK
 ok $? "the client certificate gets in"
+"$BERTH" -C "$ws" provision >"$scratch/prov.out" 2>&1
+ok $? "provision runs again on the running VM"
+diag <"$scratch/prov.out"
+curl -sS --max-time 10 --cacert "$ws/.berth/docker/ca.pem" \
+	--cert "$ws/.berth/docker/cert.pem" --key "$ws/.berth/docker/key.pem" \
+	"https://127.0.0.1:$port/_ping" 2>/dev/null | grep -qx OK
+ok $? "and the engine answers over TLS after it"
 "$BERTH" -C "$ws" env --unset | grep -q '^unset DOCKER_HOST'
 ok $? "env --unset undoes it"
 "$BERTH" -C "$ws" env --shell fish | grep -q "^set -gx DOCKER_TLS_VERIFY '1';"
