@@ -2,6 +2,7 @@
  * negotiation, and error reporting. */
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -16,6 +17,9 @@
 int
 docker_open(struct docker *d, const char *host, const char *certdir)
 {
+	/* with CURLOPT_NOSIGNAL, a write to a closed connection raises
+	 * SIGPIPE, which would kill berth instead of failing the call */
+	signal(SIGPIPE, SIG_IGN);
 	memset(d, 0, sizeof(*d));
 	strcpy(d->api, API_DEFAULT);
 	if (!strncmp(host, "unix://", 7)) {
@@ -175,5 +179,97 @@ docker_ping(struct docker *d)
 	if (ret == 0 && api_cmp(d->api, API_DEFAULT) > 0)
 		strcpy(d->api, API_DEFAULT);
 	sb_release(&body);
+	return ret;
+}
+
+struct stream_ctx {
+	int (*sink)(const char *, size_t, void *);
+	void *arg;
+	struct strbuf error_body;	/* an error answer is kept whole */
+	CURL *curl;
+	int failed;
+};
+
+static size_t
+on_stream(char *data, size_t size, size_t n, void *arg)
+{
+	struct stream_ctx *sc = arg;
+	size_t len = size * n;
+	long code = 0;
+
+	curl_easy_getinfo(sc->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 400)
+		return sb_add(&sc->error_body, data, len) < 0 ? 0 : len;
+	if (berth_interrupted || sc->sink(data, len, sc->arg) < 0) {
+		sc->failed = 1;
+		return 0;
+	}
+	return len;
+}
+
+int
+docker_stream(struct docker *d, const char *method, const char *path,
+	      const char *upload, const char *json_body,
+	      int (*sink)(const char *, size_t, void *), void *arg)
+{
+	char *url = xasprintf("%s/v%s%s", d->base, d->api, path);
+	struct stream_ctx sc = { sink, arg, STRBUF_INIT, NULL, 0 };
+	struct curl_slist *hdrs = NULL;
+	FILE *body = NULL;
+	long status = 0;
+	CURLcode rc;
+	int ret = -1;
+
+	sc.curl = easy(d, url);
+	sc.error_body.cap = 1 << 20;
+	curl_easy_setopt(sc.curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(sc.curl, CURLOPT_WRITEFUNCTION, on_stream);
+	curl_easy_setopt(sc.curl, CURLOPT_WRITEDATA, &sc);
+	if (upload) {
+		if (!(body = fopen(upload, "rb"))) {
+			err_set("%s %s: cannot read '%s'", method, path, upload);
+			goto out;
+		}
+		fseek(body, 0, SEEK_END);
+		curl_easy_setopt(sc.curl, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(sc.curl, CURLOPT_INFILESIZE_LARGE,
+				 (curl_off_t)ftell(body));
+		rewind(body);
+		curl_easy_setopt(sc.curl, CURLOPT_READDATA, body);
+		hdrs = curl_slist_append(hdrs,
+					 "Content-Type: application/x-tar");
+		curl_easy_setopt(sc.curl, CURLOPT_HTTPHEADER, hdrs);
+	} else if (json_body) {
+		hdrs = curl_slist_append(hdrs,
+					 "Content-Type: application/json");
+		curl_easy_setopt(sc.curl, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(sc.curl, CURLOPT_POSTFIELDS, json_body);
+	} else if (!strcmp(method, "POST")) {
+		curl_easy_setopt(sc.curl, CURLOPT_POSTFIELDS, "");
+	}
+	rc = curl_easy_perform(sc.curl);
+	curl_easy_getinfo(sc.curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 400) {
+		struct strbuf m = STRBUF_INIT;
+
+		daemon_message(&sc.error_body, &m);
+		err_set("%s %s: %ld %s", method, path, status, m.buf);
+		sb_release(&m);
+	} else if (sc.failed) {
+		if (berth_interrupted)
+			err_set("%s %s: interrupted", method, path);
+		/* else the sink recorded why */
+	} else if (rc != CURLE_OK) {
+		err_set("%s %s: %s", method, path, curl_easy_strerror(rc));
+	} else {
+		ret = 0;
+	}
+out:
+	if (body)
+		fclose(body);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(sc.curl);
+	sb_release(&sc.error_body);
+	free(url);
 	return ret;
 }

@@ -4,6 +4,8 @@
 #ifndef BERTH_DOCKER_H
 #define BERTH_DOCKER_H
 
+#include <jansson.h>
+
 #include "util.h"
 
 struct docker {
@@ -25,5 +27,47 @@ int docker_ping(struct docker *d);
  */
 int docker_call(struct docker *d, const char *method, const char *path,
 		const char *body, struct strbuf *resp, long *status);
+
+/*
+ * A call whose answer is a stream: the bytes go to sink as they come
+ * (a JSON message stream or multiplexed frames), with no timeout, so
+ * that follow modes last. The body is the file upload (a tar), or
+ * json_body, or nothing.
+ */
+int docker_stream(struct docker *d, const char *method, const char *path,
+		  const char *upload, const char *json_body,
+		  int (*sink)(const char *data, size_t len, void *arg),
+		  void *arg);
+
+/* The calls berth makes, each named in its errors. */
+int docker_get_json(struct docker *d, const char *path, json_t **out);
+int docker_post_json(struct docker *d, const char *path, json_t *body,
+		     json_t **out);
+int docker_image_import(struct docker *d, const char *tar, const char *repo,
+			const char *tag);
+int docker_image_save(struct docker *d, const char *name, const char *file);
+int docker_image_load(struct docker *d, const char *tar);
+int docker_container_create(struct docker *d, const char *name,
+			    json_t *config, char **id);
+int docker_container_action(struct docker *d, const char *id,
+			    const char *action);	/* start, stop, kill... */
+int docker_container_remove(struct docker *d, const char *id, int force,
+			    int volumes);
+/* Containers carrying a label, such as "berth.workspace=shop". */
+int docker_containers_by_label(struct docker *d, const char *label,
+			       json_t **list);
+/* Logs demultiplexed into on_data(stream, bytes); follow waits for more. */
+int docker_logs(struct docker *d, const char *id, int follow, int tail,
+		int (*on_data)(int, const char *, size_t, void *), void *arg);
+/* Run argv in a container; its exit code in *code. */
+int docker_exec(struct docker *d, const char *id, const char *const *argv,
+		int *code, int (*on_data)(int, const char *, size_t, void *),
+		void *arg);
+int docker_network_create(struct docker *d, const char *name,
+			  const char *label);
+int docker_volume_create(struct docker *d, const char *name,
+			 const char *label);
+/* DELETE of a network or volume by name; a missing one is fine. */
+int docker_remove(struct docker *d, const char *kind, const char *name);
 
 #endif

@@ -1,0 +1,340 @@
+/* docker-api.c: the Engine API calls berth makes, over docker.c's
+ * transport and docker-stream.c's parsers. */
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker-stream.h"
+#include "docker.h"
+
+static char *
+escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0), *ret;
+
+	if (!e)
+		fatal("out of memory escaping a URL");
+	ret = xstrdup(e);
+	curl_free(e);
+	return ret;
+}
+
+int
+docker_get_json(struct docker *d, const char *path, json_t **out)
+{
+	struct strbuf body = STRBUF_INIT;
+	json_error_t jerr;
+	long status = 0;
+	int ret = -1;
+
+	*out = NULL;
+	if (docker_call(d, "GET", path, NULL, &body, &status) < 0)
+		goto out;
+	if (!(*out = json_loadb(body.buf, body.len, 0, &jerr))) {
+		err_set("GET %s: the engine sent malformed JSON: %s", path,
+			jerr.text);
+		goto out;
+	}
+	ret = 0;
+out:
+	sb_release(&body);
+	return ret;
+}
+
+int
+docker_post_json(struct docker *d, const char *path, json_t *body,
+		 json_t **out)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret;
+
+	if (out)
+		*out = NULL;
+	ret = docker_call(d, "POST", path, text ? text : "{}", &resp, &status);
+	if (ret == 0 && out && resp.len)
+		*out = json_loadb(resp.buf, resp.len, 0, NULL);
+	free(text);
+	sb_release(&resp);
+	return ret;
+}
+
+/* JSON message streams: feed the parser; its error fails the call. */
+static int
+feed_json(const char *data, size_t len, void *arg)
+{
+	return json_stream_feed(arg, data, len);
+}
+
+static int
+json_stream_call(struct docker *d, const char *method, const char *path,
+		 const char *upload)
+{
+	struct json_stream js;
+	int ret;
+
+	json_stream_init(&js, NULL, NULL);
+	ret = docker_stream(d, method, path, upload, NULL, feed_json, &js);
+	if (ret == 0)
+		ret = json_stream_finish(&js);
+	if (ret < 0 && js.error)
+		err_set("%s %s: %s", method, path, js.error);
+	json_stream_release(&js);
+	return ret;
+}
+
+int
+docker_image_import(struct docker *d, const char *tar, const char *repo,
+		    const char *tag)
+{
+	char *r = escape(repo), *t = escape(tag);
+	char *path = xasprintf("/images/create?fromSrc=-&repo=%s&tag=%s", r, t);
+	int ret = json_stream_call(d, "POST", path, tar);
+
+	free(path);
+	free(r);
+	free(t);
+	return ret;
+}
+
+static int
+write_file_sink(const char *data, size_t len, void *arg)
+{
+	return fwrite(data, 1, len, arg) == len ? 0 :
+	       err_set("cannot write the image archive");
+}
+
+int
+docker_image_save(struct docker *d, const char *name, const char *file)
+{
+	char *n = escape(name), *path = xasprintf("/images/%s/get", n);
+	char *tmp = xasprintf("%s.tmp", file);
+	FILE *f = fopen(tmp, "wb");
+	int ret = -1;
+
+	if (!f) {
+		err_set("cannot create '%s'", tmp);
+		goto out;
+	}
+	ret = docker_stream(d, "GET", path, NULL, NULL, write_file_sink, f);
+	if (fclose(f) != 0 && ret == 0)
+		ret = err_set("cannot write '%s'", tmp);
+	if (ret == 0 && rename(tmp, file) < 0)
+		ret = err_set("cannot rename '%s'", tmp);
+	if (ret < 0)
+		remove(tmp);
+out:
+	free(n);
+	free(path);
+	free(tmp);
+	return ret;
+}
+
+int
+docker_image_load(struct docker *d, const char *tar)
+{
+	return json_stream_call(d, "POST", "/images/load?quiet=1", tar);
+}
+
+int
+docker_container_create(struct docker *d, const char *name, json_t *config,
+			char **id)
+{
+	char *n = escape(name), *path = xasprintf("/containers/create?name=%s",
+						  n);
+	json_t *out = NULL;
+	int ret = docker_post_json(d, path, config, &out);
+
+	*id = NULL;
+	if (ret == 0) {
+		const char *v = json_string_value(json_object_get(out, "Id"));
+
+		if (v)
+			*id = xstrdup(v);
+		else
+			ret = err_set("POST %s: the engine gave no Id", path);
+	}
+	json_decref(out);
+	free(n);
+	free(path);
+	return ret;
+}
+
+int
+docker_container_action(struct docker *d, const char *id, const char *action)
+{
+	char *path = xasprintf("/containers/%s/%s", id, action);
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret = docker_call(d, "POST", path, "", &resp, &status);
+
+	/* 304: already started or stopped, which is what was asked */
+	free(path);
+	sb_release(&resp);
+	return ret;
+}
+
+int
+docker_container_remove(struct docker *d, const char *id, int force,
+			int volumes)
+{
+	char *path = xasprintf("/containers/%s?force=%d&v=%d", id, force,
+			       volumes);
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret = docker_call(d, "DELETE", path, NULL, &resp, &status);
+
+	free(path);
+	sb_release(&resp);
+	return ret;
+}
+
+int
+docker_containers_by_label(struct docker *d, const char *label, json_t **list)
+{
+	json_t *filters = json_object(), *labels = json_array();
+	char *ftext, *f, *path;
+	int ret;
+
+	json_array_append_new(labels, json_string(label));
+	json_object_set_new(filters, "label", labels);
+	ftext = json_dumps(filters, JSON_COMPACT);
+	f = escape(ftext);
+	path = xasprintf("/containers/json?all=1&filters=%s", f);
+	ret = docker_get_json(d, path, list);
+	free(path);
+	free(f);
+	free(ftext);
+	json_decref(filters);
+	return ret;
+}
+
+static int
+feed_mux(const char *data, size_t len, void *arg)
+{
+	return mux_stream_feed(arg, data, len);
+}
+
+int
+docker_logs(struct docker *d, const char *id, int follow, int tail,
+	    int (*on_data)(int, const char *, size_t, void *), void *arg)
+{
+	struct mux_stream m;
+	char *path, tails[16];
+	int ret;
+
+	if (tail >= 0)
+		snprintf(tails, sizeof(tails), "%d", tail);
+	else
+		strcpy(tails, "all");
+	path = xasprintf("/containers/%s/logs?stdout=1&stderr=1&follow=%d"
+			 "&tail=%s", id, follow, tails);
+	mux_stream_init(&m, on_data, arg);
+	ret = docker_stream(d, "GET", path, NULL, NULL, feed_mux, &m);
+	if (ret == 0)
+		ret = mux_stream_finish(&m);
+	free(path);
+	return ret;
+}
+
+int
+docker_exec(struct docker *d, const char *id, const char *const *argv,
+	    int *code, int (*on_data)(int, const char *, size_t, void *),
+	    void *arg)
+{
+	json_t *cfg = json_object(), *cmd = json_array(), *out = NULL;
+	struct mux_stream m;
+	char *path = xasprintf("/containers/%s/exec", id), *start = NULL;
+	char *inspect = NULL, *exec_id = NULL;
+	int ret = -1;
+	size_t i;
+
+	for (i = 0; argv[i]; i++)
+		json_array_append_new(cmd, json_string(argv[i]));
+	json_object_set_new(cfg, "Cmd", cmd);
+	json_object_set_new(cfg, "AttachStdout", json_true());
+	json_object_set_new(cfg, "AttachStderr", json_true());
+	if (docker_post_json(d, path, cfg, &out) < 0)
+		goto out;
+	if (!json_string_value(json_object_get(out, "Id"))) {
+		err_set("POST %s: the engine gave no Id", path);
+		goto out;
+	}
+	exec_id = xstrdup(json_string_value(json_object_get(out, "Id")));
+	json_decref(out);
+	out = NULL;
+	start = xasprintf("/exec/%s/start", exec_id);
+	mux_stream_init(&m, on_data, arg);
+	ret = docker_stream(d, "POST", start, NULL,
+			    "{\"Detach\":false,\"Tty\":false}", feed_mux, &m);
+	if (ret < 0)
+		goto out;
+	ret = -1;
+	inspect = xasprintf("/exec/%s/json", exec_id);
+	if (docker_get_json(d, inspect, &out) < 0)
+		goto out;
+	*code = (int)json_integer_value(json_object_get(out, "ExitCode"));
+	ret = 0;
+out:
+	json_decref(cfg);
+	json_decref(out);
+	free(path);
+	free(start);
+	free(inspect);
+	free(exec_id);
+	return ret;
+}
+
+static int
+create_named(struct docker *d, const char *kind, const char *name,
+	     const char *label)
+{
+	json_t *cfg = json_object(), *labels = json_object();
+	char *path = xasprintf("/%s/create", kind);
+	const char *eq = label ? strchr(label, '=') : NULL;
+	int ret;
+
+	json_object_set_new(cfg, "Name", json_string(name));
+	if (eq) {
+		char *k = xstrndup(label, (size_t)(eq - label));
+
+		json_object_set_new(labels, k, json_string(eq + 1));
+		free(k);
+	}
+	json_object_set_new(cfg, "Labels", labels);
+	ret = docker_post_json(d, path, cfg, NULL);
+	json_decref(cfg);
+	free(path);
+	return ret;
+}
+
+int
+docker_network_create(struct docker *d, const char *name, const char *label)
+{
+	return create_named(d, "networks", name, label);
+}
+
+int
+docker_volume_create(struct docker *d, const char *name, const char *label)
+{
+	return create_named(d, "volumes", name, label);
+}
+
+int
+docker_remove(struct docker *d, const char *kind, const char *name)
+{
+	char *n = escape(name), *path = xasprintf("/%s/%s", kind, n);
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret = docker_call(d, "DELETE", path, NULL, &resp, &status);
+
+	if (ret < 0 && status == 404)
+		ret = 0;	/* gone already */
+	free(path);
+	free(n);
+	sb_release(&resp);
+	return ret;
+}

@@ -1,0 +1,174 @@
+/* test-engine.c: berth's Engine API client against a real dockerd (run by
+ * engine.sh): version negotiation, image import, save and load, networks,
+ * volumes, containers by label, logs, exec exit codes, events, errors. */
+
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "docker-stream.h"
+#include "docker.h"
+#include "../unit/tap.h"
+#include "util.h"
+
+#define IMAGE "berth-test/busybox:1"
+#define LABEL "berth.workspace=berthtest"
+
+struct out {
+	struct strbuf o, e;
+};
+
+static int
+collect(int stream, const char *data, size_t len, void *arg)
+{
+	struct out *x = arg;
+
+	sb_add(stream == MUX_STDERR ? &x->e : &x->o, data, len);
+	return 0;
+}
+
+static int events_seen;
+
+static int
+on_event(json_t *msg, void *arg)
+{
+	const char *action = json_string_value(json_object_get(msg, "Action"));
+	const char *name = json_string_value(json_object_get(
+		json_object_get(json_object_get(msg, "Actor"), "Attributes"),
+		"name"));
+
+	(void)arg;
+	if (action && name && !strcmp(action, "create") &&
+	    !strcmp(name, "berthtest-c1"))
+		events_seen++;
+	return 0;
+}
+
+static int
+feed_events(const char *data, size_t len, void *arg)
+{
+	return json_stream_feed(arg, data, len);
+}
+
+int
+main(void)
+{
+	const char *host = getenv("BERTH_TEST_DOCKER");
+	const char *rootfs = getenv("BERTH_TEST_ROOTFS");
+	const char *scratch = getenv("BERTH_TEST_SCRATCH");
+	struct docker d;
+	json_t *j = NULL, *cfg, *cmd, *labels, *hc;
+	struct out x = { STRBUF_INIT, STRBUF_INIT };
+	struct json_stream js;
+	char *id = NULL, *saved, *path;
+	const char *exec_argv[] = { "sh", "-c", "echo hi; echo oops >&2; exit 5",
+				    NULL };
+	time_t since = time(NULL) - 1;
+	int code = -1, i;
+
+	if (!host || !rootfs || !scratch) {
+		printf("1..0 # SKIP run through engine.sh\n");
+		return 0;
+	}
+	ok(docker_open(&d, host, NULL) == 0, "open %s", host);
+	ok(docker_ping(&d) == 0, "ping");
+	is_str(d.api, "1.41", "API version negotiated from /_ping");
+	ok(docker_get_json(&d, "/version", &j) == 0 &&
+	   json_string_value(json_object_get(j, "ApiVersion")), "version");
+	json_decref(j);
+	ok(docker_get_json(&d, "/info", &j) == 0 &&
+	   json_object_get(j, "Driver"), "info");
+	json_decref(j);
+
+	ok(docker_image_import(&d, rootfs, "berth-test/busybox", "1") == 0,
+	   "import busybox as an image (no registry)");
+	saved = path_join(scratch, "saved.tar");
+	ok(docker_image_save(&d, IMAGE, saved) == 0 && path_size(saved) > 0,
+	   "save it (GET /images/{name}/get)");
+	ok(docker_remove(&d, "images", IMAGE) == 0, "remove it");
+	ok(docker_get_json(&d, "/images/" IMAGE "/json", &j) < 0 &&
+	   strstr(err_msg(), "404"), "it is gone, and the error says 404: %s",
+	   err_msg());
+	ok(docker_image_load(&d, saved) == 0, "load it back (POST /images/load)");
+	ok(docker_get_json(&d, "/images/" IMAGE "/json", &j) == 0, "it is back");
+	json_decref(j);
+	free(saved);
+
+	ok(docker_network_create(&d, "berthtest-net", LABEL) == 0, "network");
+	ok(docker_volume_create(&d, "berthtest-vol", LABEL) == 0, "volume");
+
+	cfg = json_object();
+	cmd = json_array();
+	json_array_append_new(cmd, json_string("sh"));
+	json_array_append_new(cmd, json_string("-c"));
+	json_array_append_new(cmd, json_string("echo out; echo err >&2; "
+						"exec sleep 60"));
+	json_object_set_new(cfg, "Image", json_string(IMAGE));
+	json_object_set_new(cfg, "Cmd", cmd);
+	labels = json_object();
+	json_object_set_new(labels, "berth.workspace", json_string("berthtest"));
+	json_object_set_new(cfg, "Labels", labels);
+	hc = json_object();
+	json_object_set_new(hc, "NetworkMode", json_string("berthtest-net"));
+	json_object_set_new(hc, "Binds", json_pack("[s]", "berthtest-vol:/data"));
+	json_object_set_new(cfg, "HostConfig", hc);
+	ok(docker_container_create(&d, "berthtest-c1", cfg, &id) == 0 && id,
+	   "create a container with a label, a network and a volume");
+	json_decref(cfg);
+	ok(id && docker_container_action(&d, id, "start") == 0, "start");
+	ok(docker_containers_by_label(&d, LABEL, &j) == 0 &&
+	   json_array_size(j) == 1, "listed by its label");
+	json_decref(j);
+	for (i = 0; i < 50; i++) {
+		sb_reset(&x.o);
+		sb_reset(&x.e);
+		docker_logs(&d, id, 0, -1, collect, &x);
+		if (x.e.len)
+			break;
+		usleep(100000);
+	}
+	is_str(x.o.buf, "out\n", "logs: stdout");
+	is_str(x.e.buf, "err\n", "logs: stderr, kept apart");
+	sb_reset(&x.o);
+	sb_reset(&x.e);
+	ok(docker_exec(&d, id, exec_argv, &code, collect, &x) == 0, "exec");
+	is_int(code, 5, "exec passes the exit code through");
+	is_str(x.o.buf, "hi\n", "exec output");
+	is_str(x.e.buf, "oops\n", "exec errors, apart");
+
+	ok(docker_container_action(&d, id, "kill") == 0, "kill");
+	ok(docker_container_remove(&d, id, 1, 1) == 0, "remove");
+	ok(docker_containers_by_label(&d, LABEL, &j) == 0 &&
+	   json_array_size(j) == 0, "no container left with the label");
+	json_decref(j);
+	ok(docker_remove(&d, "networks", "berthtest-net") == 0 &&
+	   docker_remove(&d, "volumes", "berthtest-vol") == 0,
+	   "network and volume removed");
+	ok(docker_remove(&d, "volumes", "berthtest-vol") == 0,
+	   "removing a missing volume is fine");
+
+	json_stream_init(&js, on_event, NULL);
+	path = xasprintf("/events?since=%ld&until=%ld", (long)since,
+			 (long)time(NULL) + 1);
+	ok(docker_stream(&d, "GET", path, NULL, NULL, feed_events, &js) == 0 &&
+	   json_stream_finish(&js) == 0, "events, a JSON message stream");
+	ok(events_seen == 1, "the container's create event is in it");
+	json_stream_release(&js);
+	free(path);
+
+	free(id);
+	id = NULL;
+	cfg = json_pack("{s:s}", "Image", "berth-test/nosuch:1");
+	ok(docker_container_create(&d, "berthtest-bad", cfg, &id) < 0 &&
+	   strstr(err_msg(), "POST /containers/create") &&
+	   strstr(err_msg(), "No such image"),
+	   "a failure names the call and says the daemon's error: %s",
+	   err_msg());
+	json_decref(cfg);
+	free(id);
+	ok(docker_remove(&d, "images", IMAGE) == 0, "clean up the image");
+	sb_release(&x.o);
+	sb_release(&x.e);
+	docker_close(&d);
+	return done_testing();
+}
