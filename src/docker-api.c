@@ -9,8 +9,8 @@
 #include "docker-stream.h"
 #include "docker.h"
 
-static char *
-escape(const char *s)
+char *
+url_escape(const char *s)
 {
 	char *e = curl_easy_escape(NULL, s, 0), *ret;
 
@@ -90,7 +90,7 @@ int
 docker_image_import(struct docker *d, const char *tar, const char *repo,
 		    const char *tag)
 {
-	char *r = escape(repo), *t = escape(tag);
+	char *r = url_escape(repo), *t = url_escape(tag);
 	char *path = xasprintf("/images/create?fromSrc=-&repo=%s&tag=%s", r, t);
 	int ret = json_stream_call(d, "POST", path, tar);
 
@@ -110,7 +110,7 @@ write_file_sink(const char *data, size_t len, void *arg)
 int
 docker_image_save(struct docker *d, const char *name, const char *file)
 {
-	char *n = escape(name), *path = xasprintf("/images/%s/get", n);
+	char *n = url_escape(name), *path = xasprintf("/images/%s/get", n);
 	char *tmp = xasprintf("%s.tmp", file);
 	FILE *f = fopen(tmp, "wb");
 	int ret = -1;
@@ -143,7 +143,7 @@ int
 docker_container_create(struct docker *d, const char *name, json_t *config,
 			char **id)
 {
-	char *n = escape(name), *path = xasprintf("/containers/create?name=%s",
+	char *n = url_escape(name), *path = xasprintf("/containers/create?name=%s",
 						  n);
 	json_t *out = NULL;
 	int ret = docker_post_json(d, path, config, &out);
@@ -202,7 +202,7 @@ docker_containers_by_label(struct docker *d, const char *label, json_t **list)
 	json_array_append_new(labels, json_string(label));
 	json_object_set_new(filters, "label", labels);
 	ftext = json_dumps(filters, JSON_COMPACT);
-	f = escape(ftext);
+	f = url_escape(ftext);
 	path = xasprintf("/containers/json?all=1&filters=%s", f);
 	ret = docker_get_json(d, path, list);
 	free(path);
@@ -326,7 +326,7 @@ docker_volume_create(struct docker *d, const char *name, const char *label)
 int
 docker_remove(struct docker *d, const char *kind, const char *name)
 {
-	char *n = escape(name), *path = xasprintf("/%s/%s", kind, n);
+	char *n = url_escape(name), *path = xasprintf("/%s/%s", kind, n);
 	struct strbuf resp = STRBUF_INIT;
 	long status = 0;
 	int ret = docker_call(d, "DELETE", path, NULL, &resp, &status);
@@ -336,5 +336,40 @@ docker_remove(struct docker *d, const char *kind, const char *name)
 	free(path);
 	free(n);
 	sb_release(&resp);
+	return ret;
+}
+
+int
+docker_image_pull(struct docker *d, const char *image,
+		  int (*on_status)(json_t *msg, void *arg), void *arg)
+{
+	const char *colon = strrchr(image, ':'), *slash = strrchr(image, '/');
+	char *name, *tag, *n, *t, *path;
+	struct json_stream js;
+	int ret;
+
+	/* "host:5000/repo" has a colon that is no tag */
+	if (colon && (!slash || colon > slash)) {
+		name = xstrndup(image, (size_t)(colon - image));
+		tag = xstrdup(colon + 1);
+	} else {
+		name = xstrdup(image);
+		tag = xstrdup("latest");
+	}
+	n = url_escape(name);
+	t = url_escape(tag);
+	path = xasprintf("/images/create?fromImage=%s&tag=%s", n, t);
+	json_stream_init(&js, on_status, arg);
+	ret = docker_stream(d, "POST", path, NULL, NULL, feed_json, &js);
+	if (ret == 0)
+		ret = json_stream_finish(&js);
+	if (ret < 0 && js.error)
+		err_set("pulling '%s': %s", image, js.error);
+	json_stream_release(&js);
+	free(path);
+	free(n);
+	free(t);
+	free(name);
+	free(tag);
 	return ret;
 }

@@ -67,6 +67,19 @@ int docker_network_create(struct docker *d, const char *name,
 			  const char *label);
 int docker_volume_create(struct docker *d, const char *name,
 			 const char *label);
+/* The context folder as a tar, without what .dockerignore excludes. */
+int docker_build_context(const char *dir, const char *dockerfile,
+			 const char *tar);
+/* Build and tag an image; each line of the build's output to on_line. */
+int docker_image_build(struct docker *d, const char *dir,
+		       const char *dockerfile, const char *tag,
+		       int (*on_line)(const char *line, void *arg), void *arg);
+/* Pull an image; progress messages to on_status (may be NULL). */
+int docker_image_pull(struct docker *d, const char *image,
+		      int (*on_status)(json_t *msg, void *arg), void *arg);
+/* A string made safe for a URL's query. */
+char *url_escape(const char *s);
+
 /* DELETE of a network or volume by name; a missing one is fine. */
 int docker_remove(struct docker *d, const char *kind, const char *name);
 

@@ -166,6 +166,68 @@ main(void)
 	   err_msg());
 	json_decref(cfg);
 	free(id);
+	/* a build from a local context, honouring .dockerignore */
+	{
+		char *ctx = path_join(scratch, "ctx"), *f;
+		static const char *const files[][2] = {
+			{ "Dockerfile", "FROM " IMAGE "\nCOPY . /ctx\n"
+			  "CMD [\"ls\", \"-R\", \"/ctx\"]\n" },
+			{ ".dockerignore", "# not sent\nsecret.txt\nlogs\n"
+			  "!logs/keep.log\n" },
+			{ "keep.txt", "kept\n" },
+			{ "secret.txt", "s3cret\n" },
+			{ "logs/a.log", "noise\n" },
+			{ "logs/keep.log", "wanted\n" },
+		};
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(files); k++) {
+			f = path_join(ctx, files[k][0]);
+			mkdir_p(ctx, 0755);
+			if (strchr(files[k][0], '/')) {
+				char *dn = path_dirname(f);
+
+				mkdir_p(dn, 0755);
+				free(dn);
+			}
+			write_file_atomic(f, files[k][1], strlen(files[k][1]),
+					  0644);
+			free(f);
+		}
+		ok(docker_image_build(&d, ctx, "Dockerfile", "berth-test/built:1",
+				      NULL, NULL) == 0, "build from a local "
+		   "context: %s", err_msg());
+		cfg = json_pack("{s:s}", "Image", "berth-test/built:1");
+		ok(docker_container_create(&d, "berthtest-ls", cfg, &id) == 0 &&
+		   docker_container_action(&d, id, "start") == 0,
+		   "run the built image");
+		json_decref(cfg);
+		sb_reset(&x.o);
+		ok(id && docker_logs(&d, id, 1, -1, collect, &x) == 0,
+		   "follow its logs to the end");
+		ok(strstr(x.o.buf, "keep.txt") && strstr(x.o.buf, "keep.log"),
+		   "the context holds what it should");
+		ok(!strstr(x.o.buf, "secret.txt") && !strstr(x.o.buf, "a.log"),
+		   "and not what .dockerignore excludes");
+		if (id)
+			docker_container_remove(&d, id, 1, 1);
+		free(id);
+		id = NULL;
+		f = path_join(ctx, "Dockerfile");
+		write_file_atomic(f, "FROM " IMAGE "\nRUN exit 3\n",
+				  strlen("FROM " IMAGE "\nRUN exit 3\n"), 0644);
+		free(f);
+		ok(docker_image_build(&d, ctx, "Dockerfile", "berth-test/bad:1",
+				      NULL, NULL) < 0 &&
+		   strstr(err_msg(), "non-zero code: 3"),
+		   "a failing build step is reported: %s", err_msg());
+		docker_remove(&d, "images", "berth-test/built:1");
+		free(ctx);
+	}
+	ok(docker_image_pull(&d, "127.0.0.1:1/nosuch:1", NULL, NULL) < 0 &&
+	   strstr(err_msg(), "nosuch"),
+	   "a pull that cannot reach its registry fails clearly: %s",
+	   err_msg());
 	ok(docker_remove(&d, "images", IMAGE) == 0, "clean up the image");
 	sb_release(&x.o);
 	sb_release(&x.e);

@@ -1,0 +1,242 @@
+/* docker-build.c: image builds: the context as a tar (libarchive), less
+ * what .dockerignore excludes, sent to POST /build. */
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "docker-stream.h"
+#include "docker.h"
+
+/* .dockerignore: one pattern a line, '#' comments, '!' re-includes; the
+ * last pattern that matches decides. "dir" also covers "dir/...". */
+struct ignore {
+	struct strbuf text;
+	char **pat;
+	size_t n;
+};
+
+static void
+ignore_load(struct ignore *ig, const char *dir)
+{
+	char *path = path_join(dir, ".dockerignore"), *line, *save = NULL;
+	size_t alloc = 0;
+
+	memset(ig, 0, sizeof(*ig));
+	if (sb_read_file(&ig->text, path) < 0) {
+		free(path);
+		err_clear();
+		return;
+	}
+	free(path);
+	for (line = strtok_r(ig->text.buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *end = line + strlen(line);
+
+		while (*line == ' ' || *line == '\t')
+			line++;
+		while (end > line && strchr(" \t\r", end[-1]))
+			*--end = '\0';
+		if (!*line || *line == '#')
+			continue;
+		while (!strncmp(line, "./", 2))
+			line += 2;
+		if (*line == '/')
+			line++;
+		ALLOC_GROW(ig->pat, ig->n + 1, alloc);
+		ig->pat[ig->n++] = line;
+	}
+}
+
+static int
+pattern_matches(const char *pat, const char *path)
+{
+	size_t len;
+	/* "**" crosses folders: let '*' match '/' for such patterns */
+	int flags = strstr(pat, "**") ? 0 : FNM_PATHNAME;
+
+	if (fnmatch(pat, path, flags) == 0)
+		return 1;
+	len = strlen(pat);
+	/* a pattern naming a folder covers what is inside it */
+	return !strncmp(path, pat, len) && path[len] == '/' &&
+	       !strpbrk(pat, "*?[");
+}
+
+static int
+ignored(const struct ignore *ig, const char *rel, const char *dockerfile)
+{
+	size_t i;
+	int out = 0;
+
+	if (!strcmp(rel, dockerfile) || !strcmp(rel, ".dockerignore"))
+		return 0;	/* the daemon needs them either way */
+	for (i = 0; i < ig->n; i++) {
+		const char *p = ig->pat[i];
+		int neg = *p == '!';
+
+		if (neg)
+			p++;
+		if (pattern_matches(p, rel))
+			out = !neg;
+	}
+	return out;
+}
+
+struct walk_ctx {
+	const char *root;
+	const char *dockerfile;
+	struct ignore *ig;
+	struct archive *a;
+	struct archive *disk;
+	int failed;
+};
+
+static struct walk_ctx *walker;	/* nftw has no user pointer */
+
+static int
+add_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	struct walk_ctx *w = walker;
+	const char *rel = path + strlen(w->root);
+	struct archive_entry *e;
+	int fd = -1, r;
+
+	(void)flag;
+	(void)ftw;
+	while (*rel == '/')
+		rel++;
+	if (!*rel || ignored(w->ig, rel, w->dockerfile))
+		return 0;
+	e = archive_entry_new();
+	archive_entry_copy_sourcepath(e, path);
+	if (S_ISREG(st->st_mode) && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		archive_entry_free(e);
+		w->failed = err_set("cannot read '%s' of the build context: %s",
+				    path, strerror(errno));
+		return 1;
+	}
+	archive_read_disk_entry_from_file(w->disk, e, fd, st);
+	archive_entry_set_pathname(e, rel);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	archive_entry_set_uname(e, "");
+	archive_entry_set_gname(e, "");
+	r = archive_write_header(w->a, e);
+	if (r == ARCHIVE_OK && fd >= 0) {
+		char buf[65536];
+		ssize_t n;
+
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (archive_write_data(w->a, buf, (size_t)n) != n) {
+				r = ARCHIVE_FATAL;
+				break;
+			}
+	}
+	if (fd >= 0)
+		close(fd);
+	archive_entry_free(e);
+	if (r < ARCHIVE_WARN) {
+		w->failed = err_set("cannot add '%s' to the build context: %s",
+				    rel, archive_error_string(w->a));
+		return 1;
+	}
+	return 0;
+}
+
+int
+docker_build_context(const char *dir, const char *dockerfile,
+		     const char *tar)
+{
+	struct ignore ig;
+	struct walk_ctx w = { dir, dockerfile, &ig, archive_write_new(),
+			      archive_read_disk_new(), 0 };
+	int ret = -1;
+
+	ignore_load(&ig, dir);
+	archive_write_set_format_pax_restricted(w.a);
+	archive_read_disk_set_standard_lookup(w.disk);
+	if (archive_write_open_filename(w.a, tar) != ARCHIVE_OK) {
+		err_set("cannot create '%s': %s", tar, archive_error_string(w.a));
+		goto out;
+	}
+	walker = &w;
+	if (nftw(dir, add_entry, 32, FTW_PHYS) != 0 || w.failed) {
+		if (!w.failed)
+			err_set("cannot walk the build context '%s': %s", dir,
+				strerror(errno));
+		goto out;
+	}
+	if (archive_write_close(w.a) != ARCHIVE_OK) {
+		err_set("cannot write '%s': %s", tar, archive_error_string(w.a));
+		goto out;
+	}
+	ret = 0;
+out:
+	walker = NULL;
+	archive_write_free(w.a);
+	archive_read_free(w.disk);
+	free(ig.pat);
+	sb_release(&ig.text);
+	return ret;
+}
+
+struct build_out {
+	int (*on_line)(const char *line, void *arg);
+	void *arg;
+};
+
+static int
+on_build_message(json_t *msg, void *arg)
+{
+	struct build_out *b = arg;
+	const char *s = json_string_value(json_object_get(msg, "stream"));
+
+	return s && b->on_line ? b->on_line(s, b->arg) : 0;
+}
+
+static int
+feed(const char *data, size_t len, void *arg)
+{
+	return json_stream_feed(arg, data, len);
+}
+
+int
+docker_image_build(struct docker *d, const char *dir, const char *dockerfile,
+		   const char *tag, int (*on_line)(const char *, void *),
+		   void *arg)
+{
+	char *tar = xasprintf("%s/berth-context-%ld.tar", getenv("TMPDIR") ?
+			      getenv("TMPDIR") : "/tmp", (long)getpid());
+	struct build_out out = { on_line, arg };
+	struct json_stream js;
+	char *t = NULL, *df = NULL, *path = NULL;
+	int ret = -1;
+
+	json_stream_init(&js, on_build_message, &out);
+	if (docker_build_context(dir, dockerfile, tar) < 0)
+		goto out;
+	t = url_escape(tag);
+	df = url_escape(dockerfile);
+	path = xasprintf("/build?t=%s&dockerfile=%s&rm=1&forcerm=1", t, df);
+	ret = docker_stream(d, "POST", path, tar, NULL, feed, &js);
+	if (ret == 0)
+		ret = json_stream_finish(&js);
+	if (ret < 0 && js.error)
+		err_set("building '%s': %s", tag, js.error);
+out:
+	unlink(tar);
+	json_stream_release(&js);
+	free(tar);
+	free(t);
+	free(df);
+	free(path);
+	return ret;
+}
