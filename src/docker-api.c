@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "docker-stream.h"
 #include "docker.h"
@@ -195,6 +196,13 @@ docker_container_remove(struct docker *d, const char *id, int force,
 int
 docker_containers_by_label(struct docker *d, const char *label, json_t **list)
 {
+	return docker_list_by_label(d, "containers", label, list);
+}
+
+int
+docker_list_by_label(struct docker *d, const char *kind, const char *label,
+		     json_t **list)
+{
 	json_t *filters = json_object(), *labels = json_array();
 	char *ftext, *f, *path;
 	int ret;
@@ -203,8 +211,18 @@ docker_containers_by_label(struct docker *d, const char *label, json_t **list)
 	json_object_set_new(filters, "label", labels);
 	ftext = json_dumps(filters, JSON_COMPACT);
 	f = url_escape(ftext);
-	path = xasprintf("/containers/json?all=1&filters=%s", f);
+	path = !strcmp(kind, "containers")
+		? xasprintf("/containers/json?all=1&filters=%s", f)
+		: xasprintf("/%s?filters=%s", kind, f);
 	ret = docker_get_json(d, path, list);
+	/* volumes come wrapped: {"Volumes": [...], "Warnings": ...} */
+	if (ret == 0 && json_is_object(*list) &&
+	    json_is_array(json_object_get(*list, "Volumes"))) {
+		json_t *v = json_incref(json_object_get(*list, "Volumes"));
+
+		json_decref(*list);
+		*list = v;
+	}
 	free(path);
 	free(f);
 	free(ftext);
@@ -371,5 +389,20 @@ docker_image_pull(struct docker *d, const char *image,
 	free(t);
 	free(name);
 	free(tag);
+	return ret;
+}
+
+int
+docker_image_copy(struct docker *from, struct docker *to, const char *name,
+		  const char *scratch_dir)
+{
+	char *tar = xasprintf("%s/berth-image-%ld.tar", scratch_dir,
+			      (long)getpid());
+	int ret = docker_image_save(from, name, tar);
+
+	if (ret == 0)
+		ret = docker_image_load(to, tar);
+	remove(tar);
+	free(tar);
 	return ret;
 }

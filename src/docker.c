@@ -78,8 +78,8 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static CURL *
-easy(struct docker *d, const char *url)
+CURL *
+docker_easy(struct docker *d, const char *url)
 {
 	CURL *c = curl_easy_init();
 
@@ -120,7 +120,7 @@ docker_call(struct docker *d, const char *method, const char *path,
 	char *url = !strcmp(path, "/_ping") ? xasprintf("%s%s", d->base, path)
 		: xasprintf("%s/v%s%s", d->base, d->api, path);
 	struct curl_slist *hdrs = NULL;
-	CURL *c = easy(d, url);
+	CURL *c = docker_easy(d, url);
 	CURLcode rc;
 	int ret = -1;
 
@@ -220,7 +220,7 @@ docker_stream(struct docker *d, const char *method, const char *path,
 	CURLcode rc;
 	int ret = -1;
 
-	sc.curl = easy(d, url);
+	sc.curl = docker_easy(d, url);
 	sc.error_body.cap = 1 << 20;
 	curl_easy_setopt(sc.curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(sc.curl, CURLOPT_WRITEFUNCTION, on_stream);

@@ -39,6 +39,34 @@ int docker_stream(struct docker *d, const char *method, const char *path,
 		  int (*sink)(const char *data, size_t len, void *arg),
 		  void *arg);
 
+/* A curl handle set up for the engine: socket or TLS. */
+#include <curl/curl.h>
+CURL *docker_easy(struct docker *d, const char *url);
+
+/*
+ * Several streams at once, for the dashboard: each added path streams
+ * into its sink; poll waits on them and on extra descriptors together
+ * (curl_multi_poll), so nothing busy-polls. poll returns how many
+ * transfers still run, or -1.
+ */
+struct docker_multi;
+struct docker_multi *docker_multi_new(struct docker *d);
+int docker_multi_add(struct docker_multi *m, const char *path,
+		     int (*sink)(const char *data, size_t len, void *arg),
+		     void *arg);
+int docker_multi_poll(struct docker_multi *m, struct curl_waitfd *extra,
+		      unsigned nextra, int timeout_ms);
+size_t docker_multi_active(const struct docker_multi *m);
+void docker_multi_free(struct docker_multi *m);
+
+/* Resources of a kind ("containers", "networks", "volumes") with a label. */
+int docker_list_by_label(struct docker *d, const char *kind,
+			 const char *label, json_t **list);
+/* Copy an image from one engine to another (save, then load): how an image
+ * of the host reaches a VM that cannot pull it. */
+int docker_image_copy(struct docker *from, struct docker *to,
+		      const char *name, const char *scratch_dir);
+
 /* The calls berth makes, each named in its errors. */
 int docker_get_json(struct docker *d, const char *path, json_t **out);
 int docker_post_json(struct docker *d, const char *path, json_t *body,

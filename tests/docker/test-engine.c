@@ -50,6 +50,80 @@ feed_events(const char *data, size_t len, void *arg)
 	return json_stream_feed(arg, data, len);
 }
 
+/* One follow stream of the multi test: its own demultiplexer. */
+struct follow {
+	struct mux_stream mux;
+	struct out text;
+};
+
+static int
+follow_sink(const char *data, size_t len, void *arg)
+{
+	struct follow *f = arg;
+
+	return mux_stream_feed(&f->mux, data, len);
+}
+
+static int
+event_sink(const char *data, size_t len, void *arg)
+{
+	sb_add(arg, data, len);
+	return 0;
+}
+
+/* Two log streams and the event stream at once, on one poll loop. */
+static void
+test_multi(struct docker *d, const char *long_id)
+{
+	struct docker_multi *m = docker_multi_new(d);
+	struct follow a = { .text = { STRBUF_INIT, STRBUF_INIT } };
+	struct follow b = { .text = { STRBUF_INIT, STRBUF_INIT } };
+	struct strbuf events = STRBUF_INIT;
+	json_t *cfg = json_pack("{s:s,s:[s,s,s]}", "Image", IMAGE, "Cmd", "sh",
+				"-c", "for i in 1 2 3; do echo tick$i; "
+				"sleep 0.3; done");
+	char *id = NULL, *p1, *p2, *pe;
+	time_t end;
+
+	mux_stream_init(&a.mux, collect, &a.text);
+	mux_stream_init(&b.mux, collect, &b.text);
+	ok(docker_container_create(d, "berthtest-ticks", cfg, &id) == 0,
+	   "a second container that prints and exits");
+	p1 = xasprintf("/containers/%s/logs?stdout=1&stderr=1&follow=1",
+		       long_id);
+	p2 = xasprintf("/containers/%s/logs?stdout=1&stderr=1&follow=1", id);
+	/* since: the start may come before the request reaches dockerd */
+	pe = xasprintf("/events?since=%ld", (long)time(NULL) - 1);
+	ok(docker_multi_add(m, p1, follow_sink, &a) == 0 &&
+	   docker_multi_add(m, pe, event_sink, &events) == 0,
+	   "follow one container's logs and the events");
+	docker_container_action(d, id, "start");
+	ok(docker_multi_add(m, p2, follow_sink, &b) == 0,
+	   "and the second container's logs");
+	end = time(NULL) + 15;
+	while (time(NULL) < end && docker_multi_poll(m, NULL, 0, 500) >= 0 &&
+	       !strstr(b.text.o.buf, "tick3"))
+		;
+	ok(strstr(b.text.o.buf, "tick1\ntick2\ntick3\n") != NULL,
+	   "lines arrive as the container prints them");
+	is_str(a.text.o.buf, "out\n", "the other stream carries on beside it");
+	ok(strstr(events.buf, "\"start\"") != NULL,
+	   "the events stream reports the start");
+	ok(docker_multi_active(m) >= 2, "follow streams stay open");
+	docker_multi_free(m);
+	docker_container_remove(d, id, 1, 1);
+	json_decref(cfg);
+	free(id);
+	free(p1);
+	free(p2);
+	free(pe);
+	sb_release(&a.text.o);
+	sb_release(&a.text.e);
+	sb_release(&b.text.o);
+	sb_release(&b.text.e);
+	sb_release(&events);
+}
+
 int
 main(void)
 {
@@ -90,6 +164,8 @@ main(void)
 	   strstr(err_msg(), "404"), "it is gone, and the error says 404: %s",
 	   err_msg());
 	ok(docker_image_load(&d, saved) == 0, "load it back (POST /images/load)");
+	ok(docker_image_copy(&d, &d, IMAGE, scratch) == 0,
+	   "copy an image from one engine to another (save, then load)");
 	ok(docker_get_json(&d, "/images/" IMAGE "/json", &j) == 0, "it is back");
 	json_decref(j);
 	free(saved);
@@ -135,6 +211,25 @@ main(void)
 	is_int(code, 5, "exec passes the exit code through");
 	is_str(x.o.buf, "hi\n", "exec output");
 	is_str(x.e.buf, "oops\n", "exec errors, apart");
+
+	ok(docker_list_by_label(&d, "networks", LABEL, &j) == 0 &&
+	   json_array_size(j) == 1, "the network is listed by its label");
+	json_decref(j);
+	ok(docker_list_by_label(&d, "volumes", LABEL, &j) == 0 &&
+	   json_array_size(j) == 1, "the volume is listed by its label");
+	json_decref(j);
+	path = xasprintf("/containers/%s/stats?stream=0", id);
+	ok(docker_get_json(&d, path, &j) == 0 &&
+	   json_object_get(j, "memory_stats"), "stats");
+	json_decref(j);
+	free(path);
+	path = xasprintf("/containers/%s/json", id);
+	ok(docker_get_json(&d, path, &j) == 0 &&
+	   json_is_true(json_object_get(json_object_get(j, "State"),
+					"Running")), "inspect: running");
+	json_decref(j);
+	free(path);
+	test_multi(&d, id);
 
 	ok(docker_container_action(&d, id, "kill") == 0, "kill");
 	ok(docker_container_remove(&d, id, 1, 1) == 0, "remove");
