@@ -105,7 +105,8 @@ cmd_init_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < created.n; i++)
 		printf("created %s\n", created.v[i]);
 	printf("workspace '%s' from template '%s' in %s\n", name, tmpl, abs);
-	printf("next: 'berth validate' checks it\n");
+	printf("next: 'berth up' in that folder brings it up "
+	       "('berth validate' checks it first)\n");
 	ret = EXIT_OK;
 out:
 	strlist_release(&created);
