@@ -52,6 +52,9 @@ int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	PRINTF_LIKE(2, 3);
 /* Report an unknown option the way every command does; returns EXIT_USAGE. */
 int cmd_bad_option(const struct cmd_entry *e, char **argv, int c);
+/* For commands that take only --help: -1 when argv is fine, else the
+ * usage error's exit code. */
+int cmd_no_args(const struct cmd_entry *e, int argc, char **argv);
 /* Print the recorded error as "berth: <msg>" and its hint; returns EXIT_FAIL. */
 int cmd_fail(void);
 /* Print the recorded error, prefixed with what failed; returns EXIT_FAIL. */

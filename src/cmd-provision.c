@@ -77,22 +77,16 @@ cmd_provision_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct workspace w;
 	struct strbuf sh = STRBUF_INIT;
-	int state, r, ret = EXIT_FAIL;
+	int r, ret;
 
-	if (getopt_long(argc, argv, ":", (struct option[]){ { 0 } }, NULL) != -1)
-		return cmd_bad_option(&cmd_provision_entry, argv, '?');
-	if (optind < argc)
-		return cmd_usage_error(&cmd_provision_entry,
-				       "unexpected argument '%s'", argv[optind]);
+	if ((ret = cmd_no_args(&cmd_provision_entry, argc, argv)) >= 0)
+		return ret;
 	interrupt_catch();
 	if (workspace_open(ctx, &w, 1) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (!w.dom || (vm_domain_state(w.dom, &state),
-		       state != VIR_DOMAIN_RUNNING)) {
-		err_set("workspace '%s' is not running", ctx->ws.name);
-		err_hint("start it with 'berth up'");
+	if (workspace_running(&w) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}

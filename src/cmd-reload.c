@@ -24,11 +24,8 @@ cmd_reload_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct workspace w;
 	int ret;
 
-	if (getopt_long(argc, argv, ":", (struct option[]){ { 0 } }, NULL) != -1)
-		return cmd_bad_option(&cmd_reload_entry, argv, '?');
-	if (optind < argc)
-		return cmd_usage_error(&cmd_reload_entry,
-				       "unexpected argument '%s'", argv[optind]);
+	if ((ret = cmd_no_args(&cmd_reload_entry, argc, argv)) >= 0)
+		return ret;
 	interrupt_catch();
 	ret = workspace_open(ctx, &w, 1) < 0 || workspace_halt(&w, 90) < 0;
 	workspace_close(&w);

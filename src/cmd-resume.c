@@ -18,13 +18,10 @@ static int
 cmd_resume_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct workspace w;
-	int state, ret = EXIT_FAIL;
+	int state, ret;
 
-	if (getopt_long(argc, argv, ":", (struct option[]){ { 0 } }, NULL) != -1)
-		return cmd_bad_option(&cmd_resume_entry, argv, '?');
-	if (optind < argc)
-		return cmd_usage_error(&cmd_resume_entry,
-				       "unexpected argument '%s'", argv[optind]);
+	if ((ret = cmd_no_args(&cmd_resume_entry, argc, argv)) >= 0)
+		return ret;
 	if (workspace_open(ctx, &w, 1) < 0) {
 		ret = cmd_fail();
 		goto out;

@@ -34,7 +34,7 @@ cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct strlist args = { 0 };
 	const char *command = NULL;
 	char **v;
-	int c, state, i;
+	int c, i;
 
 	while ((c = getopt_long(argc, argv, "+:c:", opts, NULL)) != -1) {
 		if (c != 'c')
@@ -45,11 +45,8 @@ cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		workspace_close(&w);
 		return cmd_fail();
 	}
-	if (!w.dom || (vm_domain_state(w.dom, &state), state !=
-		       VIR_DOMAIN_RUNNING)) {
+	if (workspace_running(&w) < 0) {
 		workspace_close(&w);
-		err_set("workspace '%s' is not running", ctx->ws.name);
-		err_hint("start it with 'berth up'");
 		return cmd_fail();
 	}
 	strlist_push(&args, "ssh");

@@ -25,20 +25,15 @@ cmd_suspend_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct workspace w;
 	char *why = NULL;
-	int state, ret = EXIT_FAIL;
+	int ret;
 
-	if (getopt_long(argc, argv, ":", (struct option[]){ { 0 } }, NULL) != -1)
-		return cmd_bad_option(&cmd_suspend_entry, argv, '?');
-	if (optind < argc)
-		return cmd_usage_error(&cmd_suspend_entry,
-				       "unexpected argument '%s'", argv[optind]);
+	if ((ret = cmd_no_args(&cmd_suspend_entry, argc, argv)) >= 0)
+		return ret;
 	if (workspace_open(ctx, &w, 1) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (!w.dom || (vm_domain_state(w.dom, &state),
-		       state != VIR_DOMAIN_RUNNING)) {
-		err_set("workspace '%s' is not running", ctx->ws.name);
+	if (workspace_running(&w) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}

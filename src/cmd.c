@@ -217,3 +217,17 @@ cmd_failf(const char *fmt, ...)
 		fprintf(stderr, "hint: %s\n", err_hint_msg());
 	return EXIT_FAIL;
 }
+
+int
+cmd_no_args(const struct cmd_entry *e, int argc, char **argv)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	int c;
+
+	if ((c = getopt_long(argc, argv, ":", none, NULL)) != -1)
+		return cmd_bad_option(e, argv, c);
+	if (optind < argc)
+		return cmd_usage_error(e, "unexpected argument '%s'",
+				       argv[optind]);
+	return -1;
+}

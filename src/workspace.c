@@ -125,3 +125,17 @@ out:
 	free(host);
 	return ret;
 }
+
+int
+workspace_running(struct workspace *w)
+{
+	int state = VIR_DOMAIN_NOSTATE;
+
+	if (w->dom)
+		vm_domain_state(w->dom, &state);
+	if (state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED)
+		return 0;
+	err_set("workspace '%s' is not running", w->ws->name);
+	err_hint("start it with 'berth up'");
+	return -1;
+}

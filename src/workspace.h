@@ -25,6 +25,9 @@ int workspace_adopt(struct vm_conn *v, const struct ws *ws,
 int workspace_open(struct cmd_ctx *ctx, struct workspace *w, int lock);
 void workspace_close(struct workspace *w);
 
+/* 0 when the VM runs; else an error that says to run 'berth up'. */
+int workspace_running(struct workspace *w);
+
 /* Wait until the VM's engine answers GET /_ping over mutual TLS. */
 int workspace_docker_wait(const struct ws *ws, const struct ws_state *st,
 			  int timeout_s);
