@@ -7,12 +7,12 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "berth.h"
 #include "box.h"
 #include "digest.h"
+#include "proc.h"
 
 static int cmd_box_build_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -107,36 +107,25 @@ recipes_digest(void)
 static int
 run_builder(const char *recipe_dir, const char *staged, const char *cache)
 {
+	struct strlist argv = { 0 };
 	char *script = path_join(berth_datadir(), "boxes/build-debian");
-	pid_t pid;
-	int status, ret = -1;
+	int r, ret = -1;
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		err_set("cannot fork: %s", strerror(errno));
+	setenv("BERTH_APT_CACHE", cache, 0);	/* the builder inherits it */
+	strlist_push(&argv, "/bin/sh");
+	strlist_push(&argv, script);
+	strlist_push(&argv, recipe_dir);
+	strlist_push(&argv, staged);
+	if ((r = proc_run(&argv, NULL, 0)) < 0)
 		goto out;
-	}
-	if (pid == 0) {
-		setenv("BERTH_APT_CACHE", cache, 0);
-		execl("/bin/sh", "sh", script, recipe_dir, staged, (char *)NULL);
-		fprintf(stderr, "berth: cannot run '%s': %s\n", script,
-			strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			err_set("cannot wait for the builder: %s",
-				strerror(errno));
-			goto out;
-		}
 	if (berth_interrupted)
 		err_set("the build was interrupted; nothing was added");
-	else if (!WIFEXITED(status) || WEXITSTATUS(status))
+	else if (r)
 		err_set("the box build failed");
 	else
 		ret = 0;
 out:
+	strlist_release(&argv);
 	free(script);
 	return ret;
 }

@@ -37,21 +37,12 @@ const struct cmd_entry cmd_up_entry = {
 	.exec = cmd_up_exec,
 };
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static double t0;
 
 static void
 phase(const char *name)
 {
-	printf("==> %-10s (%.1f s)\n", name, now() - t0);
+	printf("==> %-10s (%.1f s)\n", name, clock_now() - t0);
 	fflush(stdout);
 }
 
@@ -267,9 +258,9 @@ domain_alive(void *arg)
 static int
 kvm_works(virDomainPtr dom, const char *console_log)
 {
-	double end = now() + 15;
+	double end = clock_now() + 15;
 
-	while (now() < end) {
+	while (clock_now() < end) {
 		if (!domain_alive(dom))
 			return 0;
 		if (path_size(console_log) > 0)
@@ -372,9 +363,9 @@ out:
 static int
 nat_address(struct ws_state *st, virDomainPtr dom, int timeout_s)
 {
-	double end = now() + timeout_s;
+	double end = clock_now() + timeout_s;
 
-	while (now() < end && !berth_interrupted && domain_alive(dom)) {
+	while (clock_now() < end && !berth_interrupted && domain_alive(dom)) {
 		if ((st->ssh_host = vm_guest_address(dom))) {
 			st->ssh_port = 22;
 			return 0;
@@ -398,7 +389,7 @@ up(struct cmd_ctx *ctx, int timeout_s)
 	char *kernel = NULL, *initrd = NULL, *log = NULL;
 	int lock = -1, state, found, ret = -1;
 
-	t0 = now();
+	t0 = clock_now();
 	if (state_lock(ws, &lock) < 0 || state_load(ws, &st) < 0)
 		goto out;
 	if (vm_open(&v, ws->vm.uri) < 0)
@@ -428,7 +419,7 @@ up(struct cmd_ctx *ctx, int timeout_s)
 		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0)
 			goto out;
 		printf("workspace '%s' is up (%.1f s)\n", ws->name,
-		       now() - t0);
+		       clock_now() - t0);
 		ret = 0;
 		goto out;
 	}
@@ -452,7 +443,7 @@ up(struct cmd_ctx *ctx, int timeout_s)
 		}
 		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0)
 			goto out;
-		printf("workspace '%s' is up (%.1f s)\n", ws->name, now() - t0);
+		printf("workspace '%s' is up (%.1f s)\n", ws->name, clock_now() - t0);
 		ret = 0;
 		goto out;
 	}
@@ -517,7 +508,7 @@ up(struct cmd_ctx *ctx, int timeout_s)
 		goto out;
 	printf("workspace '%s' is up in %.1f s: 'berth ssh' opens a shell, "
 	       "'eval \"$(berth env)\"' points docker at the VM\n", ws->name,
-	       now() - t0);
+	       clock_now() - t0);
 	ret = 0;
 out:
 	if (ret < 0 && err_msg() && strstr(err_msg(), "within"))

@@ -6,15 +6,7 @@
 #include <unistd.h>
 
 #include "progress.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "util.h"
 
 void
 format_bytes(uint64_t n, char *buf, size_t len)
@@ -39,13 +31,13 @@ progress_init(struct progress *p, const char *label)
 	memset(p, 0, sizeof(*p));
 	snprintf(p->label, sizeof(p->label), "%s", label);
 	p->tty = isatty(STDERR_FILENO);
-	p->start = p->last = now();
+	p->start = p->last = clock_now();
 }
 
 void
 progress_update(struct progress *p, uint64_t done, uint64_t total)
 {
-	double t = now(), rate;
+	double t = clock_now(), rate;
 	char d[32], tot[32], r[32], eta[32] = "";
 
 	if (!p->tty || t - p->last < 0.1)
@@ -78,5 +70,5 @@ progress_finish(struct progress *p, uint64_t done)
 		return;
 	format_bytes(done, d, sizeof(d));
 	fprintf(stderr, "\r\033[K%s  %s in %.1f s\n", p->label, d,
-		now() - p->start);
+		clock_now() - p->start);
 }

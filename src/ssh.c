@@ -2,59 +2,31 @@
  * VM's forwarded port with that key and a per-workspace known_hosts. */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "ssh.h"
 #include "util.h"
-
-static int
-run_argv(char **argv, int quiet)
-{
-	pid_t pid;
-	int status;
-
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		return err_set("cannot fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (quiet) {
-			int null = open("/dev/null", O_RDWR);
-
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execvp(argv[0], argv);
-		fprintf(stderr, "berth: cannot run '%s': %s\n", argv[0],
-			strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return err_set("cannot wait for '%s'", argv[0]);
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
-}
 
 int
 ssh_keygen(const struct ws *ws)
 {
 	char *key = state_path(ws, "id_ed25519");
 	char *comment = xasprintf("berth-%s", ws->name);
-	char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "",
-			 "-C", comment, "-f", key, NULL };
+	const char *args[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "",
+			       "-C", comment, "-f", key };
+	struct strlist argv = { 0 };
+	size_t i;
 	int ret = 0;
 
+	for (i = 0; i < ARRAY_SIZE(args); i++)
+		strlist_push(&argv, args[i]);
 	if (!path_exists(key)) {
-		if (run_argv(argv, 1) != 0)
+		if (proc_run(&argv, NULL, 1) != 0)
 			ret = err_set("cannot make the workspace's SSH key with "
 				      "ssh-keygen");
 		if (ret < 0)
@@ -63,6 +35,7 @@ ssh_keygen(const struct ws *ws)
 	}
 	if (ret == 0 && chmod(key, 0600) < 0)
 		ret = err_set("cannot protect '%s': %s", key, strerror(errno));
+	strlist_release(&argv);
 	free(key);
 	free(comment);
 	return ret;
@@ -123,7 +96,6 @@ ssh_run(const struct ws *ws, const struct ws_state *st, const char *cmd,
 {
 	struct strlist argv = { 0 };
 	char *ct = xasprintf("ConnectTimeout=%d", timeout_s);
-	char **v;
 	int ret;
 
 	strlist_push(&argv, "ssh");
@@ -134,10 +106,7 @@ ssh_run(const struct ws *ws, const struct ws_state *st, const char *cmd,
 	free(ct);
 	ssh_base_argv(ws, st, &argv);
 	strlist_push(&argv, cmd);
-	v = xcalloc(argv.n + 1, sizeof(char *));
-	memcpy(v, argv.v, argv.n * sizeof(char *));
-	ret = run_argv(v, quiet);
-	free(v);
+	ret = proc_run(&argv, NULL, quiet);
 	strlist_release(&argv);
 	return ret;
 }
@@ -147,66 +116,25 @@ ssh_run_script(const struct ws *ws, const struct ws_state *st,
 	       const char *script)
 {
 	struct strlist argv = { 0 };
-	int fds[2], status = -1;
-	char **v;
-	pid_t pid;
-	size_t len = strlen(script), off = 0;
+	int ret;
 
 	strlist_push(&argv, "ssh");
 	strlist_push(&argv, "-o");
 	strlist_push(&argv, "BatchMode=yes");
 	ssh_base_argv(ws, st, &argv);
 	strlist_push(&argv, "sudo sh -s");
-	v = xcalloc(argv.n + 1, sizeof(char *));
-	memcpy(v, argv.v, argv.n * sizeof(char *));
-	fflush(stdout);
-	if (pipe(fds) < 0 || (pid = fork()) < 0) {
-		err_set("cannot start ssh: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		dup2(fds[0], 0);
-		close(fds[0]);
-		close(fds[1]);
-		execvp("ssh", v);
-		_exit(127);
-	}
-	close(fds[0]);
-	while (off < len) {
-		ssize_t n = write(fds[1], script + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fds[1]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-out:
-	free(v);
+	ret = proc_run(&argv, script, 0);
 	strlist_release(&argv);
-	return status;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return ret;
 }
 
 int
 ssh_wait(const struct ws *ws, const struct ws_state *st, int timeout_s,
 	 int (*alive)(void *), void *arg)
 {
-	double end = now() + timeout_s;
+	double end = clock_now() + timeout_s;
 
-	while (now() < end) {
+	while (clock_now() < end) {
 		if (berth_interrupted)
 			return err_set("interrupted");
 		if (alive && !alive(arg))

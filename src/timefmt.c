@@ -1,4 +1,5 @@
-/* timefmt.c: timestamps as berth writes them into metadata and versions. */
+/* timefmt.c: the clocks berth reads: UTC stamps for metadata and
+ * versions, and a monotonic one for durations. */
 
 #include <time.h>
 
@@ -32,4 +33,13 @@ utc_now_version(void)
 
 	strftime(buf, sizeof(buf), "%Y%m%d.%H%M%S", &tm);
 	return xstrdup(buf);
+}
+
+double
+clock_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -81,6 +81,8 @@ const char *nearest_word(const char *word, const char *const *candidates,
 /* "2026-11-25T01:38:50Z", and "20261125.013850" for versions. */
 char *utc_now_iso(void);
 char *utc_now_version(void);
+/* Seconds on a monotonic clock, for measuring durations. */
+double clock_now(void);
 
 /* Files. */
 int path_exists(const char *path);

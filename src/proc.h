@@ -1,0 +1,15 @@
+/* proc.h: running another program (ssh, ssh-keygen, a box builder). */
+
+#ifndef BERTH_PROC_H
+#define BERTH_PROC_H
+
+#include "config.h"
+
+/*
+ * Run argv, searched on PATH, and wait for it. input, when set, is fed to
+ * its standard input; quiet sends all its output to /dev/null. Returns its
+ * exit status, 128 + the signal that killed it, or -1 with an error.
+ */
+int proc_run(const struct strlist *argv, const char *input, int quiet);
+
+#endif
