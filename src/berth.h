@@ -20,6 +20,7 @@ enum {
 /* Set up by main for the command it runs. */
 struct cmd_ctx {
 	const char *berthfile_opt;	/* -f FILE, or NULL */
+	const char *docker_host_opt;	/* -H URL: docker.host, overridden */
 	int have_ws;
 	struct ws ws;
 };
@@ -76,6 +77,14 @@ int berth_color(FILE *f);
 
 extern const struct cmd_entry cmd_box_entry;
 extern const struct cmd_entry cmd_destroy_entry;
+extern const struct cmd_entry cmd_down_entry;
+extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_logs_entry;
+extern const struct cmd_entry cmd_plan_entry;
+extern const struct cmd_entry cmd_ps_entry;
+extern const struct cmd_entry cmd_restart_entry;
+extern const struct cmd_entry cmd_start_entry;
+extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_halt_entry;
 extern const struct cmd_entry cmd_list_entry;

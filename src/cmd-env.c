@@ -49,7 +49,7 @@ cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	const char *shell = "sh";
 	struct ws_state st;
-	char host[64], *certs;
+	char *host, *certs;
 	int c, unset = 0;
 	size_t i;
 
@@ -93,10 +93,7 @@ cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		err_hint("run 'berth up' first");
 		return cmd_fail();
 	}
-	snprintf(host, sizeof(host), "tcp://%s:%d", st.ssh_host &&
-		 strcmp(st.ssh_host, "127.0.0.1") ? st.ssh_host : "127.0.0.1",
-		 st.ssh_host && strcmp(st.ssh_host, "127.0.0.1") ? 2376
-							       : st.docker_port);
+	host = workspace_docker_host(&st);
 	certs = state_path(&ctx->ws, "docker");
 	if (!strcmp(shell, "json"))
 		printf("{\n");
@@ -108,6 +105,7 @@ cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	else if (!strcmp(shell, "sh"))
 		printf("# eval \"$(berth env)\" to drive the VM's engine\n");
 	free(certs);
+	free(host);
 	state_release(&st);
 	return EXIT_OK;
 }

@@ -23,17 +23,21 @@ help_print_main(FILE *f)
 {
 	size_t i;
 
-	fputs("usage: berth [-C DIR] [-f FILE] COMMAND [ARGS]\n\n"
+	fputs("usage: berth [-C DIR] [-f FILE] [-H HOST] COMMAND [ARGS]\n\n"
 	      "A workbench for one laptop: one VM per workspace, Docker inside "
 	      "it, and your\napp stack laid out as containers.\n\n"
 	      "commands:\n", f);
 	for (i = 0; i < cmd_count; i++)
-		fprintf(f, "  %-10s %s\n", cmd_table[i]->name,
+		fprintf(f, "  %-11s %s\n", cmd_table[i]->name,
 			cmd_table[i]->summary);
 	fputs("\noptions:\n"
 	      "  -f, --file FILE       use FILE as the Berthfile (also "
 	      "$BERTH_FILE)\n"
 	      "  -C, --directory DIR   run as if berth was started in DIR\n"
+	      "  -H, --docker-host URL lay the stack out on this engine, "
+	      "with no VM\n"
+	      "                        (unix:///var/run/docker.sock; as "
+	      "docker.host)\n"
 	      "  -h, --help            show this help\n"
 	      "  -V, --version         print the version\n\n"
 	      "Run 'berth help COMMAND' for the options of a command.\n", f);

@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "seed.h"
 #include "ssh.h"
+#include "stack.h"
 #include "state.h"
 #include "tls.h"
 #include "vm-xml.h"
@@ -24,15 +25,21 @@ static int cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_up_entry = {
 	.name = "up",
-	.usage = "[--timeout SECONDS]",
-	.summary = "bring the workspace VM up",
+	.usage = "[--dry-run] [--timeout SECONDS]",
+	.summary = "bring the workspace VM and its stack up",
 	.help =
 	"Clones the VM from its box (a qcow2 overlay on the box's volume in\n"
 	"libvirt's 'default' pool), writes its cloud-init seed, boots it and\n"
-	"waits for SSH and cloud-init. On a running, up-to-date workspace it\n"
-	"does nothing. The serial console goes to .berth/console.log.\n\n"
+	"waits for SSH, cloud-init and Docker. Then it lays the stack out:\n"
+	"images, networks, volumes, and the services in dependency order,\n"
+	"behind their health gates. Only what changed is recreated; the\n"
+	"rest keeps running. With docker.host (or --docker-host) there is no\n"
+	"VM, and the stack goes onto that engine. The serial console goes\n"
+	"to .berth/console.log.\n\n"
 	"options:\n"
-	"  -t, --timeout S   give up booting after S seconds (default 600)\n",
+	"  -n, --dry-run     show what would change, as 'berth plan' does\n"
+	"  -t, --timeout S   give up booting, or waiting on a service, after\n"
+	"                    S seconds (default 600)\n",
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_up_exec,
 };
@@ -387,10 +394,9 @@ up(struct cmd_ctx *ctx, int timeout_s)
 	virDomainPtr dom = NULL;
 	char *overlay = NULL, *seed = NULL, *base = NULL, *hash = NULL;
 	char *kernel = NULL, *initrd = NULL, *log = NULL;
-	int lock = -1, state, found, ret = -1;
+	int state, found, ret = -1;
 
-	t0 = clock_now();
-	if (state_lock(ws, &lock) < 0 || state_load(ws, &st) < 0)
+	if (state_load(ws, &st) < 0)
 		goto out;
 	if (vm_open(&v, ws->vm.uri) < 0)
 		goto out;
@@ -416,10 +422,11 @@ up(struct cmd_ctx *ctx, int timeout_s)
 		if (st.vm_hash && strcmp(st.vm_hash, hash))
 			printf("the VM settings in %s changed: run 'berth reload' "
 			       "to apply them\n", ws->file);
-		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0)
+		/* it may still be booting (an up killed midway): the stack
+		 * needs the engine */
+		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0 ||
+		    workspace_docker_wait(ws, &st, timeout_s) < 0)
 			goto out;
-		printf("workspace '%s' is up (%.1f s)\n", ws->name,
-		       clock_now() - t0);
 		ret = 0;
 		goto out;
 	}
@@ -430,6 +437,8 @@ up(struct cmd_ctx *ctx, int timeout_s)
 			goto out;
 		}
 		printf("resumed the paused VM\n");
+		if (workspace_docker_wait(ws, &st, timeout_s) < 0)
+			goto out;
 		ret = 0;
 		goto out;
 	}
@@ -441,9 +450,9 @@ up(struct cmd_ctx *ctx, int timeout_s)
 				vm_last_error());
 			goto out;
 		}
-		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0)
+		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0 ||
+		    workspace_docker_wait(ws, &st, timeout_s) < 0)
 			goto out;
-		printf("workspace '%s' is up (%.1f s)\n", ws->name, clock_now() - t0);
 		ret = 0;
 		goto out;
 	}
@@ -506,9 +515,6 @@ up(struct cmd_ctx *ctx, int timeout_s)
 	}
 	if (workspace_docker_wait(ws, &st, timeout_s) < 0)
 		goto out;
-	printf("workspace '%s' is up in %.1f s: 'berth ssh' opens a shell, "
-	       "'eval \"$(berth env)\"' points docker at the VM\n", ws->name,
-	       clock_now() - t0);
 	ret = 0;
 out:
 	if (ret < 0 && err_msg() && strstr(err_msg(), "within"))
@@ -526,7 +532,23 @@ out:
 	box_store_release(&store);
 	vm_close(&v);
 	state_release(&st);
-	state_unlock(lock);
+	return ret;
+}
+
+/* The stack, on the engine in the VM or on docker.host. */
+static int
+stack(const struct ws *ws, int timeout_s)
+{
+	struct stack_opts o = { .timeout_s = timeout_s };
+	struct engine e;
+	int ret;
+
+	if (engine_open(ws, &e) < 0) {
+		engine_close(&e);
+		return -1;
+	}
+	ret = stack_up(&e, ws, &o);
+	engine_close(&e);
 	return ret;
 }
 
@@ -534,13 +556,19 @@ static int
 cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, timeout_s = 600;
+	const struct ws *ws = &ctx->ws;
+	int c, timeout_s = 600, dry = 0, lock = -1, ret;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, ":t:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":nt:", opts, NULL)) != -1) {
+		if (c == 'n') {
+			dry = 1;
+			continue;
+		}
 		if (c != 't')
 			return cmd_bad_option(&cmd_up_entry, argv, c);
 		timeout_s = (int)strtol(optarg, &end, 10);
@@ -551,13 +579,32 @@ cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error(&cmd_up_entry, "unexpected argument '%s'",
 				       argv[optind]);
-	if (ctx->ws.docker.host) {
-		printf("docker.host is set: this workspace uses %s and needs "
-		       "no VM\n", ctx->ws.docker.host);
-		return EXIT_OK;
-	}
+	if (dry)
+		return stack_plan_show(ws, 0) < 0
+			? cmd_failf("cannot plan '%s'", ws->name) : EXIT_OK;
 	interrupt_catch();
-	return up(ctx, timeout_s) < 0 ? cmd_failf("cannot bring '%s' up",
-						  ctx->ws.name)
-				      : EXIT_OK;
+	t0 = clock_now();
+	if (state_lock(ws, &lock) < 0)
+		return cmd_fail();
+	if (!ws->docker.host && up(ctx, timeout_s) < 0) {
+		ret = cmd_failf("cannot bring '%s' up", ws->name);
+		goto out;
+	}
+	if (!ws->docker.host)
+		phase("stack");
+	if (stack(ws, timeout_s) < 0) {
+		ret = cmd_failf("cannot lay out the stack of '%s'", ws->name);
+		goto out;
+	}
+	if (ws->docker.host)
+		printf("stack '%s' is up on %s in %.1f s\n", ws->name,
+		       ws->docker.host, clock_now() - t0);
+	else
+		printf("workspace '%s' is up in %.1f s: 'berth ps' lists the "
+		       "services, 'berth ssh' opens a shell\n", ws->name,
+		       clock_now() - t0);
+	ret = EXIT_OK;
+out:
+	state_unlock(lock);
+	return ret;
 }

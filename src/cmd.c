@@ -11,6 +11,14 @@
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
 	&cmd_up_entry,
+	&cmd_plan_entry,
+	&cmd_ps_entry,
+	&cmd_logs_entry,
+	&cmd_exec_entry,
+	&cmd_restart_entry,
+	&cmd_stop_entry,
+	&cmd_start_entry,
+	&cmd_down_entry,
 	&cmd_status_entry,
 	&cmd_ssh_entry,
 	&cmd_ssh_config_entry,
@@ -149,6 +157,10 @@ cmd_load_workspace(struct cmd_ctx *ctx, char **path_out, struct diags *d)
 			d->n == 1 ? "" : "s");
 		err_hint("fix them, then run 'berth validate'");
 		return -1;
+	}
+	if (ctx->docker_host_opt) {
+		free(ctx->ws.docker.host);
+		ctx->ws.docker.host = xstrdup(ctx->docker_host_opt);
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "docker-stream.h"
 #include "docker.h"
 
@@ -96,10 +97,44 @@ struct walk_ctx {
 	struct ignore *ig;
 	struct archive *a;
 	struct archive *disk;
+	struct digest *dg;	/* digest mode: hash the entries, write nothing */
 	int failed;
 };
 
 static struct walk_ctx *walker;	/* nftw has no user pointer */
+
+/* What a build sees of one entry: its name, type and mode, and its bytes
+ * (or a link's target). Times and owners are left out, as the daemon's
+ * cache leaves them out, so a checkout that only touches files changes
+ * nothing. */
+static int
+digest_entry(struct walk_ctx *w, const char *path, const char *rel,
+	     const struct stat *st)
+{
+	char head[64], buf[65536];
+	ssize_t n;
+	int fd;
+
+	digest_update(w->dg, rel, strlen(rel) + 1);
+	snprintf(head, sizeof(head), "%o", (unsigned)st->st_mode);
+	digest_update(w->dg, head, strlen(head) + 1);
+	if (S_ISLNK(st->st_mode)) {
+		if ((n = readlink(path, buf, sizeof(buf))) > 0)
+			digest_update(w->dg, buf, (size_t)n);
+		return 0;
+	}
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		w->failed = err_set("cannot read '%s' of the build context: %s",
+				    path, strerror(errno));
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		digest_update(w->dg, buf, (size_t)n);
+	close(fd);
+	return 0;
+}
 
 static int
 add_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -115,6 +150,8 @@ add_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 		rel++;
 	if (!*rel || ignored(w->ig, rel, w->dockerfile))
 		return 0;
+	if (w->dg)
+		return digest_entry(w, path, rel, st);
 	e = archive_entry_new();
 	archive_entry_copy_sourcepath(e, path);
 	if (S_ISREG(st->st_mode) && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -157,7 +194,7 @@ docker_build_context(const char *dir, const char *dockerfile,
 {
 	struct ignore ig;
 	struct walk_ctx w = { dir, dockerfile, &ig, archive_write_new(),
-			      archive_read_disk_new(), 0 };
+			      archive_read_disk_new(), NULL, 0 };
 	int ret = -1;
 
 	ignore_load(&ig, dir);
@@ -188,6 +225,33 @@ out:
 	return ret;
 }
 
+int
+docker_context_digest(const char *dir, const char *dockerfile, char **hex)
+{
+	struct ignore ig;
+	struct walk_ctx w = { dir, dockerfile, &ig, NULL, NULL,
+			      digest_new("sha256"), 0 };
+	int ret = -1;
+
+	*hex = NULL;
+	ignore_load(&ig, dir);
+	walker = &w;
+	if (nftw(dir, add_entry, 32, FTW_PHYS) != 0 || w.failed) {
+		if (!w.failed)
+			err_set("cannot walk the build context '%s': %s", dir,
+				strerror(errno));
+		goto out;
+	}
+	*hex = xstrndup(digest_hex(w.dg), 16);
+	ret = 0;
+out:
+	walker = NULL;
+	digest_free(w.dg);
+	free(ig.pat);
+	sb_release(&ig.text);
+	return ret;
+}
+
 struct build_out {
 	int (*on_line)(const char *line, void *arg);
 	void *arg;
@@ -210,22 +274,27 @@ feed(const char *data, size_t len, void *arg)
 
 int
 docker_image_build(struct docker *d, const char *dir, const char *dockerfile,
-		   const char *tag, int (*on_line)(const char *, void *),
-		   void *arg)
+		   const char *tag, json_t *labels,
+		   int (*on_line)(const char *, void *), void *arg)
 {
 	char *tar = xasprintf("%s/berth-context-%ld.tar", getenv("TMPDIR") ?
 			      getenv("TMPDIR") : "/tmp", (long)getpid());
 	struct build_out out = { on_line, arg };
 	struct json_stream js;
-	char *t = NULL, *df = NULL, *path = NULL;
+	char *t = NULL, *df = NULL, *path = NULL, *l = NULL, *lq = NULL;
 	int ret = -1;
 
 	json_stream_init(&js, on_build_message, &out);
+	if (labels) {
+		l = json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS);
+		lq = url_escape(l);
+	}
 	if (docker_build_context(dir, dockerfile, tar) < 0)
 		goto out;
 	t = url_escape(tag);
 	df = url_escape(dockerfile);
-	path = xasprintf("/build?t=%s&dockerfile=%s&rm=1&forcerm=1", t, df);
+	path = xasprintf("/build?t=%s&dockerfile=%s&rm=1&forcerm=1%s%s", t, df,
+			 lq ? "&labels=" : "", lq ? lq : "");
 	ret = docker_stream(d, "POST", path, tar, NULL, feed, &js);
 	if (ret == 0)
 		ret = json_stream_finish(&js);
@@ -238,5 +307,7 @@ out:
 	free(t);
 	free(df);
 	free(path);
+	free(l);
+	free(lq);
 	return ret;
 }

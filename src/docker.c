@@ -20,6 +20,8 @@ docker_open(struct docker *d, const char *host, const char *certdir)
 	/* with CURLOPT_NOSIGNAL, a write to a closed connection raises
 	 * SIGPIPE, which would kill berth instead of failing the call */
 	signal(SIGPIPE, SIG_IGN);
+	/* here, before any thread: libcurl's lazy init is not thread-safe */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	memset(d, 0, sizeof(*d));
 	strcpy(d->api, API_DEFAULT);
 	if (!strncmp(host, "unix://", 7)) {
@@ -128,8 +130,12 @@ docker_call(struct docker *d, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, d);
+	/* every answer names the engine's version; only the ping's counts,
+	 * and the stack engine's threads then only read d->api */
+	if (!strcmp(path, "/_ping")) {
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, d);
+	}
 	if (body) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);

@@ -91,6 +91,10 @@ int docker_logs(struct docker *d, const char *id, int follow, int tail,
 int docker_exec(struct docker *d, const char *id, const char *const *argv,
 		int *code, int (*on_data)(int, const char *, size_t, void *),
 		void *arg);
+/* Run argv in a container with stdin, stdout and stderr attached, and a
+ * TTY when tty is set (the terminal goes raw meanwhile). */
+int docker_exec_interactive(struct docker *d, const char *container,
+			    const char *const *argv, int tty, int *code);
 int docker_network_create(struct docker *d, const char *name,
 			  const char *label);
 int docker_volume_create(struct docker *d, const char *name,
@@ -98,9 +102,13 @@ int docker_volume_create(struct docker *d, const char *name,
 /* The context folder as a tar, without what .dockerignore excludes. */
 int docker_build_context(const char *dir, const char *dockerfile,
 			 const char *tar);
-/* Build and tag an image; each line of the build's output to on_line. */
+/* What a build would see of the context, hashed: 16 hex digits. */
+int docker_context_digest(const char *dir, const char *dockerfile,
+			  char **hex);
+/* Build and tag an image, with labels (an object, or NULL); each line of
+ * the build's output to on_line. */
 int docker_image_build(struct docker *d, const char *dir,
-		       const char *dockerfile, const char *tag,
+		       const char *dockerfile, const char *tag, json_t *labels,
 		       int (*on_line)(const char *line, void *arg), void *arg);
 /* Pull an image; progress messages to on_status (may be NULL). */
 int docker_image_pull(struct docker *d, const char *image,

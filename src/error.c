@@ -31,6 +31,24 @@ err_hint(const char *fmt, ...)
 	return -1;
 }
 
+int
+err_prefix(const char *fmt, ...)
+{
+	char head[512], old[sizeof(last_msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	memcpy(old, last_msg, sizeof(old));
+	/* cut, not overflowed: the start says what failed */
+	last_msg[0] = '\0';
+	strncat(last_msg, head, sizeof(last_msg) - 1);
+	strncat(last_msg, ": ", sizeof(last_msg) - 1 - strlen(last_msg));
+	strncat(last_msg, old, sizeof(last_msg) - 1 - strlen(last_msg));
+	return -1;
+}
+
 const char *
 err_msg(void)
 {

@@ -83,6 +83,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "directory", required_argument, NULL, 'C' },
+		{ "docker-host", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmd_ctx ctx = { 0 };
@@ -91,7 +92,7 @@ main(int argc, char **argv)
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hVf:C:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hVf:C:H:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help_print_main(stdout);
@@ -101,6 +102,16 @@ main(int argc, char **argv)
 			return EXIT_OK;
 		case 'f':
 			ctx.berthfile_opt = optarg;
+			break;
+		case 'H':
+			if (strncmp(optarg, "unix://", 7) &&
+			    strncmp(optarg, "tcp://", 6)) {
+				fprintf(stderr, "berth: --docker-host takes "
+					"unix:///PATH or tcp://HOST:PORT, not "
+					"'%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			ctx.docker_host_opt = optarg;
 			break;
 		case 'C':
 			if (chdir(optarg) < 0) {

@@ -62,6 +62,8 @@ int sb_read_file(struct strbuf *sb, const char *path);
  */
 int err_set(const char *fmt, ...) PRINTF_LIKE(1, 2);
 int err_hint(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Put what was being done before the recorded error; the hint stays. */
+int err_prefix(const char *fmt, ...) PRINTF_LIKE(1, 2);
 const char *err_msg(void);
 const char *err_hint_msg(void);
 void err_clear(void);

@@ -97,12 +97,21 @@ workspace_halt(struct workspace *w, int timeout_s)
 	return 0;
 }
 
+char *
+workspace_docker_host(const struct ws_state *st)
+{
+	/* on NAT the guest is reached at its own address */
+	if (st->ssh_host && strcmp(st->ssh_host, "127.0.0.1"))
+		return xasprintf("tcp://%s:2376", st->ssh_host);
+	return xasprintf("tcp://127.0.0.1:%d", st->docker_port);
+}
+
 int
 workspace_docker_wait(const struct ws *ws, const struct ws_state *st,
 		      int timeout_s)
 {
 	char *certs = state_path(ws, "docker");
-	char *host = xasprintf("tcp://127.0.0.1:%d", st->docker_port);
+	char *host = workspace_docker_host(st);
 	time_t end = time(NULL) + timeout_s;
 	struct docker d;
 	int ret = -1;
@@ -117,8 +126,7 @@ workspace_docker_wait(const struct ws *ws, const struct ws_state *st,
 		sleep(1);
 	}
 	if (ret < 0)
-		err_set("the Docker engine in the VM did not answer: %s",
-			err_msg());
+		err_prefix("the Docker engine in the VM did not answer");
 	docker_close(&d);
 out:
 	free(certs);

@@ -28,6 +28,9 @@ void workspace_close(struct workspace *w);
 /* 0 when the VM runs; else an error that says to run 'berth up'. */
 int workspace_running(struct workspace *w);
 
+/* The engine's address: tcp://127.0.0.1:PORT, or the guest's on NAT. */
+char *workspace_docker_host(const struct ws_state *st);
+
 /* Wait until the VM's engine answers GET /_ping over mutual TLS. */
 int workspace_docker_wait(const struct ws *ws, const struct ws_state *st,
 			  int timeout_s);

@@ -1,8 +1,9 @@
 #!/bin/sh
 # vm.sh: a real workspace VM under libvirt (qemu:///system) from the cached
-# debian-12-docker box: up, ssh, the shared folder, halt and up, suspend and
-# resume, an up killed while booting, two concurrent ups, and destroy with
-# nothing left behind. Prints the figures the notes quote.
+# debian-12-docker box, with the demo's stack: up, ssh, the shared folder,
+# the stack on a forwarded port, halt and up, suspend and resume, an up
+# killed while booting, two concurrent ups, and destroy with nothing left
+# behind. Prints the figures the notes quote.
 
 . "${TOP_SRCDIR}/tests/lib.sh"
 
@@ -17,11 +18,8 @@ export BERTH_HOME="${BERTH_BOX_CACHE:-/var/cache/berth}"
 
 name="e2e-$$"
 ws="$scratch/$name"
-mkdir -p "$ws"
-cat >"$ws/Berthfile" <<EOF_B
-workspace = "$name";
-vm = { box = "debian-12-docker"; cpus = 2; memory = "1G"; disk = "8G"; };
-EOF_B
+"$BERTH" init --template demo --box debian-12-docker --name "$name" "$ws" >/dev/null
+sed -i 's/memory = "2G"/memory = "1G"/' "$ws/Berthfile"
 echo "written on the host" >"$ws/marker.txt"
 
 cleanup() {
@@ -35,9 +33,34 @@ elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
 
 start=$(secs)
 "$BERTH" -C "$ws" up >"$scratch/up.out" 2>&1
-ok $? "cold up from the box"
+ok $? "cold up from the box, with the demo stack"
 diag <"$scratch/up.out"
-echo "# figure: cold up to ssh-ready $(elapsed "$start") s"
+echo "# figure: cold up with the stack built $(elapsed "$start") s"
+
+# The stack in the VM, reached on a port forwarded to the host.
+grep -q '^==> stack' "$scratch/up.out" && grep -q '^web *created' "$scratch/up.out"
+ok $? "up lays the stack out after Docker"
+web_port() {
+	"$BERTH" -C "$ws" ps --json | python3 -c '
+import json, sys
+print([p["host_port"] for r in json.load(sys.stdin) if r["service"] == "web" for p in r["ports"]][0])'
+}
+visits() {	# the count the page shows, after this visit
+	curl -s --max-time 20 "http://127.0.0.1:$(web_port)/" |
+		sed -n 's/.*id="visits">\([0-9]*\)<.*/\1/p'
+}
+[ "$(visits)" = 1 ]
+ok $? "the demo answers on 127.0.0.1: web, from app, from data (1 visit)"
+[ "$(visits)" = 2 ]
+ok $? "the data service counts (2 visits)"
+"$BERTH" -C "$ws" ps | grep -q '^data .*running *healthy'
+ok $? "ps shows data healthy"
+if command -v docker >/dev/null 2>&1; then
+	(eval "$("$BERTH" -C "$ws" env)" && docker ps --format '{{.Names}}') \
+		>"$scratch/dps" 2>&1
+	grep -q "^$name-web-1\$" "$scratch/dps"
+	ok $? "eval \"\$(berth env)\"; docker ps lists the stack's containers"
+fi
 
 [ "$("$BERTH" -C "$ws" ssh -c 'cat /etc/hostname' 2>/dev/null)" = "$name" ]
 ok $? "ssh -c 'cat /etc/hostname' prints the workspace name"
@@ -93,8 +116,15 @@ start=$(secs)
 "$BERTH" -C "$ws" up >"$scratch/noop.out" 2>&1
 ok $? "up on a running workspace"
 echo "# figure: no-op up $(elapsed "$start") s"
-grep -q 'defining' "$scratch/noop.out"
-ok $((! $?)) "does nothing"
+! grep -q 'defining\|created' "$scratch/noop.out" &&
+	grep -q '^web *unchanged' "$scratch/noop.out"
+ok $? "does nothing: every service unchanged"
+sed -i 's/APP_URL = "http:\/\/app:8000";/APP_URL = "http:\/\/app:8000"; EDITED = "1";/' "$ws/Berthfile"
+"$BERTH" -C "$ws" up >"$scratch/edit.out" 2>&1
+grep -q '^web *recreated (environment changed)' "$scratch/edit.out" &&
+	grep -q '^app *unchanged' "$scratch/edit.out"
+ok $? "editing one service recreates only it"
+diag <"$scratch/edit.out"
 
 start=$(secs)
 "$BERTH" -C "$ws" status --json >"$scratch/status.json"
@@ -110,7 +140,9 @@ ok $? "the VM is shut off"
 start=$(secs)
 "$BERTH" -C "$ws" up >"$scratch/up2.out" 2>&1
 ok $? "warm up after halt"
-echo "# figure: warm up to ssh-ready $(elapsed "$start") s"
+echo "# figure: warm up with the stack $(elapsed "$start") s"
+[ "$(visits)" = 3 ]
+ok $? "the stack is back after halt and up, with its data (3 visits)"
 [ "$("$BERTH" -C "$ws" ssh -c 'cat /workspace/marker.txt' 2>/dev/null)" = \
 	"written on the host" ]
 ok $? "and the share is back"
@@ -136,6 +168,7 @@ kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 "$BERTH" -C "$ws" up >"$scratch/after.out" 2>&1
 ok $? "up after an up killed while booting"
+diag <"$scratch/after.out"
 [ "$(virsh -c qemu:///system list --all --name | grep -c "^berth-$name-")" -eq 1 ]
 ok $? "one domain, not two"
 [ "$(virsh -c qemu:///system vol-list default | grep -c "berth-$name-.*\.qcow2")" -eq 1 ]

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The front page: wrap what the app service produced.
-body=$(wget -q -O - "$APP_URL/cgi-bin/page" | sed '1,/^\r*$/d')
+body=$(wget -q -O - "$APP_URL/cgi-bin/page")
 printf 'Content-Type: text/html\r\n\r\n'
 cat <<HTML
 <!doctype html>

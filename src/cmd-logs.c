@@ -1,0 +1,407 @@
+/* cmd-logs.c: the services' logs, merged and prefixed by service; with
+ * -f it follows them across restarts and recreation, by attaching to
+ * each container the engine's events say has started. */
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "docker-stream.h"
+#include "stack.h"
+
+static int cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_logs_entry = {
+	.name = "logs",
+	.usage = "[-f] [--tail N] [--since T] [-t] [SERVICE...]",
+	.summary = "show the services' logs, merged and prefixed",
+	.help =
+	"With no SERVICE, every service of the stack. Lines of several\n"
+	"containers are merged in time order; on a terminal each service\n"
+	"has its colour (NO_COLOR turns that off).\n\n"
+	"options:\n"
+	"  -f, --follow       keep printing new lines, across restarts and\n"
+	"                     recreation, until interrupted\n"
+	"  -n, --tail N       only the last N lines of each container\n"
+	"  --since T          lines since T: a duration (10m, 2h) or a UNIX time\n"
+	"  -t, --timestamps   show each line's time\n",
+	.needs = NEED_WORKSPACE,
+	.exec = cmd_logs_exec,
+};
+
+static const int colours[] = { 36, 33, 32, 35, 34, 31 };
+
+struct logs {
+	const struct ws *ws;
+	struct engine *e;
+	struct docker_multi *m;
+	struct strlist only;
+	int colour, timestamps, width, follow;
+	char tail[16];
+	char *since;
+	/* lines held for sorting when not following */
+	int hold;
+	struct strbuf held;
+	struct source **srcs;
+	size_t nsrcs, alloc;
+	struct json_stream events;
+	json_t *started;	/* events seen in a callback, attached after */
+};
+
+struct source {
+	struct logs *l;
+	char *prefix;
+	int colour;
+	struct mux_stream mux;
+	struct strbuf part[3];	/* a line cut across frames, per stream */
+};
+
+static void
+emit(struct logs *l, struct source *s, const char *line, size_t len)
+{
+	const char *sp = memchr(line, ' ', len);
+	const char *text = line;
+	size_t tlen = len, tslen = 0;
+
+	/* "2026-11-25T04:07:48.123456789Z text": the time, then the line */
+	if (sp && len > 20 && line[4] == '-' && line[10] == 'T') {
+		tslen = (size_t)(sp - line);
+		text = sp + 1;
+		tlen = len - tslen - 1;
+	}
+	if (l->hold) {
+		/* the time first, so that sorting the lines merges them */
+		sb_addf(&l->held, "%.*s\t", (int)tslen, line);
+	}
+	{
+		struct strbuf out = STRBUF_INIT;
+
+		if (l->colour)
+			sb_addf(&out, "\033[%dm%-*s |\033[0m ", s->colour,
+				l->width, s->prefix);
+		else
+			sb_addf(&out, "%-*s | ", l->width, s->prefix);
+		if (l->timestamps)
+			sb_addf(&out, "%.*s ", (int)tslen, line);
+		sb_add(&out, text, tlen);
+		sb_addch(&out, '\n');
+		if (l->hold)
+			sb_add(&l->held, out.buf, out.len);
+		else
+			fwrite(out.buf, 1, out.len, stdout);
+		sb_release(&out);
+	}
+}
+
+static int
+on_frame(int stream, const char *data, size_t len, void *arg)
+{
+	struct source *s = arg;
+	struct strbuf *part = &s->part[stream == MUX_STDERR ? 2 : 1];
+	const char *nl;
+
+	while (len && (nl = memchr(data, '\n', len))) {
+		size_t n = (size_t)(nl - data);
+
+		if (part->len) {
+			sb_add(part, data, n);
+			emit(s->l, s, part->buf, part->len);
+			sb_reset(part);
+		} else {
+			emit(s->l, s, data, n);
+		}
+		len -= n + 1;
+		data = nl + 1;
+	}
+	if (len)
+		sb_add(part, data, len);
+	if (!s->l->hold)
+		fflush(stdout);
+	return 0;
+}
+
+static int
+feed_mux(const char *data, size_t len, void *arg)
+{
+	struct source *s = arg;
+
+	return mux_stream_feed(&s->mux, data, len);
+}
+
+static const char *
+label(json_t *labels, const char *key)
+{
+	return json_string_value(json_object_get(labels, key));
+}
+
+/* Attach to one container's log stream, from since (or the --since). */
+static int
+attach(struct logs *l, const char *id, json_t *labels, const char *since)
+{
+	const char *service = label(labels, LABEL_SERVICE);
+	const struct service *svc = ws_find_service(l->ws, service ?: "");
+	struct source *s = xcalloc(1, sizeof(*s));
+	char *path;
+	int ret;
+
+	s->l = l;
+	s->prefix = svc && svc->replicas > 1
+		? xasprintf("%s-%s", service, label(labels, LABEL_REPLICA) ?: "?")
+		: xstrdup(service ?: id);
+	s->colour = colours[(svc ? svc->index : 0) % ARRAY_SIZE(colours)];
+	sb_init(&s->part[1], 0);
+	sb_init(&s->part[2], 0);
+	mux_stream_init(&s->mux, on_frame, s);
+	ALLOC_GROW(l->srcs, l->nsrcs + 1, l->alloc);
+	l->srcs[l->nsrcs++] = s;
+	path = xasprintf("/containers/%s/logs?stdout=1&stderr=1&timestamps=1"
+			 "&follow=%d&tail=%s%s%s", id, l->follow,
+			 since ? "all" : l->tail, since || l->since ? "&since=" : "",
+			 since ? since : l->since ? l->since : "");
+	ret = docker_multi_add(l->m, path, feed_mux, s);
+	free(path);
+	return ret;
+}
+
+/* A container of ours started (again, or anew): follow it from then. */
+static int
+on_event(json_t *msg, void *arg)
+{
+	struct logs *l = arg;
+	json_t *attrs = json_object_get(json_object_get(msg, "Actor"),
+					"Attributes");
+	const char *id = json_string_value(json_object_get(msg, "id"));
+	const char *service = label(attrs, LABEL_SERVICE);
+	const char *dir = label(attrs, LABEL_DIR);
+	json_int_t ns = json_integer_value(json_object_get(msg, "timeNano"));
+	char since[48];
+
+	if (!id || !service || (dir && strcmp(dir, l->ws->dir)) ||
+	    (l->only.n && !strlist_has(&l->only, service)))
+		return 0;
+	snprintf(since, sizeof(since), "%lld.%09lld",
+		 (long long)(ns / 1000000000), (long long)(ns % 1000000000));
+	/* curl takes no new transfer from inside a callback: queue it */
+	json_array_append_new(l->started, json_pack("{s:s, s:O, s:s}", "id", id,
+						     "labels", attrs, "since",
+						     since));
+	return 0;
+}
+
+static int
+attach_started(struct logs *l)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(l->started, i, x)
+		if (attach(l, json_string_value(json_object_get(x, "id")),
+			   json_object_get(x, "labels"),
+			   json_string_value(json_object_get(x, "since"))) < 0)
+			return -1;
+	json_array_clear(l->started);
+	return 0;
+}
+
+static int
+feed_events(const char *data, size_t len, void *arg)
+{
+	struct logs *l = arg;
+
+	return json_stream_feed(&l->events, data, len);
+}
+
+static int
+parse_since(const char *s, char **out)
+{
+	uint64_t ms;
+	char *end;
+
+	strtoll(s, &end, 10);
+	if (!*end && *s) {
+		*out = xstrdup(s);
+		return 0;
+	}
+	if (spec_parse_duration(s, &ms) < 0)
+		return -1;
+	*out = xasprintf("%lld", (long long)(time(NULL) - (time_t)(ms / 1000)));
+	return 0;
+}
+
+static int
+line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Not following: every container's lines, merged by their times. */
+static void
+print_held(struct logs *l)
+{
+	char **lines = NULL, *p, *nl;
+	size_t n = 0, alloc = 0, i;
+
+	for (p = l->held.buf; *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n')))
+			break;
+		*nl = '\0';
+		ALLOC_GROW(lines, n + 1, alloc);
+		lines[n++] = p;
+	}
+	/* the time sorts; equal times keep their order by the stable merge */
+	qsort(lines, n, sizeof(char *), line_cmp);
+	for (i = 0; i < n; i++)
+		puts(strchr(lines[i], '\t') + 1);
+	free(lines);
+}
+
+static int
+run(struct logs *l)
+{
+	int follow = l->follow;
+	json_t *list = NULL, *c;
+	size_t i;
+	int ret = -1;
+
+	if (stack_containers(l->e, l->ws, &l->only, &list) < 0)
+		goto out;
+	l->m = docker_multi_new(&l->e->d);
+	if (follow) {
+		char *f = NULL, *q = NULL, *path;
+		json_t *filters = json_pack("{s:[s], s:[s], s:[s]}", "type",
+					    "container", "event", "start",
+					    "label", "");
+
+		/* the label filter: this workspace */
+		json_array_set_new(json_object_get(filters, "label"), 0,
+				   json_sprintf("%s=%s", LABEL_WORKSPACE,
+						l->ws->name));
+		f = json_dumps(filters, JSON_COMPACT);
+		q = url_escape(f);
+		path = xasprintf("/events?filters=%s", q);
+		json_stream_init(&l->events, on_event, l);
+		ret = docker_multi_add(l->m, path, feed_events, l);
+		free(path);
+		free(q);
+		free(f);
+		json_decref(filters);
+		if (ret < 0)
+			goto out;
+		ret = -1;
+	}
+	json_array_foreach(list, i, c)
+		if (attach(l, json_string_value(json_object_get(c, "Id")),
+			   json_object_get(c, "Labels"), NULL) < 0)
+			goto out;
+	while (!berth_interrupted) {
+		int running = docker_multi_poll(l->m, NULL, 0, 500);
+
+		if (running < 0 || attach_started(l) < 0)
+			goto out;
+		if (!follow && running == 0)
+			break;
+		if (follow && running == 0) {
+			err_set("lost the connection to the engine");
+			goto out;
+		}
+	}
+	for (i = 0; i < l->nsrcs; i++) {	/* a last line with no newline */
+		struct source *s = l->srcs[i];
+		int k;
+
+		for (k = 1; k <= 2; k++)
+			if (s->part[k].len)
+				emit(l, s, s->part[k].buf, s->part[k].len);
+	}
+	if (l->hold)
+		print_held(l);
+	ret = 0;
+out:
+	json_decref(list);
+	return ret;
+}
+
+static int
+cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ "tail", required_argument, NULL, 'n' },
+		{ "since", required_argument, NULL, 's' },
+		{ "timestamps", no_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct logs l = { .ws = &ctx->ws, .width = 4 };
+	struct engine e = { 0 };
+	int c, follow = 0, ret = EXIT_FAIL;
+	char *end;
+	size_t i;
+
+	strcpy(l.tail, "all");
+	sb_init(&l.held, 0);
+	while ((c = getopt_long(argc, argv, ":fn:t", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			follow = 1;
+			break;
+		case 'n':
+			if (strtol(optarg, &end, 10) < 0 || *end || !*optarg ||
+			    strlen(optarg) > 9)
+				return cmd_usage_error(&cmd_logs_entry, "--tail "
+						       "takes a number of lines");
+			snprintf(l.tail, sizeof(l.tail), "%s", optarg);
+			break;
+		case 's':
+			free(l.since);
+			if (parse_since(optarg, &l.since) < 0)
+				return cmd_usage_error(&cmd_logs_entry, "--since "
+						       "takes a duration (10m) "
+						       "or a UNIX time");
+			break;
+		case 't':
+			l.timestamps = 1;
+			break;
+		default:
+			return cmd_bad_option(&cmd_logs_entry, argv, c);
+		}
+	}
+	if (stack_check_services(&ctx->ws, argc - optind, argv + optind) < 0)
+		return cmd_fail();
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		strlist_push(&l.only, argv[i]);
+	for (i = 0; i < ctx->ws.stack.nservices; i++) {
+		const struct service *svc = &ctx->ws.stack.services[i];
+		int w = (int)strlen(svc->name) + (svc->replicas > 1 ? 3 : 0);
+
+		if (w > l.width)
+			l.width = w;
+	}
+	l.colour = berth_color(stdout);
+	l.started = json_array();
+	l.hold = !follow;
+	l.follow = follow;
+	l.e = &e;
+	if (follow)
+		interrupt_catch();
+	if (engine_open(&ctx->ws, &e) < 0 || run(&l) < 0)
+		ret = cmd_failf("cannot show the logs of '%s'", ctx->ws.name);
+	else
+		ret = EXIT_OK;
+	docker_multi_free(l.m);
+	for (i = 0; i < l.nsrcs; i++) {
+		sb_release(&l.srcs[i]->part[1]);
+		sb_release(&l.srcs[i]->part[2]);
+		free(l.srcs[i]->prefix);
+		free(l.srcs[i]);
+	}
+	free(l.srcs);
+	if (follow)
+		json_stream_release(&l.events);
+	sb_release(&l.held);
+	json_decref(l.started);
+	strlist_release(&l.only);
+	free(l.since);
+	engine_close(&e);
+	return ret;
+}

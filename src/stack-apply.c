@@ -1,0 +1,678 @@
+/* stack-apply.c: carry a plan out. Services start in dependency order,
+ * each as soon as what it depends on is ready; independent ones run in
+ * parallel threads. Health and completion gates are watched from the main
+ * thread, which alone prints. */
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stack.h"
+
+#define MAX_WORKERS 8
+#define POLL_MS 250
+
+enum run_state { R_WAITING, R_RUNNING, R_STARTED, R_FAILED, R_SKIPPED };
+
+struct run {
+	const struct service *svc;
+	struct step *steps;	/* this service's steps in the plan */
+	size_t nsteps;
+	enum run_state state;
+	int finished;		/* the worker is done; guarded by the lock */
+	pthread_t thread;
+	char *why;		/* what failed */
+	int need_healthy, need_completed;
+	int healthy, completed;
+	double gate_start, next_poll;
+};
+
+struct apply {
+	struct engine *e;
+	const struct ws *ws;
+	const struct stack_opts *o;
+	struct run *runs;
+	size_t nruns;
+	size_t width;
+	int running;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	double t0;
+};
+
+static const char *
+status_of(json_t *c, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(c, "State"),
+						 key));
+}
+
+static int
+connect_network(struct engine *e, const char *net, const char *id,
+		const char *alias)
+{
+	char *n = url_escape(net), *path = xasprintf("/networks/%s/connect", n);
+	json_t *body = json_pack("{s:s, s:{s:[s]}}", "Container", id,
+				 "EndpointConfig", "Aliases", alias);
+	int ret = docker_post_json(&e->d, path, body, NULL);
+
+	json_decref(body);
+	free(path);
+	free(n);
+	return ret;
+}
+
+static int
+create_and_start(struct apply *a, struct step *s)
+{
+	const struct service *svc = s->svc;
+	char *id = NULL;
+	size_t i;
+
+	if (docker_container_create(&a->e->d, s->name, s->want.config, &id) < 0) {
+		if (strstr(err_msg(), "already in use"))
+			err_hint("a container named '%s' is not this "
+				 "workspace's; remove it with 'docker rm -f %s'",
+				 s->name, s->name);
+		return -1;
+	}
+	free(s->id);
+	s->id = id;
+	for (i = 1; i < svc->networks.n; i++) {
+		char *net = stack_network_name(a->ws, svc->networks.v[i]);
+		int r = connect_network(a->e, net, id, svc->name);
+
+		free(net);
+		if (r < 0)
+			return -1;
+	}
+	return docker_container_action(&a->e->d, id, "start");
+}
+
+static int
+apply_step(struct apply *a, struct step *s)
+{
+	switch (s->action) {
+	case STEP_UNCHANGED:
+	case STEP_REMOVE:
+		return 0;
+	case STEP_START:
+		return docker_container_action(&a->e->d, s->id, "start");
+	case STEP_RECREATE:
+		/* anonymous volumes stay: recreating must lose no data */
+		if (docker_container_remove(&a->e->d, s->id, 1, 0) < 0)
+			return -1;
+		/* fall through */
+	case STEP_CREATE:
+		return create_and_start(a, s);
+	}
+	return 0;
+}
+
+struct job {
+	struct apply *a;
+	struct run *r;
+};
+
+static void *
+worker(void *arg)
+{
+	struct job *j = arg;
+	struct apply *a = j->a;
+	struct run *r = j->r;
+	size_t i;
+	char *why = NULL;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (apply_step(a, &r->steps[i]) < 0) {
+			why = err_hint_msg()
+				? xasprintf("%s\nhint: %s", err_msg(),
+					    err_hint_msg())
+				: xstrdup(err_msg());
+			break;
+		}
+	pthread_mutex_lock(&a->lock);
+	r->why = why;
+	r->finished = 1;
+	pthread_cond_signal(&a->done);
+	pthread_mutex_unlock(&a->lock);
+	free(j);
+	return NULL;
+}
+
+static struct run *
+run_of(struct apply *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < a->nruns; i++)
+		if (!strcmp(a->runs[i].svc->name, name))
+			return &a->runs[i];
+	return NULL;
+}
+
+static void
+say(struct apply *a, const char *service, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
+
+static void
+say(struct apply *a, const char *service, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->o->json)
+		return;
+	printf("%-*s  ", (int)a->width, service);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* 1: every dependency is ready; 0: not yet; -1: one failed (why set). */
+static int
+deps_ready(struct apply *a, struct run *r, char **why)
+{
+	size_t i;
+	int ready = 1;
+
+	for (i = 0; i < r->svc->ndeps; i++) {
+		const struct dependency *dep = &r->svc->deps[i];
+		struct run *d = run_of(a, dep->service);
+
+		if (!d)
+			continue;
+		if (d->state == R_FAILED || d->state == R_SKIPPED) {
+			*why = xasprintf("not started: '%s' %s", d->svc->name,
+					 d->state == R_SKIPPED ? "was not started"
+							       : "failed");
+			return -1;
+		}
+		if (d->state != R_STARTED ||
+		    (dep->condition == DEP_HEALTHY && !d->healthy) ||
+		    (dep->condition == DEP_COMPLETED && !d->completed))
+			ready = 0;
+	}
+	return ready;
+}
+
+/* Docker's defaults, where the Berthfile is silent. */
+static double
+health_budget(const struct healthcheck *h)
+{
+	double interval = h->interval_ms ? h->interval_ms / 1000.0 : 30;
+	double timeout = h->timeout_ms ? h->timeout_ms / 1000.0 : 30;
+	int retries = h->retries ? h->retries : 3;
+
+	return h->start_period_ms / 1000.0 + (interval + timeout) *
+	       (retries + 1) + 5;
+}
+
+static char *
+last_health_output(json_t *c)
+{
+	json_t *log = json_object_get(json_object_get(json_object_get(c,
+		"State"), "Health"), "Log");
+	const char *out = json_string_value(json_object_get(json_array_get(log,
+		json_array_size(log) - 1), "Output"));
+	char *s;
+	size_t n;
+
+	if (!out || !*out)
+		return xstrdup("(the check printed nothing)");
+	s = xstrdup(out);
+	n = strlen(s);
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Was anything done to the service? Then its gates are news. */
+static int
+touched(const struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (r->steps[i].action != STEP_UNCHANGED)
+			return 1;
+	return 0;
+}
+
+/*
+ * Look at each container of a started service once: 1 when the gates its
+ * dependents need have passed, 0 while they may still, -1 when one
+ * cannot (why set).
+ */
+static int
+gate_poll(struct apply *a, struct run *r, char **why)
+{
+	double waited = clock_now() - r->gate_start;
+	int healthy = 1, completed = 1;
+	size_t i;
+
+	for (i = 0; i < r->nsteps; i++) {
+		struct step *s = &r->steps[i];
+		char *path;
+		json_t *c = NULL;
+		const char *st, *hs;
+		long code;
+
+		if (s->action == STEP_REMOVE || !s->id)
+			continue;
+		path = xasprintf("/containers/%s/json", s->id);
+		if (docker_get_json(&a->e->d, path, &c) < 0) {
+			free(path);
+			*why = xstrdup(err_msg());
+			return -1;
+		}
+		free(path);
+		st = status_of(c, "Status");
+		hs = json_string_value(json_object_get(json_object_get(
+			json_object_get(c, "State"), "Health"), "Status"));
+		code = (long)json_integer_value(json_object_get(
+			json_object_get(c, "State"), "ExitCode"));
+		if (st && !strcmp(st, "exited")) {
+			if (code != 0 || r->need_healthy) {
+				*why = xasprintf("%s exited with code %ld: see "
+						 "'berth logs %s'", s->name, code,
+						 r->svc->name);
+				json_decref(c);
+				return -1;
+			}
+		} else {
+			completed = 0;
+		}
+		if (hs && !strcmp(hs, "unhealthy")) {
+			char *out = last_health_output(c);
+
+			*why = xasprintf("%s is unhealthy; its last check said:"
+					 "\n    %s", s->name, out);
+			free(out);
+			json_decref(c);
+			return -1;
+		}
+		if ((hs && strcmp(hs, "healthy")) ||
+		    (!hs && st && strcmp(st, "running"))) {
+			healthy = 0;
+			if (r->need_healthy &&
+			    waited > health_budget(&r->svc->health)) {
+				char *out = hs ? last_health_output(c)
+					       : xstrdup(st);
+
+				*why = xasprintf("%s is not healthy after %.0f s;"
+						 " its last check said:\n    %s",
+						 s->name, waited, out);
+				free(out);
+				json_decref(c);
+				return -1;
+			}
+		}
+		json_decref(c);
+	}
+	if (r->need_completed && !completed && waited > a->o->timeout_s) {
+		*why = xasprintf("did not complete within %d s", a->o->timeout_s);
+		return -1;
+	}
+	if (healthy && r->need_healthy && !r->healthy) {
+		r->healthy = 1;
+		if (touched(r))
+			say(a, r->svc->name, "healthy (%.1f s)", waited);
+	}
+	if (completed && r->need_completed && !r->completed) {
+		r->completed = 1;
+		if (touched(r))
+			say(a, r->svc->name, "completed (%.1f s)", waited);
+	}
+	r->healthy = r->healthy || healthy;
+	return (!r->need_healthy || r->healthy) &&
+	       (!r->need_completed || r->completed);
+}
+
+static void
+fail(struct apply *a, struct run *r, enum run_state state, char *why)
+{
+	r->state = state;
+	free(r->why);
+	r->why = why;
+	if (!a->o->json) {
+		printf("%-*s  %s\n", (int)a->width, r->svc->name, why);
+		fflush(stdout);
+	}
+}
+
+static void
+collect(struct apply *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nruns; i++) {
+		struct run *r = &a->runs[i];
+		char *s;
+
+		if (r->state != R_RUNNING || !r->finished)
+			continue;
+		pthread_join(r->thread, NULL);
+		a->running--;
+		if (r->why) {
+			char *why = xasprintf("failed: %s", r->why);
+
+			fail(a, r, R_FAILED, why);
+			continue;
+		}
+		r->state = R_STARTED;
+		r->gate_start = clock_now();
+		s = stack_service_summary(r->steps, r->nsteps, 1);
+		say(a, r->svc->name, "%s", s);
+		free(s);
+	}
+}
+
+static void
+dispatch(struct apply *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nruns && a->running < MAX_WORKERS; i++) {
+		struct run *r = &a->runs[i];
+		struct job *j;
+		char *why = NULL;
+		int ready;
+
+		if (r->state != R_WAITING)
+			continue;
+		if ((ready = deps_ready(a, r, &why)) < 0) {
+			fail(a, r, R_SKIPPED, why);
+			continue;
+		}
+		if (!ready)
+			continue;
+		j = xmalloc(sizeof(*j));
+		j->a = a;
+		j->r = r;
+		r->state = R_RUNNING;
+		a->running++;
+		if (pthread_create(&r->thread, NULL, worker, j) != 0) {
+			free(j);
+			a->running--;
+			fail(a, r, R_FAILED, xstrdup("failed: cannot start a "
+						     "thread"));
+		}
+	}
+}
+
+static void
+poll_gates(struct apply *a)
+{
+	double now = clock_now();
+	size_t i;
+
+	for (i = 0; i < a->nruns; i++) {
+		struct run *r = &a->runs[i];
+		char *why = NULL;
+
+		if (r->state != R_STARTED || now < r->next_poll ||
+		    ((!r->need_healthy || r->healthy) &&
+		     (!r->need_completed || r->completed)))
+			continue;
+		r->next_poll = now + POLL_MS / 1000.0;
+		if (gate_poll(a, r, &why) < 0)
+			fail(a, r, R_FAILED, why);
+	}
+}
+
+static int
+pending(struct apply *a)
+{
+	size_t i;
+
+	if (a->running)
+		return 1;
+	for (i = 0; i < a->nruns; i++) {
+		struct run *r = &a->runs[i];
+
+		if (r->state == R_WAITING)
+			return 1;
+		if (r->state == R_STARTED &&
+		    ((r->need_healthy && !r->healthy) ||
+		     (r->need_completed && !r->completed)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Which gates someone waits on: a service with no dependents on its
+ * health is ready once started. */
+static void
+mark_needs(struct apply *a)
+{
+	size_t i, k;
+
+	for (i = 0; i < a->nruns; i++)
+		for (k = 0; k < a->runs[i].svc->ndeps; k++) {
+			const struct dependency *d = &a->runs[i].svc->deps[k];
+			struct run *dep = run_of(a, d->service);
+
+			if (!dep)
+				continue;
+			if (d->condition == DEP_HEALTHY)
+				dep->need_healthy = 1;
+			if (d->condition == DEP_COMPLETED)
+				dep->need_completed = 1;
+		}
+}
+
+static void
+wait_a_little(struct apply *a)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += POLL_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->lock);
+	pthread_cond_timedwait(&a->done, &a->lock, &ts);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Run the services of the plan; 0 when every one is up. */
+static int
+run_services(struct apply *a, struct stack_plan *plan)
+{
+	size_t i, j, failed = 0;
+
+	a->runs = xcalloc(a->ws->stack.nservices + 1, sizeof(struct run));
+	for (i = 0; i < a->ws->stack.nservices; i++)
+		a->runs[a->nruns++].svc = &a->ws->stack.services[i];
+	for (i = 0; i < plan->n; i = j) {
+		struct run *r;
+
+		for (j = i + 1; j < plan->n &&
+		     !strcmp(plan->v[j].service, plan->v[i].service); j++)
+			;
+		if (plan->v[i].action == STEP_REMOVE ||
+		    !(r = run_of(a, plan->v[i].service)))
+			continue;
+		r->steps = &plan->v[i];
+		r->nsteps = j - i;
+	}
+	mark_needs(a);
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->done, NULL);
+	while (pending(a)) {
+		if (!berth_interrupted)
+			dispatch(a);
+		else
+			for (i = 0; i < a->nruns; i++)
+				if (a->runs[i].state == R_WAITING)
+					fail(a, &a->runs[i], R_SKIPPED,
+					     xstrdup("not started: interrupted"));
+		if (!a->running && !berth_interrupted) {
+			/* nothing runs: the rest waits on gates */
+			poll_gates(a);
+			if (!pending(a))
+				break;
+			usleep(POLL_MS * 1000);
+			continue;
+		}
+		wait_a_little(a);
+		pthread_mutex_lock(&a->lock);
+		collect(a);
+		pthread_mutex_unlock(&a->lock);
+		poll_gates(a);
+		if (berth_interrupted && !a->running)
+			for (i = 0; i < a->nruns; i++)
+				if (a->runs[i].state == R_STARTED &&
+				    ((a->runs[i].need_healthy && !a->runs[i].healthy) ||
+				     (a->runs[i].need_completed &&
+				      !a->runs[i].completed)))
+					fail(a, &a->runs[i], R_FAILED,
+					     xstrdup("interrupted"));
+	}
+	pthread_cond_destroy(&a->done);
+	pthread_mutex_destroy(&a->lock);
+	for (i = 0; i < a->nruns; i++) {
+		if (a->runs[i].state == R_FAILED || a->runs[i].state == R_SKIPPED)
+			failed++;
+		free(a->runs[i].why);
+	}
+	free(a->runs);
+	if (failed)
+		return err_set("%zu of %zu services did not come up", failed,
+			       a->nruns);
+	return 0;
+}
+
+/* Where to reach what the stack publishes, from the host. */
+static void
+print_addresses(struct apply *a)
+{
+	size_t i, k;
+	int r;
+
+	if (a->o->json)
+		return;
+	for (i = 0; i < a->ws->stack.nservices; i++) {
+		const struct service *svc = &a->ws->stack.services[i];
+
+		for (r = 1; r <= svc->replicas; r++)
+			for (k = 0; k < svc->nports; k++) {
+				const struct port_spec *p = &svc->ports[k];
+
+				say(a, svc->name, "%s:%d -> %u/%s", p->host_ip,
+				    stack_host_port(a->e, svc, r, p), p->port,
+				    spec_proto_name(p->proto));
+			}
+	}
+}
+
+static int
+create_resources(struct apply *a, const struct stack_plan *plan)
+{
+	char *label = xasprintf("%s=%s", LABEL_WORKSPACE, a->ws->name);
+	size_t i;
+	int ret = -1;
+
+	for (i = 0; i < plan->networks.n; i++)
+		if (docker_network_create(&a->e->d, plan->networks.v[i],
+					  label) < 0)
+			goto out;
+	for (i = 0; i < plan->volumes.n; i++)
+		if (docker_volume_create(&a->e->d, plan->volumes.v[i], label) < 0)
+			goto out;
+	ret = 0;
+out:
+	free(label);
+	return ret;
+}
+
+static int
+remove_gone(struct apply *a, const struct stack_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n; i++) {
+		const struct step *s = &plan->v[i];
+
+		if (s->action != STEP_REMOVE)
+			continue;
+		if (docker_container_remove(&a->e->d, s->id, 1, 1) < 0)
+			return err_prefix("cannot remove '%s'", s->name);
+	}
+	return 0;
+}
+
+int
+stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
+{
+	struct apply a = { .e = e, .ws = ws, .o = o, .width = 8 };
+	struct stack_images im = { 0 };
+	struct stack_plan plan = { 0 };
+	json_t *existing = NULL;
+	size_t i, j;
+	int ret = -1;
+
+	a.t0 = clock_now();
+	for (i = 0; i < ws->stack.nservices; i++)
+		if (strlen(ws->stack.services[i].name) > a.width)
+			a.width = strlen(ws->stack.services[i].name);
+	if (stack_images_prepare(e, ws, o->dry_run, o->json, &im) < 0 ||
+	    stack_containers(e, ws, NULL, &existing) < 0 ||
+	    stack_plan_make(e, ws, &im, existing, &plan) < 0)
+		goto out;
+	if (o->dry_run) {
+		if (o->json) {
+			json_t *pj = stack_plan_json(&plan);
+
+			json_object_set_new(pj, "images_pending",
+					    json_boolean(plan.images_pending));
+			json_dumpf(pj, stdout, JSON_INDENT(2));
+			putchar('\n');
+			json_decref(pj);
+		} else {
+			stack_plan_print(ws, &plan, 0, stdout);
+			if (plan.images_pending)
+				printf("(images are built or fetched first; "
+				       "their services are recreated)\n");
+		}
+		ret = 0;
+		goto out;
+	}
+	/* the picked ports are kept before anything uses them */
+	if (engine_save_ports(e) < 0 || create_resources(&a, &plan) < 0 ||
+	    remove_gone(&a, &plan) < 0 || engine_forward_ports(e, ws) < 0)
+		goto out;
+	if (!o->json) {
+		for (i = 0; i < plan.networks.n; i++)
+			say(&a, "network", "%s created", plan.networks.v[i]);
+		for (i = 0; i < plan.volumes.n; i++)
+			say(&a, "volume", "%s created", plan.volumes.v[i]);
+		for (i = 0; i < plan.n; i = j) {
+			char *sum;
+
+			for (j = i + 1; j < plan.n && plan.v[i].action == STEP_REMOVE &&
+			     plan.v[j].action == STEP_REMOVE &&
+			     !strcmp(plan.v[j].service, plan.v[i].service); j++)
+				;
+			if (plan.v[i].action != STEP_REMOVE)
+				continue;
+			sum = stack_service_summary(&plan.v[i], j - i, 1);
+			say(&a, plan.v[i].service, "%s", sum);
+			free(sum);
+		}
+	}
+	ret = run_services(&a, &plan);
+	if (ret == 0)
+		print_addresses(&a);
+out:
+	json_decref(existing);
+	stack_plan_release(&plan);
+	stack_images_release(&im, ws->stack.nservices);
+	return ret;
+}

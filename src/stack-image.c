@@ -1,0 +1,422 @@
+/* stack-image.c: the image each service runs, made ready on the engine:
+ * built from its context (skipped while the context is unchanged),
+ * loaded from a tar, copied from the host's engine, pulled, or made by
+ * berth itself (berth/busybox, from the host's busybox-static). */
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <ctype.h>
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "stack.h"
+
+#define BUILTIN_BUSYBOX "berth/busybox"
+#define HOST_BUSYBOX "/bin/busybox"
+#define HOST_ENGINE "unix:///var/run/docker.sock"
+
+/* "name" and "name:latest" are one image. */
+static int
+same_image(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return !strcmp(a, b) || (!strncmp(a, b, n) && !strcmp(a + n, ":latest"));
+}
+
+/* The image's ID and one of its labels, or 0 when it is not there. */
+static int
+image_inspect(struct engine *e, const char *ref, char **id, const char *label,
+	      char **value)
+{
+	char *r = url_escape(ref), *path = xasprintf("/images/%s/json", r);
+	struct strbuf resp = STRBUF_INIT;
+	json_t *j = NULL;
+	long status = 0;
+	int ret = -1;
+
+	*id = NULL;
+	if (value)
+		*value = NULL;
+	if (docker_call(&e->d, "GET", path, NULL, &resp, &status) < 0) {
+		ret = status == 404 ? (err_clear(), 0) : -1;
+		goto out;
+	}
+	if (!(j = json_loads(resp.buf, 0, NULL))) {
+		err_set("GET %s: the engine's answer is not JSON", path);
+		goto out;
+	}
+	*id = xstrdup(json_string_value(json_object_get(j, "Id")) ?: "");
+	if (value && label) {
+		const char *v = json_string_value(json_object_get(
+			json_object_get(json_object_get(j, "Config"), "Labels"),
+			label));
+
+		*value = v ? xstrdup(v) : NULL;
+	}
+	ret = 1;
+out:
+	json_decref(j);
+	sb_release(&resp);
+	free(path);
+	free(r);
+	return ret;
+}
+
+/* A busybox from a -static package runs in an empty image; the plain
+ * package's needs a libc the image lacks. */
+static int
+elf_is_static(const char *path)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	FILE *f = fopen(path, "rb");
+	int i, ret = 0;
+
+	if (!f)
+		return 0;
+	if (fread(&eh, sizeof(eh), 1, f) != 1 ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64)
+		goto out;
+	ret = 1;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (fseek(f, (long)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize),
+			  SEEK_SET) < 0 || fread(&ph, sizeof(ph), 1, f) != 1) {
+			ret = 0;
+			break;
+		}
+		if (ph.p_type == PT_INTERP) {
+			ret = 0;
+			break;
+		}
+	}
+out:
+	fclose(f);
+	return ret;
+}
+
+static void
+tar_add(struct archive *a, const char *name, mode_t type, int mode,
+	const char *target, const void *data, size_t len)
+{
+	struct archive_entry *e = archive_entry_new();
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, type);
+	archive_entry_set_perm(e, mode);
+	archive_entry_set_mtime(e, 0, 0);	/* the same tar every time */
+	if (target)
+		archive_entry_set_symlink(e, target);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_write_header(a, e);
+	if (len)
+		archive_write_data(a, data, len);
+	archive_entry_free(e);
+}
+
+/* berth/busybox: /bin/busybox, a link per applet, and enough of /etc. */
+static int
+make_busybox(struct engine *e)
+{
+	static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+				     "nobody:x:65534:65534:nobody:/:/bin/false\n";
+	static const char group[] = "root:x:0:\nnogroup:x:65534:\n";
+	char *tar = xasprintf("%s/berth-busybox-%ld.tar", getenv("TMPDIR") ?:
+			      "/tmp", (long)getpid());
+	struct strbuf bin = STRBUF_INIT, list = STRBUF_INIT;
+	struct archive *a = NULL;
+	FILE *p;
+	char line[256];
+	int ret = -1;
+
+	if (!elf_is_static(HOST_BUSYBOX)) {
+		err_set("making '%s' needs a static %s on this host",
+			BUILTIN_BUSYBOX, HOST_BUSYBOX);
+		err_hint("install it with 'apt-get install busybox-static'");
+		goto out;
+	}
+	if (sb_read_file(&bin, HOST_BUSYBOX) < 0)
+		goto out;
+	if (!(p = popen(HOST_BUSYBOX " --list", "r"))) {
+		err_set("cannot run %s: %s", HOST_BUSYBOX, strerror(errno));
+		goto out;
+	}
+	while (fgets(line, sizeof(line), p))
+		sb_addstr(&list, line);
+	pclose(p);
+	a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	if (archive_write_open_filename(a, tar) != ARCHIVE_OK) {
+		err_set("cannot create '%s': %s", tar, archive_error_string(a));
+		goto out;
+	}
+	tar_add(a, "bin", AE_IFDIR, 0755, NULL, NULL, 0);
+	tar_add(a, "etc", AE_IFDIR, 0755, NULL, NULL, 0);
+	tar_add(a, "root", AE_IFDIR, 0700, NULL, NULL, 0);
+	tar_add(a, "tmp", AE_IFDIR, 01777, NULL, NULL, 0);
+	tar_add(a, "bin/busybox", AE_IFREG, 0755, NULL, bin.buf, bin.len);
+	tar_add(a, "etc/passwd", AE_IFREG, 0644, NULL, passwd, strlen(passwd));
+	tar_add(a, "etc/group", AE_IFREG, 0644, NULL, group, strlen(group));
+	for (char *l = strtok(list.buf, "\n"); l; l = strtok(NULL, "\n")) {
+		char *name;
+
+		if (!strcmp(l, "busybox") || strchr(l, '/'))
+			continue;
+		name = xasprintf("bin/%s", l);
+		tar_add(a, name, AE_IFLNK, 0777, "busybox", NULL, 0);
+		free(name);
+	}
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		err_set("cannot write '%s': %s", tar, archive_error_string(a));
+		goto out;
+	}
+	ret = docker_image_import(&e->d, tar, BUILTIN_BUSYBOX, "latest");
+out:
+	if (a)
+		archive_write_free(a);
+	unlink(tar);
+	free(tar);
+	sb_release(&bin);
+	sb_release(&list);
+	return ret;
+}
+
+static int
+ensure_builtin(struct engine *e, const char *ref, int dry_run)
+{
+	char *id = NULL;
+	int r;
+
+	if (!same_image(ref, BUILTIN_BUSYBOX))
+		return 0;
+	if ((r = image_inspect(e, BUILTIN_BUSYBOX, &id, NULL, NULL)) != 0 ||
+	    dry_run) {
+		free(id);
+		return r < 0 ? -1 : 0;
+	}
+	return make_busybox(e);
+}
+
+/* A Dockerfile that starts FROM berth/busybox needs it made first. */
+static int
+ensure_bases(struct engine *e, const struct service *svc)
+{
+	char *path = path_join(svc->build_context, svc->dockerfile);
+	struct strbuf df = STRBUF_INIT;
+	char *line, *save = NULL;
+	int ret = 0;
+
+	if (sb_read_file(&df, path) < 0) {
+		free(path);
+		return -1;
+	}
+	for (line = strtok_r(df.buf, "\n", &save); line && ret == 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *w;
+
+		while (isspace((unsigned char)*line))
+			line++;
+		if (strncasecmp(line, "FROM", 4) || !isspace((unsigned char)line[4]))
+			continue;
+		for (w = strtok(line + 5, " \t"); w && !strncmp(w, "--", 2);
+		     w = strtok(NULL, " \t"))
+			;
+		if (w)
+			ret = ensure_builtin(e, w, 0);
+	}
+	sb_release(&df);
+	free(path);
+	return ret;
+}
+
+struct build_log {
+	const char *service;
+	int quiet;
+	struct strbuf tail;	/* what to show when the build fails */
+};
+
+static int
+on_build_line(const char *line, void *arg)
+{
+	struct build_log *b = arg;
+
+	/* the steps show progress; the rest is kept for a failure */
+	if (!b->quiet && !strncmp(line, "Step ", 5)) {
+		printf("    %s: %s", b->service, line);
+		if (!strchr(line, '\n'))
+			putchar('\n');
+		fflush(stdout);
+	}
+	sb_addstr(&b->tail, line);
+	if (b->tail.len > 8192) {
+		memmove(b->tail.buf, b->tail.buf + b->tail.len - 4096, 4096);
+		b->tail.len = 4096;
+		b->tail.buf[4096] = '\0';
+	}
+	return 0;
+}
+
+static int
+build(struct engine *e, const struct ws *ws, const struct service *svc,
+      const char *ref, const char *context, int quiet)
+{
+	struct build_log log = { svc->name, quiet, STRBUF_INIT };
+	json_t *labels = json_pack("{s:s, s:s}", LABEL_CONTEXT, context,
+				   LABEL_WORKSPACE, ws->name);
+	int ret;
+
+	if (!quiet) {
+		printf("%-12s building %s\n", svc->name, ref);
+		fflush(stdout);
+	}
+	ret = ensure_bases(e, svc);
+	if (ret == 0)
+		ret = docker_image_build(&e->d, svc->build_context,
+					 svc->dockerfile, ref, labels,
+					 on_build_line, &log);
+	if (ret < 0 && log.tail.len)
+		fprintf(stderr, "--- the end of the build of '%s' ---\n%s",
+			svc->name, log.tail.buf);
+	json_decref(labels);
+	sb_release(&log.tail);
+	return ret;
+}
+
+static int
+copy_from_host(struct engine *e, const char *ref)
+{
+	struct docker host;
+	int ret;
+
+	if (docker_open(&host, HOST_ENGINE, NULL) < 0)
+		return -1;
+	ret = docker_image_copy(&host, &e->d, ref, getenv("TMPDIR") ?: "/tmp");
+	docker_close(&host);
+	if (ret < 0)
+		err_hint("is '%s' in the host's engine? 'docker image ls' shows "
+			 "it", ref);
+	return ret;
+}
+
+/* Make one service's image ready; its ID in *id (NULL when dry_run finds
+ * that it would have to be made). */
+static int
+prepare_one(struct engine *e, const struct ws *ws, const struct service *svc,
+	    int dry_run, int quiet, const char *ref, const char *context,
+	    char **id)
+{
+	char *label = NULL;
+	int r;
+
+	r = image_inspect(e, ref, id, LABEL_CONTEXT, &label);
+	if (r < 0)
+		goto fail;
+	if (svc->build_context) {
+		int fresh = r > 0 && label && !strcmp(label, context);
+
+		free(label);
+		if (fresh || dry_run) {
+			if (!fresh) {
+				free(*id);
+				*id = NULL;
+			}
+			return 0;
+		}
+		free(*id);
+		*id = NULL;
+		if (build(e, ws, svc, ref, context, quiet) < 0)
+			goto fail;
+	} else {
+		free(label);
+		if (r > 0 || dry_run)
+			return 0;
+		if (svc->load) {
+			if (!quiet)
+				printf("%-12s loading %s\n", svc->name, svc->load);
+			r = docker_image_load(&e->d, svc->load);
+		} else if (svc->from_host && e->in_vm) {
+			if (!quiet)
+				printf("%-12s copying %s from the host\n",
+				       svc->name, ref);
+			r = copy_from_host(e, ref);
+		} else if (same_image(ref, BUILTIN_BUSYBOX)) {
+			r = ensure_builtin(e, ref, 0);
+		} else {
+			if (!quiet)
+				printf("%-12s pulling %s\n", svc->name, ref);
+			r = docker_image_pull(&e->d, ref, NULL, NULL);
+		}
+		fflush(stdout);
+		if (r < 0)
+			goto fail;
+	}
+	if ((r = image_inspect(e, ref, id, NULL, NULL)) <= 0) {
+		if (r == 0)
+			err_set("image '%s' is not in the engine after all", ref);
+		goto fail;
+	}
+	return 0;
+fail:
+	free(*id);
+	*id = NULL;
+	return -1;
+}
+
+int
+stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
+		     int quiet, struct stack_images *im)
+{
+	size_t n = ws->stack.nservices, i, j;
+
+	im->ref = xcalloc(n + 1, sizeof(char *));
+	im->id = xcalloc(n + 1, sizeof(char *));
+	im->context = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++) {
+		const struct service *svc = &ws->stack.services[i];
+
+		im->ref[i] = stack_image_ref(ws, svc);
+		if (svc->build_context &&
+		    docker_context_digest(svc->build_context, svc->dockerfile,
+					  &im->context[i]) < 0)
+			goto fail;
+		/* two services on one image: make it once */
+		for (j = 0; j < i; j++)
+			if (!strcmp(im->ref[j], im->ref[i]) &&
+			    !ws->stack.services[j].build_context ==
+			    !svc->build_context)
+				break;
+		if (j < i) {
+			im->id[i] = im->id[j] ? xstrdup(im->id[j]) : NULL;
+			continue;
+		}
+		if (prepare_one(e, ws, svc, dry_run, quiet, im->ref[i],
+				im->context[i], &im->id[i]) < 0) {
+			err_prefix("service '%s'", svc->name);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+void
+stack_images_release(struct stack_images *im, size_t n)
+{
+	size_t i;
+
+	for (i = 0; im->ref && i < n; i++) {
+		free(im->ref[i]);
+		free(im->id[i]);
+		free(im->context[i]);
+	}
+	free(im->ref);
+	free(im->id);
+	free(im->context);
+	memset(im, 0, sizeof(*im));
+}

@@ -1,0 +1,194 @@
+/* stack-query.c: finding a workspace's containers in its engine, and
+ * taking the stack down. */
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stack.h"
+
+static const char *
+label(json_t *c, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(c, "Labels"),
+						 key));
+}
+
+static int
+by_service(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(label(x, LABEL_SERVICE) ?: "", label(y, LABEL_SERVICE) ?: "");
+
+	return c ? c : atoi(label(x, LABEL_REPLICA) ?: "0") -
+		       atoi(label(y, LABEL_REPLICA) ?: "0");
+}
+
+int
+stack_containers(struct engine *e, const struct ws *ws,
+		 const struct strlist *services, json_t **out)
+{
+	char *filter = xasprintf("%s=%s", LABEL_WORKSPACE, ws->name);
+	json_t *all = NULL, *c, **v;
+	size_t i, n = 0;
+	int ret;
+
+	*out = json_array();
+	ret = docker_containers_by_label(&e->d, filter, &all);
+	free(filter);
+	if (ret < 0)
+		return -1;
+	v = xcalloc(json_array_size(all) + 1, sizeof(json_t *));
+	json_array_foreach(all, i, c) {
+		const char *dir = label(c, LABEL_DIR);
+
+		/* another folder's workspace of the same name is not ours */
+		if (dir && strcmp(dir, ws->dir))
+			continue;
+		if (services && services->n &&
+		    !strlist_has(services, label(c, LABEL_SERVICE) ?: ""))
+			continue;
+		v[n++] = c;
+	}
+	qsort(v, n, sizeof(json_t *), by_service);
+	for (i = 0; i < n; i++)
+		json_array_append(*out, v[i]);
+	free(v);
+	json_decref(all);
+	return 0;
+}
+
+int
+stack_check_services(const struct ws *ws, int argc, char **argv)
+{
+	const char **names = xcalloc(ws->stack.nservices + 1, sizeof(char *));
+	size_t i;
+	int k, ret = 0;
+
+	for (i = 0; i < ws->stack.nservices; i++)
+		names[i] = ws->stack.services[i].name;
+	for (k = 0; k < argc && ret == 0; k++) {
+		const char *near;
+
+		if (ws_find_service(ws, argv[k]))
+			continue;
+		ret = err_set("'%s' is not a service of workspace '%s'", argv[k],
+			      ws->name);
+		if ((near = nearest_word(argv[k], names, ws->stack.nservices)))
+			err_hint("did you mean '%s'?", near);
+		else
+			err_hint("'berth ps' lists the services");
+	}
+	free(names);
+	return ret;
+}
+
+int
+stack_down(struct engine *e, const struct ws *ws, int volumes)
+{
+	char *filter = xasprintf("%s=%s", LABEL_WORKSPACE, ws->name);
+	json_t *list = NULL, *x;
+	size_t i;
+	int ret = -1;
+
+	if (stack_containers(e, ws, NULL, &list) < 0)
+		goto out;
+	json_array_foreach(list, i, x) {
+		const char *name = json_string_value(json_array_get(
+			json_object_get(x, "Names"), 0));
+
+		/* v=1 takes anonymous volumes only; named ones stay */
+		if (docker_container_remove(&e->d, json_string_value(
+				json_object_get(x, "Id")), 1, 1) < 0)
+			goto out;
+		printf("%s  removed\n", name && *name == '/' ? name + 1 : name);
+	}
+	json_decref(list);
+	list = NULL;
+	if (docker_list_by_label(&e->d, "networks", filter, &list) < 0)
+		goto out;
+	json_array_foreach(list, i, x) {
+		const char *name = json_string_value(json_object_get(x, "Name"));
+
+		if (docker_remove(&e->d, "networks", name) < 0)
+			goto out;
+		printf("network %s  removed\n", name);
+	}
+	json_decref(list);
+	list = NULL;
+	if (volumes) {
+		if (docker_list_by_label(&e->d, "volumes", filter, &list) < 0)
+			goto out;
+		json_array_foreach(list, i, x) {
+			const char *name = json_string_value(json_object_get(x,
+								"Name"));
+
+			if (docker_remove(&e->d, "volumes", name) < 0)
+				goto out;
+			printf("volume %s  removed\n", name);
+		}
+	}
+	ret = 0;
+out:
+	json_decref(list);
+	free(filter);
+	return ret;
+}
+
+int
+stack_service_action(struct engine *e, const struct ws *ws, int argc,
+		     char **argv, const char *action, const char *done)
+{
+	struct strlist only = { 0 };
+	json_t *list = NULL, *c;
+	size_t i;
+	int k, ret = -1;
+
+	if (stack_check_services(ws, argc, argv) < 0)
+		return -1;
+	for (k = 0; k < argc; k++)
+		strlist_push(&only, argv[k]);
+	if (stack_containers(e, ws, &only, &list) < 0)
+		goto out;
+	if (!json_array_size(list)) {
+		err_set("there is no container to %s", action);
+		err_hint("'berth up' creates them");
+		goto out;
+	}
+	json_array_foreach(list, i, c) {
+		const char *name = json_string_value(json_array_get(
+			json_object_get(c, "Names"), 0));
+
+		if (docker_container_action(&e->d, json_string_value(
+				json_object_get(c, "Id")), action) < 0)
+			goto out;
+		printf("%s  %s\n", name && *name == '/' ? name + 1 : name, done);
+		fflush(stdout);
+	}
+	ret = 0;
+out:
+	json_decref(list);
+	strlist_release(&only);
+	return ret;
+}
+
+int
+stack_action_command(const struct cmd_entry *entry, struct cmd_ctx *ctx,
+		     int argc, char **argv, const char *action,
+		     const char *done)
+{
+	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	struct engine e;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
+		return cmd_bad_option(entry, argv, c);
+	if (engine_open(&ctx->ws, &e) < 0)
+		ret = -1;
+	else
+		ret = stack_service_action(&e, &ctx->ws, argc - optind,
+					   argv + optind, action, done);
+	engine_close(&e);
+	return ret < 0 ? cmd_failf("cannot %s in '%s'", action, ctx->ws.name)
+		       : EXIT_OK;
+}

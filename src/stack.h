@@ -1,0 +1,163 @@
+/* stack.h: the stack engine: the Berthfile's services laid out as
+ * containers on one engine, reconciled rather than replayed. */
+
+#ifndef BERTH_STACK_H
+#define BERTH_STACK_H
+
+#include <jansson.h>
+
+#include "berth.h"
+#include "docker.h"
+
+/* Labels on everything berth makes in an engine. */
+#define LABEL_WORKSPACE "berth.workspace"
+#define LABEL_DIR "berth.dir"
+#define LABEL_SERVICE "berth.service"
+#define LABEL_REPLICA "berth.replica"
+#define LABEL_HASH "berth.hash"
+#define LABEL_SECTIONS "berth.sections"
+#define LABEL_CONTEXT "berth.context"
+
+/* Where a workspace's stack runs: the engine in its VM, or docker.host. */
+struct engine {
+	struct docker d;
+	int in_vm;		/* publish in the VM, forward from the host */
+	char *ports_file;	/* .berth/ports.json: host ports picked so far */
+	json_t *ports;		/* "web.1.80/tcp" -> 34567 */
+	int ports_dirty;
+	char *domain;		/* the VM's domain, for host forwards */
+	char *uri;
+};
+
+/* Connect to the workspace's engine. A VM that is not running is an error
+ * that says to run 'berth up'. */
+int engine_open(const struct ws *ws, struct engine *e);
+int engine_save_ports(struct engine *e);
+void engine_close(struct engine *e);
+/* Forward every published port from 127.0.0.1 on the host into the VM
+ * (slirp's hostfwd, added live); a no-op for docker.host. */
+int engine_forward_ports(struct engine *e, const struct ws *ws);
+
+/* Resource names in the engine. */
+char *stack_container_name(const struct ws *ws, const struct service *svc,
+			   int replica);
+char *stack_network_name(const struct ws *ws, const char *net);
+char *stack_volume_name(const struct ws *ws, const char *vol);
+/* The image a service runs: its 'image', or berth/<ws>-<service>. */
+char *stack_image_ref(const struct ws *ws, const struct service *svc);
+
+/* The host port for a service's port: fixed, recorded, or picked now. */
+int stack_host_port(struct engine *e, const struct service *svc,
+		    int replica, const struct port_spec *p);
+
+/* What one container should be. */
+struct desired {
+	const struct service *svc;
+	int replica;
+	char *name;
+	json_t *config;		/* the body of POST /containers/create */
+	char *hash;		/* over all sections */
+	char *sections;		/* "image=...,command=...": say what changed */
+};
+
+/*
+ * The container config for replica of svc, running image_ref, whose
+ * image ID and context digest are known (or NULL when not yet built).
+ * ports holds the host port of each of svc's ports.
+ */
+void stack_desire(const struct ws *ws, const struct service *svc,
+		  int replica, const char *image_ref, const char *image_id,
+		  const char *context, const int *ports, int in_vm,
+		  struct desired *out);
+void desired_release(struct desired *d);
+/* Which sections differ, as "environment and ports changed"; NULL when
+ * the old sections label is missing (the reason is then generic). */
+char *stack_changes(const char *old_sections, const char *new_sections);
+
+enum step_action {
+	STEP_UNCHANGED,
+	STEP_CREATE,
+	STEP_RECREATE,
+	STEP_START,	/* unchanged, but stopped */
+	STEP_REMOVE,
+};
+
+struct step {
+	enum step_action action;
+	const struct service *svc;	/* NULL when removing a gone service */
+	char *service;			/* the service's name, either way */
+	int replica;
+	char *name;			/* the container */
+	char *id;			/* the existing container, or NULL */
+	char *reason;
+	struct desired want;		/* for create and recreate */
+};
+
+struct stack_plan {
+	struct step *v;
+	size_t n;
+	struct strlist networks, volumes;	/* to create */
+	int images_pending;	/* some image is not built yet */
+};
+
+/* The images each service runs, made ready: built-in, built, loaded,
+ * copied from the host or pulled. dry_run only looks. */
+struct stack_images {
+	char **ref, **id, **context;	/* per service; id NULL: not there */
+};
+int stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
+			 int quiet, struct stack_images *im);
+void stack_images_release(struct stack_images *im, size_t n);
+
+/* The containers' part of the plan, which asks the engine nothing:
+ * existing is the list (all=1) by the workspace label. */
+int stack_plan_containers(struct engine *e, const struct ws *ws,
+			  const struct stack_images *im, json_t *existing,
+			  struct stack_plan *plan);
+/* The whole plan: the containers', and the networks and volumes to make. */
+int stack_plan_make(struct engine *e, const struct ws *ws,
+		    const struct stack_images *im, json_t *existing,
+		    struct stack_plan *plan);
+void stack_plan_release(struct stack_plan *plan);
+const char *step_verb(enum step_action a, int done);
+/* "recreated (environment changed)", "created 3": a service's steps. */
+char *stack_service_summary(const struct step *steps, size_t n, int done);
+/* One line per service: "app  recreated (environment changed)". */
+void stack_plan_print(const struct ws *ws, const struct stack_plan *plan,
+		      int done, FILE *f);
+json_t *stack_plan_json(const struct stack_plan *plan);
+
+/* The whole of 'up' for the stack: images, networks, volumes, then the
+ * containers in dependency order, independent ones in parallel, behind
+ * health gates. dry_run prints the plan instead. */
+struct stack_opts {
+	int dry_run;
+	int json;
+	int timeout_s;
+};
+int stack_up(struct engine *e, const struct ws *ws,
+	     const struct stack_opts *o);
+
+/* Print the plan (what 'up' would change), or that the VM is not up. */
+int stack_plan_show(const struct ws *ws, int json);
+
+/* The workspace's containers, optionally only those of some services;
+ * sorted by service then replica. */
+int stack_containers(struct engine *e, const struct ws *ws,
+		     const struct strlist *services, json_t **out);
+/* Refuse names that are no service of the Berthfile, with the nearest. */
+int stack_check_services(const struct ws *ws, int argc, char **argv);
+
+/* POST action (start, stop, restart) to the containers of the services
+ * named (all of them when argc is 0), printing "NAME  done" for each. */
+int stack_service_action(struct engine *e, const struct ws *ws, int argc,
+			 char **argv, const char *action, const char *done);
+/* A command that does one such action: options, engine, action. */
+int stack_action_command(const struct cmd_entry *entry, struct cmd_ctx *ctx,
+			 int argc, char **argv, const char *action,
+			 const char *done);
+
+/* Remove the stack; named volumes too when volumes is set. */
+int stack_down(struct engine *e, const struct ws *ws, int volumes);
+
+#endif

@@ -1,0 +1,232 @@
+#!/bin/sh
+# stack.sh: the stack engine against a real dockerd on the host (a private
+# one, see dockerd.sh), through the berth CLI with --docker-host. Images
+# are built from a local context on berth/busybox, which berth makes from
+# the host's busybox-static: no registry is needed.
+
+. "${TOP_SRCDIR}/tests/lib.sh"
+
+[ -x /bin/busybox ] || skip_all "busybox is not installed (busybox-static)"
+command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
+. "${TOP_SRCDIR}/tests/docker/dockerd.sh"
+
+ws="bst-$$"
+dir="$scratch/ws"
+mkdir -p "$dir/ctx"
+cat >"$dir/ctx/Dockerfile" <<'EOF'
+FROM berth/busybox
+RUN mkdir -p /www && echo hello-from-web > /www/index.html
+STOPSIGNAL SIGKILL
+EOF
+
+# berthfile [MODE] [REPLICAS] [WEB=1|0] [BAD=0|1]: the test's stack.
+berthfile() {
+	mode=${1:-one} replicas=${2:-1} web=${3:-1} bad=${4:-0}
+	{
+		cat <<EOF
+workspace = "$ws";
+stack = {
+  volumes = [ "store" ];
+  services = (
+    { name = "init"; build = "ctx"; image = "$ws/img";
+      command = [ "sh", "-c", "echo seeded > /store/seed" ];
+      volumes = [ "store:/store" ]; },
+    { name = "db"; image = "$ws/img";
+      command = [ "sh", "-c", "echo db up; exec httpd -f -vv -p 8000 -h /store" ];
+      volumes = [ "store:/store" ];
+      depends_on = { init = "completed"; };
+      healthcheck = { test = "test -f /store/seed"; interval = "1s"; retries = 10; }; },
+    { name = "app"; image = "$ws/img"; replicas = $replicas;
+      command = [ "sh", "-c", "while true; do echo tick \$(date +%s); sleep 0.3; done" ];
+      environment = { MODE = "$mode"; };
+      depends_on = { db = "healthy"; }; }
+EOF
+		[ "$web" = 1 ] && cat <<EOF
+    , { name = "web"; image = "$ws/img";
+      command = [ "httpd", "-f", "-p", "80", "-h", "/www" ];
+      ports = [ "80" ]; depends_on = { app = "started"; }; }
+EOF
+		[ "$bad" = 1 ] && cat <<EOF
+    , { name = "bad"; image = "$ws/img";
+      command = [ "sleep", "600" ];
+      healthcheck = { test = "echo broken-check; exit 1"; interval = "1s"; retries = 2; }; },
+    { name = "needsbad"; image = "$ws/img"; command = [ "sleep", "600" ];
+      depends_on = { bad = "healthy"; }; }
+EOF
+		echo "  );"
+		echo "};"
+	} >"$dir/Berthfile"
+}
+
+b() { "$BERTH" -C "$dir" -H "$docker_host" "$@"; }
+
+# field CONTAINER EXPR: a value from the container's inspect (python)
+field() {
+	api GET "/containers/$1/json" | python3 -c "
+import json, sys
+c = json.load(sys.stdin)
+print($2)" 2>/dev/null
+}
+# ids: "name id" of every container of the workspace, sorted
+ids() {
+	api GET "/containers/json?all=1" | python3 -c "
+import json, sys
+for c in sorted(json.load(sys.stdin), key=lambda c: c['Names'][0]):
+    if c['Labels'].get('berth.workspace') == '$ws':
+        print(c['Names'][0][1:], c['Id'][:12])"
+}
+cleanup_stack() {	# even when a test failed: nothing of ours stays
+	"$BERTH" -C "$dir" -H "$docker_host" down --volumes >/dev/null 2>&1
+	stop_dockerd
+}
+trap cleanup_stack EXIT
+
+berthfile
+run b up
+ok $rc "up creates the stack (rc=$rc)"
+[ $rc -eq 0 ] || echo "$out" | diag
+echo "$out" | grep -q "^init *created" && echo "$out" | grep -q "^web *created"
+ok $? "up prints one line per service"
+[ "$(field "$ws-init-1" "c['State']['Status'], c['State']['ExitCode']")" = "exited 0" ]
+ok $? "a job that must complete ran to completion"
+[ "$(field "$ws-db-1" "c['State']['Health']['Status']")" = healthy ]
+ok $? "db passed its health gate"
+api GET "/networks/${ws}_default" | grep -q "\"Name\":\"${ws}_default\""
+ok $? "the workspace's network exists"
+[ "$(b exec app sh -c 'wget -q -O - http://db:8000/seed')" = seeded ]
+ok $? "services resolve each other by name on the workspace's network"
+
+# start order: init finished before db started, db before app, app before web
+order=$(for s in init db app web; do
+	field "$ws-$s-1" "c['State']['StartedAt'], c['State']['FinishedAt']"
+done)
+echo "$order" | python3 -c '
+import sys
+rows = [l.split() for l in sys.stdin.read().splitlines()]
+init, db, app, web = rows
+assert init[1] <= db[0], "init finished after db started"
+assert db[0] < app[0] < web[0], "not in dependency order"
+' 2>&1
+ok $? "containers started in depends_on order"
+
+port=$(b ps --json | python3 -c '
+import json, sys
+print([p["host_port"] for r in json.load(sys.stdin) if r["service"] == "web" for p in r["ports"]][0])')
+[ "$(curl -s "http://127.0.0.1:$port/")" = hello-from-web ]
+ok $? "the published port answers on 127.0.0.1:$port"
+b ps | grep -q "^web .*127.0.0.1:$port->80/tcp"
+ok $? "ps shows the host port"
+
+before=$(ids)
+run b up
+after=$(ids)
+[ $rc -eq 0 ] && [ "$before" = "$after" ]
+ok $? "a second up keeps every container (same IDs)"
+! echo "$out" | grep -q "created\|recreated" && echo "$out" | grep -q "^app *unchanged"
+ok $? "a second up says every service is unchanged"
+
+berthfile two
+run b plan
+echo "$out" | grep -q "^app *recreate (environment changed)" &&
+	echo "$out" | grep -q "^db *unchanged"
+ok $? "plan names the change and its reason"
+b plan --json | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+acts = {c["service"]: c["action"] for c in p["containers"]}
+assert acts == {"init": "unchanged", "db": "unchanged", "app": "recreate", "web": "unchanged"}, acts
+' 2>&1
+ok $? "plan --json gives the same, for scripts"
+run b up --dry-run
+[ "$(ids)" = "$after" ]
+ok $? "up --dry-run changes nothing"
+run b up
+now=$(ids)
+echo "$out" | grep -q "^app *recreated (environment changed)"
+ok $? "changing one service's environment recreates it"
+[ "$(echo "$now" | grep -v "$ws-app-")" = "$(echo "$after" | grep -v "$ws-app-")" ] &&
+	[ "$(echo "$now" | grep "$ws-app-")" != "$(echo "$after" | grep "$ws-app-")" ]
+ok $? "... and only it: the other containers keep their IDs"
+[ "$(b exec app sh -c 'echo $MODE')" = two ]
+ok $? "the new environment is in the container"
+
+berthfile two 3
+run b up
+[ "$(ids | grep -c "$ws-app-")" -eq 3 ] && echo "$out" | grep -q "^app *created 2, unchanged 1"
+ok $? "replicas = 3 runs three containers of app"
+[ "$(b exec --replica 3 app sh -c 'echo $MODE')" = two ]
+ok $? "exec reaches a given replica"
+berthfile two 1
+run b up
+[ "$(ids | grep -c "$ws-app-")" -eq 1 ] && echo "$out" | grep -q "^app *removed 2"
+ok $? "scaling down removes the extra replicas"
+
+# logs -f keeps following across a restart
+b logs -f app >"$scratch/follow" 2>&1 &
+logs_pid=$!
+sleep 1.5
+restart_at=$(date +%s)
+run b restart app
+sleep 2.5
+kill "$logs_pid" 2>/dev/null
+wait "$logs_pid" 2>/dev/null
+[ $rc -eq 0 ] && [ "$(field "$ws-app-1" "c['RestartCount'] + 1 if c['State']['Running'] else 0")" -ge 1 ]
+ok $? "restart restarts the service"
+awk -v t="$restart_at" '$1 == "app" && $4 > t { n++ } END { exit !(n >= 2) }' "$scratch/follow"
+ok $? "logs -f carries on after the restart"
+grep -q '^app  *| tick [0-9]' "$scratch/follow"
+ok $? "log lines are prefixed with their service"
+[ "$(b logs --tail 2 db app | grep -c '^app ')" -eq 2 ] && b logs db | grep -q '^db *| db up'
+ok $? "logs --tail N prints N lines per container, merged"
+
+run b exec app sh -c 'exit 5'
+ok $(test $rc -eq 5; echo $?) "exec passes the exit code through (got $rc)"
+[ "$(echo piped-in | b exec -T app cat)" = piped-in ]
+ok $? "exec passes stdin through"
+run b exec app
+ok $(test $rc -eq 2; echo $?) "exec without a command is a usage error"
+run b logs ap
+[ $rc -ne 0 ] && echo "$out" | grep -q "did you mean 'app'"
+ok $? "a mistyped service name gets the nearest one"
+
+b stop app >/dev/null
+[ "$(field "$ws-app-1" "c['State']['Status']")" = exited ]
+ok $? "stop stops the service"
+run b up
+[ "$(field "$ws-app-1" "c['State']['Status']")" = running ] && echo "$out" | grep -q "^app *started (was stopped)"
+ok $? "up starts a stopped service again"
+
+berthfile two 1 0
+run b up
+echo "$out" | grep -q "^web *removed (no longer in the Berthfile)" && ! ids | grep -q "$ws-web-"
+ok $? "a service removed from the Berthfile loses its containers"
+
+berthfile two 1 0 1
+before=$(ids)
+run b up --timeout 60
+[ $rc -ne 0 ]
+ok $? "up fails when a dependency never gets healthy"
+echo "$out" | grep -q "^bad .*unhealthy" && echo "$out" | grep -q "broken-check"
+ok $? "the failure names the service and shows its last check"
+echo "$out" | grep -q "^needsbad *not started: 'bad' failed" && ! ids | grep -q "$ws-needsbad-"
+ok $? "its dependents are not started"
+[ "$(ids | grep -v "$ws-bad-")" = "$before" ]
+ok $? "the rest of the stack is untouched"
+[ $rc -eq 0 ] || true
+berthfile two 1 0
+
+b exec db sh -c 'echo kept > /store/marker'
+run b down
+[ $rc -eq 0 ] && [ -z "$(ids)" ] &&
+	! api GET "/networks/${ws}_default" | grep -q "\"Name\""
+ok $? "down removes the containers and the network"
+api GET "/volumes/${ws}_store" | grep -q "\"Name\":\"${ws}_store\""
+ok $? "down keeps the named volume"
+run b up
+[ "$(b exec db cat /store/marker)" = kept ]
+ok $? "up after down finds the volume's data"
+run b down --volumes
+! api GET "/volumes/${ws}_store" | grep -q "\"Name\":\"${ws}_store\""
+ok $? "down --volumes removes the named volume"
+
+done_testing
