@@ -259,31 +259,53 @@ docker_logs(struct docker *d, const char *id, int follow, int tail,
 }
 
 int
-docker_exec(struct docker *d, const char *id, const char *const *argv,
-	    int *code, int (*on_data)(int, const char *, size_t, void *),
-	    void *arg)
+docker_exec_create(struct docker *d, const char *container,
+		   const char *const *argv, int with_stdin, int tty,
+		   char **exec_id)
 {
 	json_t *cfg = json_object(), *cmd = json_array(), *out = NULL;
-	struct mux_stream m;
-	char *path = xasprintf("/containers/%s/exec", id), *start = NULL;
-	char *inspect = NULL, *exec_id = NULL;
+	char *path = xasprintf("/containers/%s/exec", container);
+	const char *term = getenv("TERM");
 	int ret = -1;
 	size_t i;
 
+	*exec_id = NULL;
 	for (i = 0; argv[i]; i++)
 		json_array_append_new(cmd, json_string(argv[i]));
 	json_object_set_new(cfg, "Cmd", cmd);
+	json_object_set_new(cfg, "AttachStdin", json_boolean(with_stdin));
 	json_object_set_new(cfg, "AttachStdout", json_true());
 	json_object_set_new(cfg, "AttachStderr", json_true());
+	json_object_set_new(cfg, "Tty", json_boolean(tty));
+	if (tty && term)
+		json_object_set_new(cfg, "Env", json_pack("[s+]", "TERM=", term));
 	if (docker_post_json(d, path, cfg, &out) < 0)
 		goto out;
 	if (!json_string_value(json_object_get(out, "Id"))) {
 		err_set("POST %s: the engine gave no Id", path);
 		goto out;
 	}
-	exec_id = xstrdup(json_string_value(json_object_get(out, "Id")));
+	*exec_id = xstrdup(json_string_value(json_object_get(out, "Id")));
+	ret = 0;
+out:
+	json_decref(cfg);
 	json_decref(out);
-	out = NULL;
+	free(path);
+	return ret;
+}
+
+int
+docker_exec(struct docker *d, const char *id, const char *const *argv,
+	    int *code, int (*on_data)(int, const char *, size_t, void *),
+	    void *arg)
+{
+	json_t *out = NULL;
+	struct mux_stream m;
+	char *start = NULL, *inspect = NULL, *exec_id = NULL;
+	int ret = -1;
+
+	if (docker_exec_create(d, id, argv, 0, 0, &exec_id) < 0)
+		goto out;
 	start = xasprintf("/exec/%s/start", exec_id);
 	mux_stream_init(&m, on_data, arg);
 	ret = docker_stream(d, "POST", start, NULL,
@@ -297,9 +319,7 @@ docker_exec(struct docker *d, const char *id, const char *const *argv,
 	*code = (int)json_integer_value(json_object_get(out, "ExitCode"));
 	ret = 0;
 out:
-	json_decref(cfg);
 	json_decref(out);
-	free(path);
 	free(start);
 	free(inspect);
 	free(exec_id);

@@ -214,8 +214,8 @@ int
 docker_exec_interactive(struct docker *d, const char *container,
 			const char *const *argv, int tty, int *code)
 {
-	json_t *cfg = json_object(), *cmd = json_array(), *out = NULL;
-	char *path = xasprintf("/containers/%s/exec", container), *url = NULL;
+	json_t *out = NULL;
+	char *path = NULL, *url = NULL;
 	char *req = NULL, *body = NULL, *exec_id = NULL;
 	struct strbuf rest = STRBUF_INIT;
 	struct mux_stream mux;
@@ -223,29 +223,11 @@ docker_exec_interactive(struct docker *d, const char *container,
 	curl_socket_t sock;
 	CURL *h = NULL;
 	CURLcode rc;
-	const char *term = getenv("TERM");
 	int ret = -1;
 	size_t i;
 
-	for (i = 0; argv[i]; i++)
-		json_array_append_new(cmd, json_string(argv[i]));
-	json_object_set_new(cfg, "Cmd", cmd);
-	json_object_set_new(cfg, "AttachStdin", json_true());
-	json_object_set_new(cfg, "AttachStdout", json_true());
-	json_object_set_new(cfg, "AttachStderr", json_true());
-	json_object_set_new(cfg, "Tty", json_boolean(tty));
-	if (tty && term)
-		json_object_set_new(cfg, "Env", json_pack("[s+]", "TERM=", term));
-	if (docker_post_json(d, path, cfg, &out) < 0)
+	if (docker_exec_create(d, container, argv, 1, tty, &exec_id) < 0)
 		goto out;
-	if (!json_string_value(json_object_get(out, "Id"))) {
-		err_set("POST %s: the engine gave no Id", path);
-		goto out;
-	}
-	exec_id = xstrdup(json_string_value(json_object_get(out, "Id")));
-	json_decref(out);
-	out = NULL;
-
 	url = xasprintf("%s/v%s/exec/%s/start", d->base, d->api, exec_id);
 	h = docker_easy(d, url);
 	curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
@@ -274,7 +256,6 @@ docker_exec_interactive(struct docker *d, const char *container,
 		goto out_tty;
 	if (pump(h, sock, tty, &mux, d, exec_id) < 0)
 		goto out_tty;
-	free(path);
 	path = xasprintf("/exec/%s/json", exec_id);
 	/* the stream can end a moment before the engine records the exit */
 	for (i = 0; i < 50; i++) {
@@ -296,7 +277,6 @@ out_tty:
 out:
 	if (h)
 		curl_easy_cleanup(h);
-	json_decref(cfg);
 	json_decref(out);
 	sb_release(&rest);
 	free(path);

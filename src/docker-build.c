@@ -188,6 +188,23 @@ add_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return 0;
 }
 
+/* Visit every entry the build would see, into the archive or the digest. */
+static int
+walk_context(struct walk_ctx *w)
+{
+	int ret = 0;
+
+	walker = w;
+	if (nftw(w->root, add_entry, 32, FTW_PHYS) != 0 || w->failed) {
+		if (!w->failed)
+			err_set("cannot walk the build context '%s': %s",
+				w->root, strerror(errno));
+		ret = -1;
+	}
+	walker = NULL;
+	return ret;
+}
+
 int
 docker_build_context(const char *dir, const char *dockerfile,
 		     const char *tar)
@@ -204,20 +221,14 @@ docker_build_context(const char *dir, const char *dockerfile,
 		err_set("cannot create '%s': %s", tar, archive_error_string(w.a));
 		goto out;
 	}
-	walker = &w;
-	if (nftw(dir, add_entry, 32, FTW_PHYS) != 0 || w.failed) {
-		if (!w.failed)
-			err_set("cannot walk the build context '%s': %s", dir,
-				strerror(errno));
+	if (walk_context(&w) < 0)
 		goto out;
-	}
 	if (archive_write_close(w.a) != ARCHIVE_OK) {
 		err_set("cannot write '%s': %s", tar, archive_error_string(w.a));
 		goto out;
 	}
 	ret = 0;
 out:
-	walker = NULL;
 	archive_write_free(w.a);
 	archive_read_free(w.disk);
 	free(ig.pat);
@@ -235,17 +246,10 @@ docker_context_digest(const char *dir, const char *dockerfile, char **hex)
 
 	*hex = NULL;
 	ignore_load(&ig, dir);
-	walker = &w;
-	if (nftw(dir, add_entry, 32, FTW_PHYS) != 0 || w.failed) {
-		if (!w.failed)
-			err_set("cannot walk the build context '%s': %s", dir,
-				strerror(errno));
-		goto out;
+	if (walk_context(&w) == 0) {
+		*hex = xstrndup(digest_hex(w.dg), 16);
+		ret = 0;
 	}
-	*hex = xstrndup(digest_hex(w.dg), 16);
-	ret = 0;
-out:
-	walker = NULL;
 	digest_free(w.dg);
 	free(ig.pat);
 	sb_release(&ig.text);

@@ -91,6 +91,10 @@ int docker_logs(struct docker *d, const char *id, int follow, int tail,
 int docker_exec(struct docker *d, const char *id, const char *const *argv,
 		int *code, int (*on_data)(int, const char *, size_t, void *),
 		void *arg);
+/* Create an exec of argv in a container; its id in *exec_id. */
+int docker_exec_create(struct docker *d, const char *container,
+		       const char *const *argv, int with_stdin, int tty,
+		       char **exec_id);
 /* Run argv in a container with stdin, stdout and stderr attached, and a
  * TTY when tty is set (the terminal goes raw meanwhile). */
 int docker_exec_interactive(struct docker *d, const char *container,

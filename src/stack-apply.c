@@ -11,7 +11,7 @@
 
 #include "stack.h"
 
-#define MAX_WORKERS 8
+#define MAX_WORKERS 16
 #define POLL_MS 250
 
 enum run_state { R_WAITING, R_RUNNING, R_STARTED, R_FAILED, R_SKIPPED };
@@ -37,6 +37,7 @@ struct apply {
 	size_t nruns;
 	size_t width;
 	int running;
+	int unseen;		/* workers done but not collected; under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t done;
 	double t0;
@@ -136,6 +137,7 @@ worker(void *arg)
 	pthread_mutex_lock(&a->lock);
 	r->why = why;
 	r->finished = 1;
+	a->unseen++;
 	pthread_cond_signal(&a->done);
 	pthread_mutex_unlock(&a->lock);
 	free(j);
@@ -357,6 +359,7 @@ collect(struct apply *a)
 			continue;
 		pthread_join(r->thread, NULL);
 		a->running--;
+		a->unseen--;
 		if (r->why) {
 			char *why = xasprintf("failed: %s", r->why);
 
@@ -477,7 +480,10 @@ wait_a_little(struct apply *a)
 		ts.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&a->lock);
-	pthread_cond_timedwait(&a->done, &a->lock, &ts);
+	/* a worker that finished before we got here has signalled already */
+	while (!a->unseen &&
+	       pthread_cond_timedwait(&a->done, &a->lock, &ts) == 0)
+		;
 	pthread_mutex_unlock(&a->lock);
 }
 
