@@ -11,9 +11,10 @@ BOX_PACKAGES="debootstrap e2fsprogs qemu-utils"
 # dnsmasq for libvirt's NAT network (vm.network = "nat").
 VM_PACKAGES="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
 	openssh-client dnsmasq-base iptables"
-# To run the test tiers: a local HTTP server and archives (python3), and
-# QEMU to boot a built box.
-TEST_PACKAGES="bash man-db python3 qemu-system-x86 curl docker.io busybox-static"
+# To run the test tiers: a local HTTP server and archives (python3), QEMU
+# to boot a built box, a real dockerd, and tmux to drive the dashboard.
+TEST_PACKAGES="bash man-db python3 qemu-system-x86 curl docker.io busybox-static
+	tmux"
 
 missing_packages() {
 	for p in "$@"; do

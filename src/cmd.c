@@ -19,6 +19,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_stop_entry,
 	&cmd_start_entry,
 	&cmd_down_entry,
+	&cmd_dash_entry,
 	&cmd_status_entry,
 	&cmd_ssh_entry,
 	&cmd_ssh_config_entry,

@@ -100,6 +100,39 @@ docker_multi_poll(struct docker_multi *m, struct curl_waitfd *extra,
 	return running;
 }
 
+void
+docker_multi_reap(struct docker_multi *m, void (*release)(void *arg))
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < m->n; i++) {
+		struct docker_stream_slot *s = m->slots[i];
+
+		if (!s->done) {
+			m->slots[k++] = s;
+			continue;
+		}
+		curl_multi_remove_handle(m->multi, s->easy);
+		curl_easy_cleanup(s->easy);
+		if (release)
+			release(s->arg);
+		free(s->url);
+		free(s);
+	}
+	m->n = k;
+}
+
+int
+docker_multi_failed(const struct docker_multi *m, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->slots[i]->arg == arg)
+			return m->slots[i]->done ? 1 + m->slots[i]->failed : 0;
+	return 1;	/* reaped: it ended */
+}
+
 size_t
 docker_multi_active(const struct docker_multi *m)
 {

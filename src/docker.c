@@ -43,6 +43,18 @@ docker_open(struct docker *d, const char *host, const char *certdir)
 }
 
 void
+docker_copy(struct docker *to, const struct docker *from)
+{
+	memset(to, 0, sizeof(*to));
+	to->base = xstrdup(from->base);
+	to->unix_path = from->unix_path ? xstrdup(from->unix_path) : NULL;
+	to->ca = from->ca ? xstrdup(from->ca) : NULL;
+	to->cert = from->cert ? xstrdup(from->cert) : NULL;
+	to->key = from->key ? xstrdup(from->key) : NULL;
+	memcpy(to->api, from->api, sizeof(to->api));
+}
+
+void
 docker_close(struct docker *d)
 {
 	free(d->base);

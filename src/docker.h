@@ -18,6 +18,8 @@ struct docker {
 /* "unix:///var/run/docker.sock", or "tcp://HOST:PORT" with certdir. */
 int docker_open(struct docker *d, const char *host, const char *certdir);
 void docker_close(struct docker *d);
+/* Another handle on the same engine, for another thread. */
+void docker_copy(struct docker *to, const struct docker *from);
 
 /* GET /_ping: "OK", and the engine's API version from its header. */
 int docker_ping(struct docker *d);
@@ -57,6 +59,10 @@ int docker_multi_add(struct docker_multi *m, const char *path,
 int docker_multi_poll(struct docker_multi *m, struct curl_waitfd *extra,
 		      unsigned nextra, int timeout_ms);
 size_t docker_multi_active(const struct docker_multi *m);
+/* Drop the streams that ended, handing each one's arg to release. */
+void docker_multi_reap(struct docker_multi *m, void (*release)(void *arg));
+/* The stream whose sink has arg: 0 running, 1 ended, 2 failed. */
+int docker_multi_failed(const struct docker_multi *m, void *arg);
 void docker_multi_free(struct docker_multi *m);
 
 /* Resources of a kind ("containers", "networks", "volumes") with a label. */

@@ -23,6 +23,7 @@ sed -i 's/memory = "2G"/memory = "1G"/' "$ws/Berthfile"
 echo "written on the host" >"$ws/marker.txt"
 
 cleanup() {
+	tmux -L "berth-e2e-$$" kill-server >/dev/null 2>&1
 	"$BERTH" -C "$ws" destroy -f >/dev/null 2>&1
 	rm -rf "$scratch"
 }
@@ -111,6 +112,31 @@ ok $? "and the engine answers over TLS after it"
 ok $? "env --unset undoes it"
 "$BERTH" -C "$ws" env --shell fish | grep -q "^set -gx DOCKER_TLS_VERIFY '1';"
 ok $? "env --shell fish"
+
+# The dashboard against the VM: the header has the VM, the table the stack.
+if command -v tmux >/dev/null 2>&1; then
+	tm() { tmux -L "berth-e2e-$$" "$@"; }
+	tm new-session -d -s dash -x 100 -y 30 \
+		"cd '$ws' && '$BERTH' dash; echo rc=\$? >'$scratch/dash.rc'; sleep 30"
+	end=$(($(date +%s) + 30))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		tm capture-pane -p -t dash >"$scratch/dash.screen" 2>/dev/null
+		grep -q 'web/1 *running' "$scratch/dash.screen" && break
+		sleep 0.5
+	done
+	grep -q "vm running (tcg\|vm running (kvm" "$scratch/dash.screen" &&
+		grep -q 'web/1 *running' "$scratch/dash.screen" &&
+		grep -q 'engine the VM: connected' "$scratch/dash.screen"
+	ok $? "dash shows the VM and its stack"
+	diag <"$scratch/dash.screen"
+	tm send-keys -t dash q
+	for _ in $(seq 50); do [ -s "$scratch/dash.rc" ] && break; sleep 0.2; done
+	[ "$(cat "$scratch/dash.rc" 2>/dev/null)" = rc=0 ]
+	ok $? "and q leaves it with status 0"
+	tm kill-server >/dev/null 2>&1
+else
+	ok 1 "tmux is not installed: no dashboard smoke test"
+fi
 
 start=$(secs)
 "$BERTH" -C "$ws" up >"$scratch/noop.out" 2>&1

@@ -1,0 +1,90 @@
+/* dash.h: the dashboard's model, which collectors fill (libvirt, the
+ * Engine API) and the screen only reads. */
+
+#ifndef BERTH_DASH_H
+#define BERTH_DASH_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "berth.h"
+
+#define LOG_RING_LINES 5000
+
+struct svc_view {
+	char *container;	/* ws-web-1 */
+	char *service;
+	int replica;
+	char id[72];
+	char state[16];		/* running, exited, restarting... */
+	char health[16];	/* healthy, unhealthy, starting, or "" */
+	int restarts;
+	char ports[64];		/* 127.0.0.1:8080->80 */
+	double cpu_pct;		/* from the stats stream; <0: none yet */
+	uint64_t mem;
+	int seen;		/* still listed by the engine */
+};
+
+struct log_line {
+	unsigned long seq;	/* 1, 2, ...: which line this is, ever */
+	char *service;		/* for the focus filter */
+	char *prefix;		/* web, or web-2 with replicas */
+	char *text;
+};
+
+struct log_ring {
+	struct log_line v[LOG_RING_LINES];
+	size_t start, n;	/* oldest first: v[(start + i) % cap] */
+	unsigned long total;	/* lines ever added: tells the UI what is new */
+};
+
+struct vm_view {
+	int exists;
+	char state[24];		/* running, shut off, paused... or "" */
+	char accel[8];
+	char ports[128];	/* ssh 127.0.0.1:2222, docker ... */
+	time_t started;		/* 0: unknown */
+	double cpu_pct;		/* of its vCPUs, from libvirt's cpu time */
+	uint64_t mem_used, mem_max;	/* bytes */
+	int libvirt_ok;
+	char libvirt_err[160];
+};
+
+struct dash_model {
+	pthread_mutex_t lock;	/* the libvirt event thread writes too */
+	char *workspace;
+	char *engine;		/* where the stack runs, for the header */
+	int engine_ok;
+	char engine_err[160];
+	struct vm_view vm;
+	struct svc_view *svcs;
+	size_t nsvcs, alloc;
+	struct log_ring logs;
+	char message[160];	/* the last action's result */
+	int changed;		/* something to redraw */
+};
+
+void dash_model_init(struct dash_model *m, const struct ws *ws);
+void dash_model_release(struct dash_model *m);
+void log_ring_add(struct log_ring *r, const char *service, const char *prefix,
+		  const char *text, size_t len);
+const struct log_line *log_ring_get(const struct log_ring *r, size_t i);
+void dash_message(struct dash_model *m, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* The collectors: connections, streams and the 1 Hz statistics. */
+struct collector;
+struct collector *collector_new(struct dash_model *m, const struct ws *ws);
+void collector_free(struct collector *c);
+/* Wait for anything (streams, fds[] such as the terminal), at most
+ * timeout_ms, and fold what came into the model. fds_ready[i] says which
+ * of fds[] is readable. */
+int collector_poll(struct collector *c, const int *fds, int nfds,
+		   int *fds_ready, int timeout_ms);
+/* Actions on a container, in the background: the result is a message. */
+void collector_action(struct collector *c, const char *container,
+		      const char *action);
+/* The engine, for exec and re-apply (NULL while it is lost). */
+struct engine *collector_engine(struct collector *c);
+
+#endif

@@ -1,0 +1,101 @@
+#!/bin/sh
+# dash.sh: 'berth dash' in a real terminal (a tmux pane on a private tmux
+# server) against a stack on a private dockerd: it lists the services,
+# shows a container's new line within 2 s, restarts a container with 'r',
+# survives resizing, and 'q' leaves the terminal as it found it.
+
+. "${TOP_SRCDIR}/tests/lib.sh"
+
+[ -x /bin/busybox ] || skip_all "busybox is not installed (busybox-static)"
+command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+. "${TOP_SRCDIR}/tests/docker/dockerd.sh"
+
+ws="bdash-$$"
+dir="$scratch/ws"
+mkdir -p "$dir/ctx"
+printf 'FROM berth/busybox\nSTOPSIGNAL SIGKILL\n' >"$dir/ctx/Dockerfile"
+cat >"$dir/Berthfile" <<EOF
+workspace = "$ws";
+stack = { services = (
+  { name = "talker"; build = "ctx"; image = "$ws/img";
+    command = [ "sh", "-c", "echo talker up; while true; do if [ -f /tmp/say ]; then cat /tmp/say; rm /tmp/say; fi; sleep 0.1; done" ]; },
+  { name = "idle"; image = "$ws/img"; command = [ "sleep", "86400" ]; }
+); };
+EOF
+b() { "$BERTH" -C "$dir" -H "$docker_host" "$@"; }
+t() { tmux -L "berth-test-$$" "$@"; }
+cleanup_dash() {
+	t kill-server >/dev/null 2>&1
+	b down --volumes >/dev/null 2>&1
+	stop_dockerd
+}
+trap cleanup_dash EXIT
+
+b up >"$scratch/up.out" 2>&1
+ok $? "the stack is up"
+restarts() {
+	api GET "/containers/$ws-talker-1/json" | python3 -c '
+import json, sys; print(json.load(sys.stdin)["State"]["StartedAt"])'
+}
+# screen_has TEXT SECONDS: the pane shows TEXT within SECONDS
+screen_has() {
+	end=$(($(date +%s%N) + $2 * 1000000000))
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		t capture-pane -p -t dash >"$scratch/screen" 2>/dev/null
+		grep -q -- "$1" "$scratch/screen" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+t new-session -d -s dash -x 100 -y 30 \
+	"cd '$dir' && stty -a >'$scratch/stty.before'; '$BERTH' -H '$docker_host' dash; echo rc=\$? >'$scratch/rc'; stty -a >'$scratch/stty.after'; sleep 60"
+screen_has "talker/1 *running" 10 && grep -q "idle/1 *running" "$scratch/screen"
+ok $? "dash lists every service with its state"
+grep -q "engine $docker_host: connected" "$scratch/screen"
+ok $? "the header says which engine, and that it is connected"
+
+b exec talker sh -c "echo said-$$ > /tmp/say"
+screen_has "talker | said-$$" 2
+ok $? "a line a container prints shows within 2 s"
+
+before=$(restarts)
+t send-keys -t dash j	# rows are sorted: idle, then talker
+t send-keys -t dash r
+screen_has "restart $ws-talker-1? (y/n)" 3
+ok $? "r asks before restarting"
+t send-keys -t dash y
+end=$(($(date +%s) + 10))
+while [ "$(restarts)" = "$before" ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done
+[ "$(restarts)" != "$before" ]
+ok $? "r on a row restarts that container (the engine says so)"
+screen_has "restart $ws-talker-1: done" 5
+ok $? "and says it did"
+
+t resize-window -t dash -x 60 -y 20
+sleep 1
+screen_has "berth dash" 3 && [ "$(t display -p -t dash '#{pane_dead}')" = 0 ]
+ok $? "it keeps running at 60x20"
+t resize-window -t dash -x 100 -y 30
+screen_has "idle/1 *running" 3
+ok $? "and redraws at 100x30 again"
+
+t send-keys -t dash '?'
+screen_has "berth dash: keys" 3
+ok $? "? shows the keys"
+t send-keys -t dash x q
+end=$(($(date +%s) + 10))
+while [ ! -s "$scratch/rc" ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done
+[ "$(cat "$scratch/rc" 2>/dev/null)" = rc=0 ]
+ok $? "q exits 0"
+[ "$(t display -p -t dash '#{alternate_on}')" = 0 ]
+ok $? "the terminal has left the dashboard's screen"
+sleep 0.5
+grep -q ' icanon' "$scratch/stty.after" && grep -q ' echo ' "$scratch/stty.after"
+ok $? "and is back in its usual mode (icanon, echo)"
+
+"$BERTH" -C "$dir" -H "$docker_host" dash </dev/null >"$scratch/notty" 2>&1
+[ $? -eq 1 ] && grep -q "needs a terminal" "$scratch/notty"
+ok $? "without a terminal it says so"
+
+done_testing
