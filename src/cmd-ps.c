@@ -125,7 +125,7 @@ cmd_ps_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	const struct ws *ws = &ctx->ws;
 	struct strlist only = { 0 };
 	struct engine e;
-	json_t *list = NULL, *rows = json_array(), *c;
+	json_t *list = NULL, *rows = NULL, *c;
 	size_t i;
 	int opt, json = 0, ret = EXIT_FAIL;
 
@@ -138,6 +138,7 @@ cmd_ps_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_fail();
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		strlist_push(&only, argv[i]);
+	rows = json_array();
 	if (engine_open(ws, &e) < 0 || stack_containers(&e, ws, &only, &list) < 0) {
 		ret = cmd_failf("cannot list the services of '%s'", ws->name);
 		goto out;
