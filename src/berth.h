@@ -92,6 +92,7 @@ extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_provision_entry;
 extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_snapshot_entry;
 extern const struct cmd_entry cmd_ssh_config_entry;
 extern const struct cmd_entry cmd_ssh_entry;
 extern const struct cmd_entry cmd_status_entry;

@@ -552,6 +552,40 @@ stack(const struct ws *ws, int timeout_s)
 	return ret;
 }
 
+int
+workspace_up(struct cmd_ctx *ctx, int timeout_s)
+{
+	const struct ws *ws = &ctx->ws;
+	int lock = -1, ret = -1;
+
+	t0 = clock_now();
+	if (state_lock(ws, &lock) < 0) {
+		cmd_fail();
+		return -1;
+	}
+	if (!ws->docker.host && up(ctx, timeout_s) < 0) {
+		cmd_failf("cannot bring '%s' up", ws->name);
+		goto out;
+	}
+	if (!ws->docker.host)
+		phase("stack");
+	if (stack(ws, timeout_s) < 0) {
+		cmd_failf("cannot lay out the stack of '%s'", ws->name);
+		goto out;
+	}
+	if (ws->docker.host)
+		printf("stack '%s' is up on %s in %.1f s\n", ws->name,
+		       ws->docker.host, clock_now() - t0);
+	else
+		printf("workspace '%s' is up in %.1f s: 'berth ps' lists the "
+		       "services, 'berth ssh' opens a shell\n", ws->name,
+		       clock_now() - t0);
+	ret = 0;
+out:
+	state_unlock(lock);
+	return ret;
+}
+
 static int
 cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -561,7 +595,7 @@ cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct ws *ws = &ctx->ws;
-	int c, timeout_s = 600, dry = 0, lock = -1, ret;
+	int c, timeout_s = 600, dry = 0;
 	char *end;
 
 	while ((c = getopt_long(argc, argv, ":nt:", opts, NULL)) != -1) {
@@ -583,28 +617,6 @@ cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return stack_plan_show(ws, 0) < 0
 			? cmd_failf("cannot plan '%s'", ws->name) : EXIT_OK;
 	interrupt_catch();
-	t0 = clock_now();
-	if (state_lock(ws, &lock) < 0)
-		return cmd_fail();
-	if (!ws->docker.host && up(ctx, timeout_s) < 0) {
-		ret = cmd_failf("cannot bring '%s' up", ws->name);
-		goto out;
-	}
-	if (!ws->docker.host)
-		phase("stack");
-	if (stack(ws, timeout_s) < 0) {
-		ret = cmd_failf("cannot lay out the stack of '%s'", ws->name);
-		goto out;
-	}
-	if (ws->docker.host)
-		printf("stack '%s' is up on %s in %.1f s\n", ws->name,
-		       ws->docker.host, clock_now() - t0);
-	else
-		printf("workspace '%s' is up in %.1f s: 'berth ps' lists the "
-		       "services, 'berth ssh' opens a shell\n", ws->name,
-		       clock_now() - t0);
-	ret = EXIT_OK;
-out:
-	state_unlock(lock);
-	return ret;
+	return workspace_up(ctx, timeout_s) < 0 ? EXIT_FAIL : EXIT_OK;
 }
+

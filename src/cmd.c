@@ -31,6 +31,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_reload_entry,
 	&cmd_destroy_entry,
 	&cmd_list_entry,
+	&cmd_snapshot_entry,
 	&cmd_box_entry,
 	&cmd_validate_entry,
 	&cmd_help_entry,

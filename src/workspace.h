@@ -35,6 +35,9 @@ char *workspace_docker_host(const struct ws_state *st);
 int workspace_docker_wait(const struct ws *ws, const struct ws_state *st,
 			  int timeout_s);
 
+/* All of 'berth up': the VM, then the stack; errors are printed. */
+int workspace_up(struct cmd_ctx *ctx, int timeout_s);
+
 /* ACPI or guest-agent shutdown, then a hard stop after timeout_s. */
 int workspace_halt(struct workspace *w, int timeout_s);
 

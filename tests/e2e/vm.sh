@@ -1,6 +1,7 @@
 #!/bin/sh
 # vm.sh: a real workspace VM under libvirt (qemu:///system) from the cached
-# debian-12-docker box, with the demo's stack: up, ssh, the shared folder,
+# debian-12 box, which has no Docker: the cold path installs it in the
+# guest, then lays the demo's stack out. Then: ssh, the shared folder,
 # the stack on a forwarded port, halt and up, suspend and resume, an up
 # killed while booting, two concurrent ups, and destroy with nothing left
 # behind. Prints the figures the notes quote.
@@ -13,12 +14,12 @@ virsh -c qemu:///system uri >/dev/null 2>&1 ||
 command -v ssh >/dev/null 2>&1 || skip_all "ssh is not installed"
 
 export BERTH_HOME="${BERTH_BOX_CACHE:-/var/cache/berth}"
-"$BERTH" box list --json | grep -q '"name": "debian-12-docker"' ||
-	skip_all "no debian-12-docker box (tests/e2e/box-build.sh builds it)"
+"$BERTH" box list --json | grep -q '"name": "debian-12"' ||
+	skip_all "no debian-12 box (tests/e2e/box-build.sh builds it)"
 
 name="e2e-$$"
 ws="$scratch/$name"
-"$BERTH" init --template demo --box debian-12-docker --name "$name" "$ws" >/dev/null
+"$BERTH" init --template demo --box debian-12 --name "$name" "$ws" >/dev/null
 sed -i 's/memory = "2G"/memory = "1G"/' "$ws/Berthfile"
 echo "written on the host" >"$ws/marker.txt"
 
@@ -34,7 +35,7 @@ elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
 
 start=$(secs)
 "$BERTH" -C "$ws" up >"$scratch/up.out" 2>&1
-ok $? "cold up from the box, with the demo stack"
+ok $? "cold up from a box without Docker: Docker installed, the demo stack laid out"
 diag <"$scratch/up.out"
 echo "# figure: cold up with the stack built $(elapsed "$start") s"
 
@@ -226,7 +227,7 @@ ok $? "no domain is left"
 ok $? "no overlay or seed volume is left"
 [ ! -e "$ws/.berth" ]
 ok $? "no state is left"
-virsh -c qemu:///system vol-list default | grep -q 'berth-box-debian-12-docker'
+virsh -c qemu:///system vol-list default | grep -q 'berth-box-debian-12-2'
 ok $? "the box's volume stays for the next workspace"
 
 done_testing
