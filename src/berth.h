@@ -76,6 +76,7 @@ char *berth_home(void);
 int berth_color(FILE *f);
 
 extern const struct cmd_entry cmd_box_entry;
+extern const struct cmd_entry cmd_bundle_entry;
 extern const struct cmd_entry cmd_dash_entry;
 extern const struct cmd_entry cmd_destroy_entry;
 extern const struct cmd_entry cmd_down_entry;

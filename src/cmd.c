@@ -32,6 +32,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_destroy_entry,
 	&cmd_list_entry,
 	&cmd_snapshot_entry,
+	&cmd_bundle_entry,
 	&cmd_box_entry,
 	&cmd_validate_entry,
 	&cmd_help_entry,

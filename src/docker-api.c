@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "docker-stream.h"
 #include "docker.h"
 
@@ -108,10 +109,9 @@ write_file_sink(const char *data, size_t len, void *arg)
 	       err_set("cannot write the image archive");
 }
 
-int
-docker_image_save(struct docker *d, const char *name, const char *file)
+static int
+save_to(struct docker *d, const char *path, const char *file)
 {
-	char *n = url_escape(name), *path = xasprintf("/images/%s/get", n);
 	char *tmp = xasprintf("%s.tmp", file);
 	FILE *f = fopen(tmp, "wb");
 	int ret = -1;
@@ -128,9 +128,38 @@ docker_image_save(struct docker *d, const char *name, const char *file)
 	if (ret < 0)
 		remove(tmp);
 out:
+	free(tmp);
+	return ret;
+}
+
+int
+docker_image_save(struct docker *d, const char *name, const char *file)
+{
+	char *n = url_escape(name), *path = xasprintf("/images/%s/get", n);
+	int ret = save_to(d, path, file);
+
 	free(n);
 	free(path);
-	free(tmp);
+	return ret;
+}
+
+int
+docker_images_save(struct docker *d, const struct strlist *names,
+		   const char *file)
+{
+	struct strbuf path = STRBUF_INIT;
+	size_t i;
+	int ret;
+
+	sb_addstr(&path, "/images/get?");
+	for (i = 0; i < names->n; i++) {
+		char *n = url_escape(names->v[i]);
+
+		sb_addf(&path, "%snames=%s", i ? "&" : "", n);
+		free(n);
+	}
+	ret = save_to(d, path.buf, file);
+	sb_release(&path);
 	return ret;
 }
 

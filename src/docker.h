@@ -80,6 +80,10 @@ int docker_post_json(struct docker *d, const char *path, json_t *body,
 int docker_image_import(struct docker *d, const char *tar, const char *repo,
 			const char *tag);
 int docker_image_save(struct docker *d, const char *name, const char *file);
+/* Several images into one tar, layers shared ('docker save A B'). */
+struct strlist;
+int docker_images_save(struct docker *d, const struct strlist *names,
+		       const char *file);
 int docker_image_load(struct docker *d, const char *tar);
 int docker_container_create(struct docker *d, const char *name,
 			    json_t *config, char **id);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "stack.h"
 
 #define MAX_WORKERS 16
@@ -628,7 +629,8 @@ stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 	for (i = 0; i < ws->stack.nservices; i++)
 		if (strlen(ws->stack.services[i].name) > a.width)
 			a.width = strlen(ws->stack.services[i].name);
-	if (stack_images_prepare(e, ws, o->dry_run, o->json, &im) < 0 ||
+	if ((!o->dry_run && bundle_load_images(e, ws) < 0) ||
+	    stack_images_prepare(e, ws, o->dry_run, o->json, &im) < 0 ||
 	    stack_containers(e, ws, NULL, &existing) < 0 ||
 	    stack_plan_make(e, ws, &im, existing, &plan) < 0)
 		goto out;
@@ -676,6 +678,7 @@ stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 	ret = run_services(&a, &plan);
 	if (ret == 0)
 		print_addresses(&a);
+	bundle_report(ws, &im);
 out:
 	json_decref(existing);
 	stack_plan_release(&plan);

@@ -145,6 +145,11 @@ int stack_plan_show(const struct ws *ws, int json);
  * sorted by service then replica. */
 int stack_containers(struct engine *e, const struct ws *ws,
 		     const struct strlist *services, json_t **out);
+/* What 'ps' shows: one object per container (service, replica,
+ * container, id, state, health, ports, restarts, image), and one per
+ * service with none ("missing"). */
+int stack_ps(struct engine *e, const struct ws *ws, const struct strlist *only,
+	     json_t **rows);
 /* Refuse names that are no service of the Berthfile, with the nearest. */
 int stack_check_services(const struct ws *ws, int argc, char **argv);
 

@@ -164,6 +164,8 @@ ok $? "says running"
 ok $? "halt"
 "$BERTH" -C "$ws" status | grep -q 'shut off'
 ok $? "the VM is shut off"
+"$BERTH" -C "$ws" snapshot save halted >/dev/null 2>&1
+ok $? "snapshot save on a halted VM"
 start=$(secs)
 "$BERTH" -C "$ws" up >"$scratch/up2.out" 2>&1
 ok $? "warm up after halt"
@@ -173,6 +175,61 @@ ok $? "the stack is back after halt and up, with its data (3 visits)"
 [ "$("$BERTH" -C "$ws" ssh -c 'cat /workspace/marker.txt' 2>/dev/null)" = \
 	"written on the host" ]
 ok $? "and the share is back"
+
+# Snapshots: a row written, saved; another row and a deleted file; restored.
+kv() { "$BERTH" -C "$ws" exec data wget -q -O - "http://127.0.0.1:8000/cgi-bin/kv?key=row$1" 2>/dev/null; }
+[ "$(kv '&incr=1')" = 1 ] &&
+	"$BERTH" -C "$ws" ssh -c 'echo kept | sudo tee /var/tmp/berth-kept' >/dev/null 2>&1
+ok $? "a row is written into the data service, a file into the guest"
+start=$(secs)
+"$BERTH" -C "$ws" snapshot save s1 >"$scratch/snap.out" 2>&1
+ok $? "snapshot save s1 on the running VM"
+echo "# figure: snapshot save (3 services running) $(elapsed "$start") s"
+diag <"$scratch/snap.out"
+[ "$(kv '&incr=1')" = 2 ] &&
+	"$BERTH" -C "$ws" ssh -c 'sudo rm /var/tmp/berth-kept' >/dev/null 2>&1
+ok $? "then a second row, and the file deleted"
+start=$(secs)
+"$BERTH" -C "$ws" snapshot restore s1 >"$scratch/restore.out" 2>&1
+ok $? "snapshot restore s1"
+echo "# figure: snapshot restore, up to the stack answering $(elapsed "$start") s"
+diag <"$scratch/restore.out"
+[ "$(kv)" = 1 ]
+ok $? "the first row is there, the second is not"
+[ "$("$BERTH" -C "$ws" ssh -c 'cat /var/tmp/berth-kept' 2>/dev/null)" = kept ]
+ok $? "the deleted file is back"
+[ -n "$(visits)" ] && "$BERTH" -C "$ws" ps | grep -q '^web .*running'
+ok $? "and the stack runs and answers"
+"$BERTH" -C "$ws" snapshot list --json >"$scratch/snaps.json"
+python3 -c '
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))}
+assert s["s1"]["running"] and not s["halted"]["running"], s
+assert s["s1"]["size"] > 0 and s["s1"]["time"].endswith("Z"), s
+' "$scratch/snaps.json"
+ok $? "snapshot list --json: both, with time, size and whether the VM ran"
+"$BERTH" -C "$ws" snapshot delete halted >/dev/null 2>&1 &&
+	! "$BERTH" -C "$ws" snapshot list | grep -q '^halted '
+ok $? "snapshot delete"
+# A bug bundle of the VM workspace: console, versions, images, no keys.
+"$BERTH" -C "$ws" bundle create "$scratch/small.tar.gz" >/dev/null 2>&1 &&
+	"$BERTH" -C "$ws" bundle create "$scratch/full.tar.gz" --with-images >/dev/null 2>&1
+ok $? "bundle create, with and without images"
+echo "# figure: bundle $(stat -c %s "$scratch/small.tar.gz") bytes, with images $(stat -c %s "$scratch/full.tar.gz") bytes"
+tar tzf "$scratch/full.tar.gz" | grep -qx console.log &&
+	tar xzf "$scratch/full.tar.gz" -O manifest.json | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+v = m["versions"]
+assert v["libvirt"] and v["qemu"] and v["engine"]["api"], v
+assert all(i["id"] for i in m["images"]), m["images"]
+assert m["box"]["name"] == "debian-12", m["box"]'
+ok $? "it holds the console log, the versions, the box and every image ID"
+! tar xzf "$scratch/full.tar.gz" -O | grep -a -q "PRIVATE KEY"
+ok $? "and no key material"
+"$BERTH" -C "$ws" snapshot restore nope >"$scratch/nope.out" 2>&1
+[ $? -eq 1 ] && grep -q "no snapshot 'nope'" "$scratch/nope.out"
+ok $? "restoring a snapshot that is not there says so"
 
 "$BERTH" -C "$ws" suspend >/dev/null 2>&1
 ok $? "suspend"
@@ -224,7 +281,7 @@ ok $? "destroy"
 ! virsh -c qemu:///system list --all --name | grep -q "^$dom\$"
 ok $? "no domain is left"
 ! virsh -c qemu:///system vol-list default | grep -q "$dom"
-ok $? "no overlay or seed volume is left"
+ok $? "no overlay or seed volume is left (and the snapshots in it)"
 [ ! -e "$ws/.berth" ]
 ok $? "no state is left"
 virsh -c qemu:///system vol-list default | grep -q 'berth-box-debian-12-2'

@@ -1,0 +1,594 @@
+/* bundle.c: a workspace packed into one archive for someone else to
+ * reproduce: the Berthfile with its build contexts and env files, each
+ * service's image ID and digests, 'ps', the last 1000 log lines of each
+ * container, the VM's console log and the versions of everything; with
+ * --with-images, the images themselves. Never .berth/: no TLS key, SSH
+ * key or seed leaves the workspace. Opening one unpacks it into a new
+ * folder, whose 'berth up' loads the bundled images, so the same image
+ * IDs run. */
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libvirt/libvirt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "box.h"
+#include "bundle.h"
+#include "state.h"
+#include "vm.h"
+
+#define BUNDLE_FORMAT 1
+#define LOG_LINES 1000
+
+struct pack {
+	struct archive *a;
+	const struct ws *ws;
+	struct strlist done;	/* paths added, so none goes in twice */
+	json_t *left_out;	/* what could not be bundled, and why */
+};
+
+static int
+add_bytes(struct pack *p, const char *name, const void *data, size_t len)
+{
+	struct archive_entry *e = archive_entry_new();
+	int r;
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_mtime(e, time(NULL), 0);
+	r = archive_write_header(p->a, e);
+	if (r == ARCHIVE_OK && len &&
+	    archive_write_data(p->a, data, len) != (la_ssize_t)len)
+		r = ARCHIVE_FATAL;
+	archive_entry_free(e);
+	return r < ARCHIVE_WARN ? err_set("cannot write '%s' into the bundle: "
+					  "%s", name, archive_error_string(p->a))
+				: 0;
+}
+
+static int
+add_json(struct pack *p, const char *name, json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	int ret = add_bytes(p, name, text, strlen(text));
+
+	free(text);
+	return ret;
+}
+
+/* A file from disk, under name; its mode kept (build contexts use it). */
+static int
+add_file(struct pack *p, const char *name, const char *path,
+	 const struct stat *st)
+{
+	struct archive_entry *e = archive_entry_new();
+	char buf[65536];
+	ssize_t n;
+	int fd = -1, r;
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, S_ISDIR(st->st_mode) ? AE_IFDIR : AE_IFREG);
+	archive_entry_set_perm(e, st->st_mode & 07777);
+	archive_entry_set_mtime(e, st->st_mtime, 0);
+	archive_entry_set_size(e, S_ISREG(st->st_mode) ? st->st_size : 0);
+	if (S_ISREG(st->st_mode) && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		archive_entry_free(e);
+		return err_set("cannot read '%s': %s", path, strerror(errno));
+	}
+	r = archive_write_header(p->a, e);
+	while (r >= ARCHIVE_WARN && fd >= 0 &&
+	       (n = read(fd, buf, sizeof(buf))) > 0)
+		if (archive_write_data(p->a, buf, (size_t)n) != n)
+			r = ARCHIVE_FATAL;
+	if (fd >= 0)
+		close(fd);
+	archive_entry_free(e);
+	return r < ARCHIVE_WARN ? err_set("cannot write '%s' into the bundle: "
+					  "%s", name, archive_error_string(p->a))
+				: 0;
+}
+
+/* "workspace/REL" for a path in the workspace; NULL for one outside. */
+static char *
+workspace_name(const struct ws *ws, const char *path)
+{
+	size_t n = strlen(ws->dir);
+
+	if (strncmp(path, ws->dir, n) || (path[n] && path[n] != '/'))
+		return NULL;
+	return xasprintf("workspace%s%s", path[n] ? "" : "/", path + n);
+}
+
+static int
+add_workspace_file(struct pack *p, const char *path)
+{
+	struct stat st;
+	char *name = workspace_name(p->ws, path);
+	int ret = 0;
+
+	if (!name) {
+		json_array_append_new(p->left_out, json_sprintf(
+			"%s: outside the workspace folder", path));
+		return 0;
+	}
+	if (!strlist_has(&p->done, name) && lstat(path, &st) == 0 &&
+	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+		strlist_push(&p->done, name);
+		ret = add_file(p, name, path, &st);
+	}
+	free(name);
+	return ret;
+}
+
+static struct pack *walker;	/* nftw has no user pointer */
+
+static int
+add_tree_entry(const char *path, const struct stat *st, int flag,
+	       struct FTW *ftw)
+{
+	const char *base = path + ftw->base;
+
+	(void)st;
+	/* berth's state holds the keys: it never goes into a bundle */
+	if (!strcmp(base, STATE_DIR))
+		return flag == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
+	if (flag == FTW_SL) {
+		json_array_append_new(walker->left_out, json_sprintf(
+			"%s: a symbolic link", path));
+		return FTW_CONTINUE;
+	}
+	return add_workspace_file(walker, path) < 0 ? FTW_STOP : FTW_CONTINUE;
+}
+
+static int
+add_tree(struct pack *p, const char *dir)
+{
+	int r;
+
+	walker = p;
+	r = nftw(dir, add_tree_entry, 32, FTW_PHYS | FTW_ACTIONRETVAL);
+	walker = NULL;
+	if (r < 0)
+		return err_set("cannot read '%s': %s", dir, strerror(errno));
+	return r == FTW_STOP ? -1 : 0;
+}
+
+struct log_buf {
+	struct strbuf sb;
+};
+
+static int
+on_log(int stream, const char *data, size_t len, void *arg)
+{
+	(void)stream;
+	return sb_add(&((struct log_buf *)arg)->sb, data, len) < 0 ? -1 : 0;
+}
+
+static int
+add_logs(struct pack *p, struct engine *e, json_t *containers)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(containers, i, c) {
+		const char *n = json_string_value(json_array_get(
+			json_object_get(c, "Names"), 0));
+		struct log_buf lb = { STRBUF_INIT };
+		char *name;
+		int r;
+
+		if (docker_logs(&e->d, json_string_value(json_object_get(c, "Id")),
+				0, LOG_LINES, on_log, &lb) < 0) {
+			sb_release(&lb.sb);
+			return -1;
+		}
+		name = xasprintf("logs/%s.log", n && *n == '/' ? n + 1 : "?");
+		r = add_bytes(p, name, lb.sb.buf, lb.sb.len);
+		free(name);
+		sb_release(&lb.sb);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *
+versions(struct engine *e, const struct ws *ws)
+{
+	json_t *v = json_pack("{s:s}", "berth", PACKAGE_VERSION), *engine = NULL;
+	struct vm_conn c = { 0 };
+	unsigned long lib = 0, hv = 0;
+
+	if (docker_get_json(&e->d, "/version", &engine) == 0)
+		json_object_set_new(v, "engine", json_pack("{s:O?, s:O?, s:O?}",
+			"version", json_object_get(engine, "Version"),
+			"api", json_object_get(engine, "ApiVersion"),
+			"kernel", json_object_get(engine, "KernelVersion")));
+	json_decref(engine);
+	if (!ws->docker.host && vm_open(&c, ws->vm.uri) == 0) {
+		char buf[32];
+
+		if (virConnectGetLibVersion(c.conn, &lib) == 0) {
+			snprintf(buf, sizeof(buf), "%lu.%lu.%lu", lib / 1000000,
+				 lib / 1000 % 1000, lib % 1000);
+			json_object_set_new(v, "libvirt", json_string(buf));
+		}
+		if (virConnectGetVersion(c.conn, &hv) == 0) {
+			snprintf(buf, sizeof(buf), "%lu.%lu.%lu", hv / 1000000,
+				 hv / 1000 % 1000, hv % 1000);
+			json_object_set_new(v, "qemu", json_string(buf));
+		}
+	}
+	vm_close(&c);
+	err_clear();
+	return v;
+}
+
+/* Each service's image: the name, the ID, the registry digests. */
+static json_t *
+images(struct engine *e, const struct ws *ws, struct strlist *refs)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; i < ws->stack.nservices; i++) {
+		const struct service *svc = &ws->stack.services[i];
+		char *ref = stack_image_ref(ws, svc), *q = url_escape(ref);
+		char *path = xasprintf("/images/%s/json", q);
+		json_t *img = NULL;
+
+		if (docker_get_json(&e->d, path, &img) == 0) {
+			if (!strlist_has(refs, ref))
+				strlist_push(refs, ref);
+		} else {
+			err_clear();
+		}
+		json_array_append_new(out, json_pack("{s:s, s:s, s:O?, s:O?}",
+			"service", svc->name, "image", ref, "id",
+			json_object_get(img, "Id"), "digests",
+			json_object_get(img, "RepoDigests")));
+		json_decref(img);
+		free(path);
+		free(q);
+		free(ref);
+	}
+	return out;
+}
+
+static int
+pack(struct pack *p, struct engine *e, int with_images, const char *tmpdir)
+{
+	const struct ws *ws = p->ws;
+	struct strlist refs = { 0 };
+	json_t *manifest = NULL, *rows = NULL, *containers = NULL;
+	struct ws_state st = { 0 };
+	char *console = NULL, *tar = NULL;
+	struct stat sb;
+	size_t i, k;
+	int ret = -1;
+
+	/* the configuration, as the Berthfile names it */
+	if (add_workspace_file(p, ws->file) < 0)
+		goto out;
+	for (i = 0; i < ws->stack.nservices; i++) {
+		const struct service *svc = &ws->stack.services[i];
+
+		for (k = 0; k < svc->env_files.n; k++)
+			if (add_workspace_file(p, svc->env_files.v[k]) < 0)
+				goto out;
+		if (svc->build_context && add_tree(p, svc->build_context) < 0)
+			goto out;
+		if (svc->load && with_images &&
+		    add_workspace_file(p, svc->load) < 0)
+			goto out;
+	}
+	/* what ran, and how */
+	manifest = json_pack("{s:i, s:s, s:s, s:o, s:b}", "format",
+			     BUNDLE_FORMAT, "workspace", ws->name, "created",
+			     "", "versions", versions(e, ws), "with_images",
+			     with_images);
+	json_object_set_new(manifest, "created", json_string(utc_now_iso()));
+	json_object_set_new(manifest, "images", images(e, ws, &refs));
+	if (!ws->docker.host && state_load(ws, &st) == 0 && st.box_name)
+		json_object_set_new(manifest, "box", json_pack("{s:s, s:s?}",
+			"name", st.box_name, "version", st.box_version));
+	json_object_set_new(manifest, "left_out", json_incref(p->left_out));
+	if (stack_ps(e, ws, NULL, &rows) < 0 ||
+	    stack_containers(e, ws, NULL, &containers) < 0 ||
+	    add_json(p, "ps.json", rows) < 0 || add_logs(p, e, containers) < 0)
+		goto out;
+	console = state_path(ws, "console.log");
+	if (!ws->docker.host && stat(console, &sb) == 0 &&
+	    add_file(p, "console.log", console, &sb) < 0)
+		goto out;
+	if (with_images && refs.n) {
+		printf("saving %zu image%s from the engine\n", refs.n,
+		       refs.n == 1 ? "" : "s");
+		fflush(stdout);
+		tar = xasprintf("%s/berth-bundle-images-%ld.tar", tmpdir,
+				(long)getpid());
+		if (docker_images_save(&e->d, &refs, tar) < 0 ||
+		    stat(tar, &sb) < 0 || add_file(p, "images.tar", tar, &sb) < 0)
+			goto out;
+	}
+	ret = add_json(p, "manifest.json", manifest);
+out:
+	if (tar)
+		unlink(tar);
+	free(tar);
+	free(console);
+	state_release(&st);
+	json_decref(manifest);
+	json_decref(rows);
+	json_decref(containers);
+	strlist_release(&refs);
+	return ret;
+}
+
+int
+bundle_create(const struct ws *ws, const char *file, int with_images)
+{
+	struct pack p = { NULL, ws, { 0 }, json_array() };
+	struct engine e;
+	char *tmp = xasprintf("%s.tmp.%ld", file, (long)getpid());
+	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	int ret = -1;
+
+	if (engine_open(ws, &e) < 0) {
+		err_prefix("a bundle needs the stack's engine");
+		goto out;
+	}
+	p.a = archive_write_new();
+	archive_write_set_format_pax_restricted(p.a);
+	archive_write_add_filter_gzip(p.a);
+	if (archive_write_open_filename(p.a, tmp) != ARCHIVE_OK) {
+		err_set("cannot create '%s': %s", tmp, archive_error_string(p.a));
+		goto out;
+	}
+	if (pack(&p, &e, with_images, tmpdir) < 0)
+		goto out;
+	if (archive_write_close(p.a) != ARCHIVE_OK) {
+		err_set("cannot write '%s': %s", tmp, archive_error_string(p.a));
+		goto out;
+	}
+	if (rename(tmp, file) < 0) {
+		err_set("cannot rename '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (p.a)
+		archive_write_free(p.a);
+	if (ret < 0)
+		unlink(tmp);
+	engine_close(&e);
+	strlist_release(&p.done);
+	json_decref(p.left_out);
+	free(tmp);
+	return ret;
+}
+
+/* Move what is not the workspace into DIR/.berth/bundle/. */
+static int
+settle(const char *staged, const char *dir)
+{
+	static const char *const extras[] = { "manifest.json", "ps.json",
+					      "logs", "console.log",
+					      "images.tar" };
+	char *berth = path_join(dir, STATE_DIR), *bdir = path_join(berth, "bundle");
+	size_t i;
+	int ret = -1;
+
+	if (mkdir_p(bdir, 0700) < 0 || chmod(berth, 0700) < 0)
+		goto out;
+	for (i = 0; i < ARRAY_SIZE(extras); i++) {
+		char *from = path_join(staged, extras[i]);
+		char *to = path_join(bdir, extras[i]);
+		int r = path_exists(from) ? rename(from, to) : 0;
+
+		free(from);
+		free(to);
+		if (r < 0) {
+			err_set("cannot move '%s' into place: %s", extras[i],
+				strerror(errno));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(berth);
+	free(bdir);
+	return ret;
+}
+
+int
+bundle_open(const char *file, const char *dir_arg, char **dir_out)
+{
+	char *staged = NULL, *manifest_path = NULL, *ws_dir = NULL, *dir = NULL;
+	json_t *m = NULL, *left, *x;
+	json_error_t je;
+	const char *name;
+	size_t i;
+	int ret = -1;
+
+	*dir_out = NULL;
+	staged = xasprintf("%s/.berth-bundle-%ld", dir_arg ? dir_arg : ".",
+			   (long)getpid());
+	if (dir_arg && mkdir_p(dir_arg, 0755) < 0)
+		goto out;
+	if (mkdir(staged, 0700) < 0) {
+		err_set("cannot create '%s': %s", staged, strerror(errno));
+		goto out;
+	}
+	/* the same refusals as a box archive: no '..', no link out */
+	if (archive_extract_safe(file, staged) < 0)
+		goto out;
+	manifest_path = path_join(staged, "manifest.json");
+	ws_dir = path_join(staged, "workspace");
+	if (!(m = json_load_file(manifest_path, 0, &je)) ||
+	    !(name = json_string_value(json_object_get(m, "workspace"))) ||
+	    !spec_valid_name(name, NAME_MAX_LEN) || !path_is_dir(ws_dir)) {
+		err_set("'%s' is not a berth bundle", file);
+		goto out;
+	}
+	dir = dir_arg ? xstrdup(dir_arg) : xasprintf("%s-bundle", name);
+	if (dir_arg) {
+		/* DIR/ must hold nothing but our staging */
+		char *bf = path_join(dir, BERTHFILE_NAME);
+		int taken = path_exists(bf);
+
+		free(bf);
+		if (taken) {
+			err_set("'%s' has a Berthfile already", dir);
+			err_hint("open the bundle into a new folder");
+			goto out;
+		}
+	} else if (path_exists(dir)) {
+		err_set("'%s' exists already", dir);
+		err_hint("name a new folder: 'berth bundle open %s DIR'", file);
+		goto out;
+	}
+	if (settle(staged, ws_dir) < 0)
+		goto out;
+	if (dir_arg) {
+		/* move the workspace's files up into DIR */
+		DIR *d = opendir(ws_dir);
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			char *from, *to;
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			from = path_join(ws_dir, de->d_name);
+			to = path_join(dir, de->d_name);
+			if (rename(from, to) < 0) {
+				err_set("cannot move '%s' into '%s': %s",
+					de->d_name, dir, strerror(errno));
+				free(from);
+				free(to);
+				closedir(d);
+				goto out;
+			}
+			free(from);
+			free(to);
+		}
+		if (d)
+			closedir(d);
+	} else if (rename(ws_dir, dir) < 0) {
+		err_set("cannot create '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	/* what the bundle could not carry */
+	left = json_object_get(m, "left_out");
+	json_array_foreach(left, i, x)
+		printf("not in the bundle: %s\n", json_string_value(x));
+	if (!json_is_true(json_object_get(m, "with_images")))
+		printf("no images in the bundle: 'berth up' builds or pulls them, "
+		       "so their IDs may differ\n");
+	if ((x = json_object_get(m, "box"))) {
+		struct box_store store = { 0 };
+		struct box b = { 0 };
+		const char *bn = json_string_value(json_object_get(x, "name"));
+		const char *bv = json_string_value(json_object_get(x, "version"));
+
+		if (box_store_open(&store) < 0 ||
+		    box_store_find(&store, bn, bv, &b) < 0) {
+			printf("the box '%s' %s is not here: 'berth up' needs it "
+			       "(%s)\n", bn, bv ? bv : "", !strncmp(bn, "debian-12", 9)
+			       ? "'berth box build' makes it" : "'berth box add'");
+			err_clear();
+		}
+		box_release(&b);
+		box_store_release(&store);
+	}
+	*dir_out = dir;
+	dir = NULL;
+	ret = 0;
+out:
+	if (staged)
+		rm_rf(staged);
+	json_decref(m);
+	free(staged);
+	free(manifest_path);
+	free(ws_dir);
+	free(dir);
+	return ret;
+}
+
+/* The manifest of the bundle this workspace was opened from, or NULL. */
+static json_t *
+manifest(const struct ws *ws)
+{
+	char *path = state_path(ws, "bundle/manifest.json");
+	json_t *m = path_exists(path) ? json_load_file(path, 0, NULL) : NULL;
+
+	free(path);
+	return m;
+}
+
+int
+bundle_load_images(struct engine *e, const struct ws *ws)
+{
+	char *tar = state_path(ws, "bundle/images.tar");
+	json_t *m = manifest(ws), *img;
+	size_t i;
+	int missing = 0, ret = 0;
+
+	if (!m || !path_exists(tar))
+		goto out;
+	json_array_foreach(json_object_get(m, "images"), i, img) {
+		const char *id = json_string_value(json_object_get(img, "id"));
+		char *path;
+		json_t *x = NULL;
+
+		if (!id)
+			continue;
+		path = xasprintf("/images/%s/json", id);
+		if (docker_get_json(&e->d, path, &x) < 0)
+			missing = 1;
+		err_clear();
+		json_decref(x);
+		free(path);
+	}
+	if (missing) {
+		printf("loading the bundle's images\n");
+		fflush(stdout);
+		ret = docker_image_load(&e->d, tar);
+	}
+out:
+	json_decref(m);
+	free(tar);
+	return ret;
+}
+
+void
+bundle_report(const struct ws *ws, const struct stack_images *im)
+{
+	json_t *m = manifest(ws), *img;
+	size_t i, k;
+
+	if (!m)
+		return;
+	json_array_foreach(json_object_get(m, "images"), i, img) {
+		const char *svc = json_string_value(json_object_get(img, "service"));
+		const char *id = json_string_value(json_object_get(img, "id"));
+
+		for (k = 0; k < ws->stack.nservices; k++)
+			if (!strcmp(ws->stack.services[k].name, svc ?: "") &&
+			    id && im->id[k] && strcmp(id, im->id[k]))
+				printf("bundle: '%s' runs image %.19s, not the "
+				       "bundle's %.19s\n", svc, im->id[k], id);
+	}
+	json_decref(m);
+}
