@@ -41,6 +41,7 @@ is_running(struct workspace *w)
 	return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_PAUSED;
 }
 
+/* Run a QMP command (which this takes over) and give its "return". */
 static int
 qmp(virDomainPtr dom, json_t *cmd, json_t **out)
 {
@@ -48,6 +49,7 @@ qmp(virDomainPtr dom, json_t *cmd, json_t **out)
 	json_t *j;
 	int ret = -1;
 
+	json_decref(cmd);
 	if (out)
 		*out = NULL;
 	if (virDomainQemuMonitorCommand(dom, text, &res, 0) < 0) {
@@ -163,6 +165,18 @@ has_snapshot(const char *path, const char *name)
 	return found;
 }
 
+static int
+must_exist(struct workspace *w, const char *path, const char *name)
+{
+	int r = has_snapshot(path, name);
+
+	if (r == 0) {
+		err_set("workspace '%s' has no snapshot '%s'", w->ws->name, name);
+		err_hint("'berth snapshot list' shows them");
+	}
+	return r > 0 ? 0 : -1;
+}
+
 /* .berth/snapshots.json: what the image does not say (running or not). */
 static json_t *
 meta_load(const struct ws *ws)
@@ -265,18 +279,12 @@ int
 snapshot_restore(struct workspace *w, const char *name)
 {
 	char *path = overlay_path(w);
-	int r, ret = -1;
+	int ret = -1;
 
 	if (!path)
 		goto out;
-	if ((r = has_snapshot(path, name)) <= 0) {
-		if (r == 0) {
-			err_set("workspace '%s' has no snapshot '%s'",
-				w->ws->name, name);
-			err_hint("'berth snapshot list' shows them");
-		}
+	if (must_exist(w, path, name) < 0)
 		goto out;
-	}
 	/* what runs now is being thrown away: no need to shut down gently */
 	if (w->dom && is_running(w) && virDomainDestroy(w->dom) < 0) {
 		err_set("cannot stop '%s': %s", w->st.domain, vm_last_error());
@@ -293,18 +301,12 @@ snapshot_delete(struct workspace *w, const char *name)
 {
 	char *path = overlay_path(w), *node = NULL;
 	json_t *meta;
-	int r, ret = -1;
+	int ret = -1;
 
 	if (!path)
 		goto out;
-	if ((r = has_snapshot(path, name)) <= 0) {
-		if (r == 0) {
-			err_set("workspace '%s' has no snapshot '%s'",
-				w->ws->name, name);
-			err_hint("'berth snapshot list' shows them");
-		}
+	if (must_exist(w, path, name) < 0)
 		goto out;
-	}
 	if (is_running(w)) {
 		if (!(node = overlay_node(w->dom, path)) ||
 		    qmp(w->dom, json_pack("{s:s, s:{s:s, s:s}}", "execute",
