@@ -26,6 +26,7 @@ echo "written on the host" >"$ws/marker.txt"
 cleanup() {
 	tmux -L "berth-e2e-$$" kill-server >/dev/null 2>&1
 	"$BERTH" -C "$ws" destroy -f >/dev/null 2>&1
+	"$BERTH" -C "$scratch/opened" destroy -f >/dev/null 2>&1
 	rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -286,5 +287,32 @@ ok $? "no overlay or seed volume is left (and the snapshots in it)"
 ok $? "no state is left"
 virsh -c qemu:///system vol-list default | grep -q 'berth-box-debian-12-2'
 ok $? "the box's volume stays for the next workspace"
+
+# The bundle, opened in another folder and brought up there: a new VM
+# runs the same image IDs, loaded from the bundle, and the demo answers.
+"$BERTH" bundle open "$scratch/full.tar.gz" "$scratch/opened" >"$scratch/open.out" 2>&1
+ok $? "bundle open into another folder"
+diag <"$scratch/open.out"
+"$BERTH" -C "$scratch/opened" up >"$scratch/up3.out" 2>&1
+ok $? "up there: a new VM from the bundle"
+grep -q "loading the bundle's images" "$scratch/up3.out" && ! grep -q ' building ' "$scratch/up3.out"
+ok $? "it loads the bundle's images and builds nothing"
+tar xzf "$scratch/full.tar.gz" -O manifest.json | python3 -c '
+import json, sys
+for i in json.load(sys.stdin)["images"]:
+    print(i["service"], i["id"])' | sort >"$scratch/want.ids"
+(eval "$("$BERTH" -C "$scratch/opened" env)" && for s in app data web; do
+	echo "$s $(docker inspect --format '{{.Image}}' "$name-$s-1")"
+done) | sort >"$scratch/got.ids" 2>&1
+cmp -s "$scratch/want.ids" "$scratch/got.ids"
+ok $? "the same image IDs run"
+diag <"$scratch/got.ids"
+ws_saved=$ws
+ws="$scratch/opened"
+[ -n "$(visits)" ]
+ok $? "and the demo answers there"
+ws=$ws_saved
+"$BERTH" -C "$scratch/opened" destroy -f >/dev/null 2>&1
+ok $? "destroy the opened workspace"
 
 done_testing
