@@ -272,7 +272,7 @@ pack(struct pack *p, struct engine *e, int with_images, const char *tmpdir)
 	struct strlist refs = { 0 };
 	json_t *manifest = NULL, *rows = NULL, *containers = NULL;
 	struct ws_state st = { 0 };
-	char *console = NULL, *tar = NULL;
+	char *console = NULL, *tar = NULL, *created = NULL;
 	struct stat sb;
 	size_t i, k;
 	int ret = -1;
@@ -293,11 +293,11 @@ pack(struct pack *p, struct engine *e, int with_images, const char *tmpdir)
 			goto out;
 	}
 	/* what ran, and how */
+	created = utc_now_iso();
 	manifest = json_pack("{s:i, s:s, s:s, s:o, s:b}", "format",
 			     BUNDLE_FORMAT, "workspace", ws->name, "created",
-			     "", "versions", versions(e, ws), "with_images",
+			     created, "versions", versions(e, ws), "with_images",
 			     with_images);
-	json_object_set_new(manifest, "created", json_string(utc_now_iso()));
 	json_object_set_new(manifest, "images", images(e, ws, &refs));
 	if (!ws->docker.host && state_load(ws, &st) == 0 && st.box_name)
 		json_object_set_new(manifest, "box", json_pack("{s:s, s:s?}",
@@ -327,6 +327,7 @@ out:
 		unlink(tar);
 	free(tar);
 	free(console);
+	free(created);
 	state_release(&st);
 	json_decref(manifest);
 	json_decref(rows);

@@ -36,10 +36,12 @@ image_id() { api GET "/containers/$1/json" | python3 -c 'import json, sys; print
 ok $? "the stack is up"
 built=$(image_id "$ws-app-1")
 
-"$BERTH" -C "$dir" -H "$docker_host" bundle create "$scratch/small.tar.gz" >/dev/null 2>&1
+"$BERTH" -C "$dir" -H "$docker_host" bundle create "$scratch/small.tar.gz" >"$scratch/create.out" 2>&1
 ok $? "bundle create"
+diag <"$scratch/create.out"
 "$BERTH" -C "$dir" -H "$docker_host" bundle create "$scratch/full.tar.gz" --with-images >"$scratch/create.out" 2>&1
 ok $? "bundle create --with-images"
+diag <"$scratch/create.out"
 tar tzf "$scratch/full.tar.gz" >"$scratch/list"
 for f in workspace/Berthfile workspace/app.env workspace/ctx/Dockerfile manifest.json ps.json "logs/$ws-app-1.log" images.tar; do
 	grep -qx "$f" "$scratch/list"
