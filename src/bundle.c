@@ -181,8 +181,6 @@ add_logs(struct pack *p, struct engine *e, json_t *containers)
 	size_t i;
 
 	json_array_foreach(containers, i, c) {
-		const char *n = json_string_value(json_array_get(
-			json_object_get(c, "Names"), 0));
 		struct log_buf lb = { STRBUF_INIT };
 		char *name;
 		int r;
@@ -192,7 +190,7 @@ add_logs(struct pack *p, struct engine *e, json_t *containers)
 			sb_release(&lb.sb);
 			return -1;
 		}
-		name = xasprintf("logs/%s.log", n && *n == '/' ? n + 1 : "?");
+		name = xasprintf("logs/%s.log", stack_listed_name(c));
 		r = add_bytes(p, name, lb.sb.buf, lb.sb.len);
 		free(name);
 		sb_release(&lb.sb);

@@ -3,7 +3,6 @@
  * model, and redraws at most five times a second. */
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,23 +51,6 @@ selected(struct dash *d)
 }
 
 static void
-say(struct dash *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static void
-say(struct dash *d, const char *fmt, ...)
-{
-	char buf[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	pthread_mutex_lock(&d->m.lock);
-	dash_message(&d->m, "%s", buf);
-	pthread_mutex_unlock(&d->m.lock);
-}
-
-static void
 ask(struct dash *d, const char *action, const char *verb)
 {
 	const struct svc_view *v = selected(d);
@@ -109,9 +91,10 @@ shell(struct dash *d)
 	       container);
 	fflush(stdout);
 	if (docker_exec_interactive(&e->d, container, argv, 1, &code) < 0)
-		say(d, "shell in %s: %s", container, err_msg());
+		dash_message(&d->m, "shell in %s: %s", container, err_msg());
 	else
-		say(d, "the shell in %s exited with %d", container, code);
+		dash_message(&d->m, "the shell in %s exited with %d", container,
+			     code);
 	ui_resume();
 }
 
@@ -125,7 +108,7 @@ apply(struct dash *d)
 	int r;
 
 	if (!e) {
-		say(d, "no engine to apply the Berthfile to");
+		dash_message(&d->m, "no engine to apply the Berthfile to");
 		return;
 	}
 	ui_suspend();
@@ -139,9 +122,9 @@ apply(struct dash *d)
 	if (!fgets(buf, sizeof(buf), stdin))
 		clearerr(stdin);
 	if (r < 0)
-		say(d, "apply failed: %s", err_msg());
+		dash_message(&d->m, "apply failed: %s", err_msg());
 	else
-		say(d, "applied %s", d->ws->file);
+		dash_message(&d->m, "applied %s", d->ws->file);
 	ui_resume();
 }
 
@@ -184,7 +167,7 @@ key_main(struct dash *d, enum ui_key k, int ch)
 	case K_ESC:
 		d->s.focus = 0;
 		d->s.search[0] = '\0';
-		say(d, "%s", "");
+		dash_message(&d->m, "%s", "");
 		return;
 	case K_PGUP:
 		scroll_by(d, ui_log_height());

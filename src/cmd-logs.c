@@ -46,7 +46,6 @@ struct logs {
 	struct source **srcs;
 	size_t nsrcs, alloc;
 	struct json_stream events;
-	json_t *started;	/* events seen in a callback, attached after */
 };
 
 struct source {
@@ -182,25 +181,7 @@ on_event(json_t *msg, void *arg)
 		return 0;
 	snprintf(since, sizeof(since), "%lld.%09lld",
 		 (long long)(ns / 1000000000), (long long)(ns % 1000000000));
-	/* curl takes no new transfer from inside a callback: queue it */
-	json_array_append_new(l->started, json_pack("{s:s, s:O, s:s}", "id", id,
-						     "labels", attrs, "since",
-						     since));
-	return 0;
-}
-
-static int
-attach_started(struct logs *l)
-{
-	json_t *x;
-	size_t i;
-
-	json_array_foreach(l->started, i, x)
-		if (attach(l, json_string_value(json_object_get(x, "id")),
-			   json_object_get(x, "labels"),
-			   json_string_value(json_object_get(x, "since"))) < 0)
-			return -1;
-	json_array_clear(l->started);
+	attach(l, id, attrs, since);
 	return 0;
 }
 
@@ -297,7 +278,7 @@ run(struct logs *l)
 	while (!berth_interrupted) {
 		int running = docker_multi_poll(l->m, NULL, 0, 500);
 
-		if (running < 0 || attach_started(l) < 0)
+		if (running < 0)
 			goto out;
 		if (!follow && running == 0)
 			break;
@@ -378,7 +359,6 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			l.width = w;
 	}
 	l.colour = berth_color(stdout);
-	l.started = json_array();
 	l.hold = !follow;
 	l.follow = follow;
 	l.e = &e;
@@ -399,7 +379,6 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (follow)
 		json_stream_release(&l.events);
 	sb_release(&l.held);
-	json_decref(l.started);
 	strlist_release(&l.only);
 	free(l.since);
 	engine_close(&e);

@@ -284,13 +284,6 @@ attach(struct collector *c, const struct svc_view *v, const char *started_at)
 	}
 }
 
-static const char *
-label(json_t *c, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(c, "Labels"),
-						 key));
-}
-
 static void
 fill_ports(struct collector *c, json_t *list, char *out, size_t len)
 {
@@ -346,10 +339,9 @@ relist(struct collector *c)
 			v = &m->svcs[m->nsvcs++];
 			memset(v, 0, sizeof(*v));
 			snprintf(v->id, sizeof(v->id), "%s", id);
-			v->container = xstrdup(json_string_value(json_array_get(
-				json_object_get(x, "Names"), 0)) + 1);
-			v->service = xstrdup(label(x, LABEL_SERVICE) ?: "?");
-			v->replica = atoi(label(x, LABEL_REPLICA) ?: "0");
+			v->container = xstrdup(stack_listed_name(x));
+			v->service = xstrdup(stack_label(x, LABEL_SERVICE) ?: "?");
+			v->replica = atoi(stack_label(x, LABEL_REPLICA) ?: "0");
 			v->cpu_pct = -1;
 		}
 		v->seen = 1;
@@ -435,7 +427,12 @@ engine_connect(struct collector *c)
 	c->multi = docker_multi_new(&c->e.d);
 	s = stream_new(c, S_EVENTS, NULL, NULL, NULL);
 	json_stream_init(&s->js, on_event, s);
-	f = xasprintf("{\"type\":[\"container\"],\"label\":[\"%s=%s\"]}",
+	/* only what changes the table: a healthcheck's exec_create and
+	 * exec_start every few seconds would re-read it all each time */
+	f = xasprintf("{\"type\":[\"container\"],\"label\":[\"%s=%s\"],"
+		      "\"event\":[\"create\",\"start\",\"restart\",\"die\","
+		      "\"stop\",\"kill\",\"pause\",\"unpause\",\"destroy\","
+		      "\"rename\",\"oom\",\"health_status\"]}",
 		      LABEL_WORKSPACE, c->ws->name);
 	q = url_escape(f);
 	path = xasprintf("/events?filters=%s", q);
@@ -780,13 +777,11 @@ action_thread(void *arg)
 	struct action *a = arg;
 	int r = docker_container_action(&a->d, a->container, a->action);
 
-	pthread_mutex_lock(&a->c->m->lock);
 	if (r < 0)
 		dash_message(a->c->m, "%s %s failed: %s", a->action, a->container,
 			     err_msg());
 	else
 		dash_message(a->c->m, "%s %s: done", a->action, a->container);
-	pthread_mutex_unlock(&a->c->m->lock);
 	wake(a->c);
 	docker_close(&a->d);
 	free(a->container);
@@ -803,9 +798,7 @@ collector_action(struct collector *c, const char *container,
 	pthread_t t;
 
 	if (!c->engine_up) {
-		pthread_mutex_lock(&c->m->lock);
 		dash_message(c->m, "no engine: cannot %s %s", action, container);
-		pthread_mutex_unlock(&c->m->lock);
 		return;
 	}
 	a = xcalloc(1, sizeof(*a));
@@ -813,9 +806,7 @@ collector_action(struct collector *c, const char *container,
 	docker_copy(&a->d, &c->e.d);
 	a->container = xstrdup(container);
 	a->action = xstrdup(action);
-	pthread_mutex_lock(&c->m->lock);
 	dash_message(c->m, "%s %s...", action, container);
-	pthread_mutex_unlock(&c->m->lock);
 	/* a stop can take the container's whole grace period: not here */
 	if (pthread_create(&t, NULL, action_thread, a) == 0)
 		pthread_detach(t);

@@ -76,10 +76,15 @@ log_ring_get(const struct log_ring *r, size_t i)
 void
 dash_message(struct dash_model *m, const char *fmt, ...)
 {
+	char buf[sizeof(m->message)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(m->message, sizeof(m->message), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* action threads say how it went, too */
+	pthread_mutex_lock(&m->lock);
+	memcpy(m->message, buf, sizeof(buf));
 	m->changed = 1;
+	pthread_mutex_unlock(&m->lock);
 }

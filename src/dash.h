@@ -70,6 +70,7 @@ void dash_model_release(struct dash_model *m);
 void log_ring_add(struct log_ring *r, const char *service, const char *prefix,
 		  const char *text, size_t len);
 const struct log_line *log_ring_get(const struct log_ring *r, size_t i);
+/* Set the message line; takes the model's lock itself. */
 void dash_message(struct dash_model *m, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* The collectors: connections, streams and the 1 Hz statistics. */

@@ -169,14 +169,12 @@ docker_image_load(struct docker *d, const char *tar)
 	return json_stream_call(d, "POST", "/images/load?quiet=1", tar);
 }
 
-int
-docker_container_create(struct docker *d, const char *name, json_t *config,
-			char **id)
+/* POST a body; the engine answers with the Id of what it made. */
+static int
+post_for_id(struct docker *d, const char *path, json_t *body, char **id)
 {
-	char *n = url_escape(name), *path = xasprintf("/containers/create?name=%s",
-						  n);
 	json_t *out = NULL;
-	int ret = docker_post_json(d, path, config, &out);
+	int ret = docker_post_json(d, path, body, &out);
 
 	*id = NULL;
 	if (ret == 0) {
@@ -188,6 +186,17 @@ docker_container_create(struct docker *d, const char *name, json_t *config,
 			ret = err_set("POST %s: the engine gave no Id", path);
 	}
 	json_decref(out);
+	return ret;
+}
+
+int
+docker_container_create(struct docker *d, const char *name, json_t *config,
+			char **id)
+{
+	char *n = url_escape(name), *path = xasprintf("/containers/create?name=%s",
+						  n);
+	int ret = post_for_id(d, path, config, id);
+
 	free(n);
 	free(path);
 	return ret;
@@ -292,13 +301,12 @@ docker_exec_create(struct docker *d, const char *container,
 		   const char *const *argv, int with_stdin, int tty,
 		   char **exec_id)
 {
-	json_t *cfg = json_object(), *cmd = json_array(), *out = NULL;
+	json_t *cfg = json_object(), *cmd = json_array();
 	char *path = xasprintf("/containers/%s/exec", container);
 	const char *term = getenv("TERM");
-	int ret = -1;
+	int ret;
 	size_t i;
 
-	*exec_id = NULL;
 	for (i = 0; argv[i]; i++)
 		json_array_append_new(cmd, json_string(argv[i]));
 	json_object_set_new(cfg, "Cmd", cmd);
@@ -308,17 +316,8 @@ docker_exec_create(struct docker *d, const char *container,
 	json_object_set_new(cfg, "Tty", json_boolean(tty));
 	if (tty && term)
 		json_object_set_new(cfg, "Env", json_pack("[s+]", "TERM=", term));
-	if (docker_post_json(d, path, cfg, &out) < 0)
-		goto out;
-	if (!json_string_value(json_object_get(out, "Id"))) {
-		err_set("POST %s: the engine gave no Id", path);
-		goto out;
-	}
-	*exec_id = xstrdup(json_string_value(json_object_get(out, "Id")));
-	ret = 0;
-out:
+	ret = post_for_id(d, path, cfg, exec_id);
 	json_decref(cfg);
-	json_decref(out);
 	free(path);
 	return ret;
 }

@@ -15,6 +15,7 @@ struct docker_stream_slot {
 	void *arg;
 	int done;
 	int failed;
+	int queued;	/* added from a callback: joins after the poll */
 };
 
 struct docker_multi {
@@ -22,6 +23,7 @@ struct docker_multi {
 	CURLM *multi;
 	struct docker_stream_slot **slots;
 	size_t n, alloc;
+	int polling;	/* inside curl: adding a transfer must wait */
 };
 
 static size_t
@@ -62,7 +64,11 @@ docker_multi_add(struct docker_multi *m, const char *path,
 	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
 	curl_easy_setopt(s->easy, CURLOPT_FAILONERROR, 1L);
-	if (curl_multi_add_handle(m->multi, s->easy) != CURLM_OK) {
+	/* a sink may add a stream (a log to follow once an event says so);
+	 * curl refuses that from inside its callbacks, so it waits */
+	if (m->polling)
+		s->queued = 1;
+	else if (curl_multi_add_handle(m->multi, s->easy) != CURLM_OK) {
 		curl_easy_cleanup(s->easy);
 		free(s->url);
 		free(s);
@@ -77,13 +83,26 @@ int
 docker_multi_poll(struct docker_multi *m, struct curl_waitfd *extra,
 		  unsigned nextra, int timeout_ms)
 {
-	int running = 0, left;
+	int running = 0, left, ok;
+	size_t i;
 	CURLMsg *msg;
 
-	if (curl_multi_perform(m->multi, &running) != CURLM_OK ||
-	    curl_multi_poll(m->multi, extra, nextra, timeout_ms, NULL) !=
-	    CURLM_OK ||
-	    curl_multi_perform(m->multi, &running) != CURLM_OK)
+	m->polling = 1;
+	ok = curl_multi_perform(m->multi, &running) == CURLM_OK &&
+	     curl_multi_poll(m->multi, extra, nextra, timeout_ms, NULL) ==
+	     CURLM_OK &&
+	     curl_multi_perform(m->multi, &running) == CURLM_OK;
+	m->polling = 0;
+	for (i = 0; i < m->n; i++)
+		if (m->slots[i]->queued) {
+			m->slots[i]->queued = 0;
+			if (curl_multi_add_handle(m->multi, m->slots[i]->easy) !=
+			    CURLM_OK)
+				m->slots[i]->done = m->slots[i]->failed = 1;
+			else
+				running++;
+		}
+	if (!ok)
 		return err_set("the Docker streams failed");
 	while ((msg = curl_multi_info_read(m->multi, &left))) {
 		struct docker_stream_slot *s = NULL;

@@ -47,7 +47,7 @@ CURL *docker_easy(struct docker *d, const char *url);
 
 /*
  * Several streams at once, for the dashboard: each added path streams
- * into its sink; poll waits on them and on extra descriptors together
+ * into its sink (a sink may add streams too); poll waits on them and on extra descriptors together
  * (curl_multi_poll), so nothing busy-polls. poll returns how many
  * transfers still run, or -1.
  */

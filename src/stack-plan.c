@@ -7,13 +7,6 @@
 #include "stack.h"
 #include "vm.h"
 
-static const char *
-label(json_t *c, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(c, "Labels"),
-						 key));
-}
-
 int
 stack_host_port(struct engine *e, const struct service *svc, int replica,
 		const struct port_spec *p)
@@ -44,7 +37,7 @@ stack_host_port(struct engine *e, const struct service *svc, int replica,
 static int
 ours(const struct ws *ws, json_t *c)
 {
-	const char *dir = label(c, LABEL_DIR);
+	const char *dir = stack_label(c, LABEL_DIR);
 
 	return !dir || !strcmp(dir, ws->dir);
 }
@@ -55,15 +48,6 @@ exited_cleanly(json_t *c)
 	const char *status = json_string_value(json_object_get(c, "Status"));
 
 	return status && !strncmp(status, "Exited (0)", 10);
-}
-
-static const char *
-container_name(json_t *c)
-{
-	const char *n = json_string_value(json_array_get(
-		json_object_get(c, "Names"), 0));
-
-	return n && *n == '/' ? n + 1 : n;
 }
 
 static struct step *
@@ -106,13 +90,13 @@ find_existing(const struct ws *ws, json_t *existing, const char *service,
 	size_t i;
 
 	json_array_foreach(existing, i, c) {
-		const char *s = label(c, LABEL_SERVICE);
-		const char *r = label(c, LABEL_REPLICA);
+		const char *s = stack_label(c, LABEL_SERVICE);
+		const char *r = stack_label(c, LABEL_REPLICA);
 
 		if (taken[i] || !ours(ws, c))
 			continue;
 		if ((s && r && !strcmp(s, service) && atoi(r) == replica) ||
-		    (name && container_name(c) && !strcmp(container_name(c), name))) {
+		    (name && !strcmp(stack_listed_name(c), name))) {
 			taken[i] = 1;
 			return c;
 		}
@@ -149,7 +133,7 @@ plan_service(struct engine *e, const struct ws *ws,
 		}
 		s->id = xstrdup(json_string_value(json_object_get(c, "Id")));
 		state = json_string_value(json_object_get(c, "State"));
-		hash = label(c, LABEL_HASH);
+		hash = stack_label(c, LABEL_HASH);
 		if (!hash || strcmp(hash, d.hash)) {
 			s->action = STEP_RECREATE;
 			if (!im->id[svc->index])
@@ -157,7 +141,7 @@ plan_service(struct engine *e, const struct ws *ws,
 						    ? "build context changed"
 						    : "image to be fetched");
 			else
-				s->reason = stack_changes(label(c, LABEL_SECTIONS),
+				s->reason = stack_changes(stack_label(c, LABEL_SECTIONS),
 							  d.sections);
 			if (!s->reason)
 				s->reason = xstrdup("configuration changed");
@@ -207,7 +191,7 @@ stack_plan_containers(struct engine *e, const struct ws *ws,
 			goto out;
 	/* what is left over belongs to no service of the Berthfile now */
 	json_array_foreach(existing, i, c) {
-		const char *svc = label(c, LABEL_SERVICE);
+		const char *svc = stack_label(c, LABEL_SERVICE);
 		const struct service *now = svc ? ws_find_service(ws, svc) : NULL;
 		struct step *s;
 
@@ -215,9 +199,9 @@ stack_plan_containers(struct engine *e, const struct ws *ws,
 			continue;
 		s = add_step(plan, &alloc);
 		s->action = STEP_REMOVE;
-		s->service = xstrdup(svc ? svc : container_name(c));
-		s->replica = atoi(label(c, LABEL_REPLICA) ?: "0");
-		s->name = xstrdup(container_name(c) ?: "?");
+		s->service = xstrdup(svc ? svc : stack_listed_name(c));
+		s->replica = atoi(stack_label(c, LABEL_REPLICA) ?: "0");
+		s->name = xstrdup(stack_listed_name(c));
 		s->id = xstrdup(json_string_value(json_object_get(c, "Id")));
 		s->reason = xstrdup(now ? "scaled down"
 				    : "no longer in the Berthfile");

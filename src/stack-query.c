@@ -7,21 +7,31 @@
 
 #include "stack.h"
 
-static const char *
-label(json_t *c, const char *key)
+const char *
+stack_label(json_t *c, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(c, "Labels"),
 						 key));
+}
+
+const char *
+stack_listed_name(json_t *c)
+{
+	const char *n = json_string_value(json_array_get(
+		json_object_get(c, "Names"), 0));
+
+	return n && *n == '/' ? n + 1 : n ? n : "?";
 }
 
 static int
 by_service(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int c = strcmp(label(x, LABEL_SERVICE) ?: "", label(y, LABEL_SERVICE) ?: "");
+	int c = strcmp(stack_label(x, LABEL_SERVICE) ?: "",
+		       stack_label(y, LABEL_SERVICE) ?: "");
 
-	return c ? c : atoi(label(x, LABEL_REPLICA) ?: "0") -
-		       atoi(label(y, LABEL_REPLICA) ?: "0");
+	return c ? c : atoi(stack_label(x, LABEL_REPLICA) ?: "0") -
+		       atoi(stack_label(y, LABEL_REPLICA) ?: "0");
 }
 
 int
@@ -40,13 +50,13 @@ stack_containers(struct engine *e, const struct ws *ws,
 		return -1;
 	v = xcalloc(json_array_size(all) + 1, sizeof(json_t *));
 	json_array_foreach(all, i, c) {
-		const char *dir = label(c, LABEL_DIR);
+		const char *dir = stack_label(c, LABEL_DIR);
 
 		/* another folder's workspace of the same name is not ours */
 		if (dir && strcmp(dir, ws->dir))
 			continue;
 		if (services && services->n &&
-		    !strlist_has(services, label(c, LABEL_SERVICE) ?: ""))
+		    !strlist_has(services, stack_label(c, LABEL_SERVICE) ?: ""))
 			continue;
 		v[n++] = c;
 	}
@@ -94,14 +104,11 @@ stack_down(struct engine *e, const struct ws *ws, int volumes)
 	if (stack_containers(e, ws, NULL, &list) < 0)
 		goto out;
 	json_array_foreach(list, i, x) {
-		const char *name = json_string_value(json_array_get(
-			json_object_get(x, "Names"), 0));
-
 		/* v=1 takes anonymous volumes only; named ones stay */
 		if (docker_container_remove(&e->d, json_string_value(
 				json_object_get(x, "Id")), 1, 1) < 0)
 			goto out;
-		printf("%s  removed\n", name && *name == '/' ? name + 1 : name);
+		printf("%s  removed\n", stack_listed_name(x));
 	}
 	json_decref(list);
 	list = NULL;
@@ -156,13 +163,10 @@ stack_service_action(struct engine *e, const struct ws *ws, int argc,
 		goto out;
 	}
 	json_array_foreach(list, i, c) {
-		const char *name = json_string_value(json_array_get(
-			json_object_get(c, "Names"), 0));
-
 		if (docker_container_action(&e->d, json_string_value(
 				json_object_get(c, "Id")), action) < 0)
 			goto out;
-		printf("%s  %s\n", name && *name == '/' ? name + 1 : name, done);
+		printf("%s  %s\n", stack_listed_name(c), done);
 		fflush(stdout);
 	}
 	ret = 0;
@@ -198,11 +202,12 @@ static json_t *
 row(struct engine *e, const struct ws *ws, json_t *c)
 {
 	const char *id = json_string_value(json_object_get(c, "Id"));
-	const struct service *svc = ws_find_service(ws, label(c, LABEL_SERVICE) ?: "");
+	const struct service *svc = ws_find_service(ws,
+		stack_label(c, LABEL_SERVICE) ?: "");
 	char *path = xasprintf("/containers/%s/json", id);
 	json_t *in = NULL, *r, *ports = json_array(), *b;
 	const char *key, *health;
-	int replica = atoi(label(c, LABEL_REPLICA) ?: "0");
+	int replica = atoi(stack_label(c, LABEL_REPLICA) ?: "0");
 
 	if (docker_get_json(&e->d, path, &in) < 0)
 		in = json_object();	/* gone meanwhile: show what the list said */
@@ -236,9 +241,8 @@ row(struct engine *e, const struct ws *ws, json_t *c)
 		}
 	}
 	r = json_pack("{s:s, s:i, s:s, s:s, s:s?, s:s?, s:o, s:I, s:s?}",
-		      "service", label(c, LABEL_SERVICE) ?: "?", "replica",
-		      replica, "container", json_string_value(json_array_get(
-			      json_object_get(c, "Names"), 0)) + 1,
+		      "service", stack_label(c, LABEL_SERVICE) ?: "?", "replica",
+		      replica, "container", stack_listed_name(c),
 		      "id", id, "state", json_string_value(json_object_get(c,
 			      "State")), "health", health, "ports", ports,
 		      "restarts", json_integer_value(json_object_get(in,

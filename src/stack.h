@@ -38,6 +38,11 @@ void engine_close(struct engine *e);
  * (slirp's hostfwd, added live); a no-op for docker.host. */
 int engine_forward_ports(struct engine *e, const struct ws *ws);
 
+/* A label of a listed container, or NULL. */
+const char *stack_label(json_t *container, const char *key);
+/* A listed container's name, without the engine's leading '/'. */
+const char *stack_listed_name(json_t *container);
+
 /* Resource names in the engine. */
 char *stack_container_name(const struct ws *ws, const struct service *svc,
 			   int replica);
