@@ -295,9 +295,15 @@ out:
 	return ret;
 }
 
-/* Vagrant's metadata.json: provider libvirt, format qcow2, one disk. */
+/* A file right in the box's folder: not empty, no '/', not hidden. */
 static int
-read_vagrant_metadata(const char *staged, struct box *b)
+plain_file_name(const char *f)
+{
+	return f && *f && !strchr(f, '/') && f[0] != '.';
+}
+
+int
+box_vagrant_metadata_read(const char *staged, struct box *b)
 {
 	char *path = path_join(staged, "metadata.json");
 	json_error_t jerr;
@@ -336,7 +342,7 @@ read_vagrant_metadata(const char *staged, struct box *b)
 	if (disk && strcmp(disk, BOX_IMAGE)) {
 		char *from, *to;
 
-		if (strchr(disk, '/') || disk[0] == '.') {
+		if (!plain_file_name(disk)) {
 			err_set("metadata.json names a disk outside the box: "
 				"'%s'", disk);
 			goto out;
@@ -359,10 +365,9 @@ read_vagrant_metadata(const char *staged, struct box *b)
 		const char *c = json_string_value(json_object_get(ext,
 								  "cmdline"));
 
-		if (k && !strchr(k, '/') && k[0] != '.') {
+		if (plain_file_name(k)) {
 			b->kernel = xstrdup(k);
-			b->initrd = i && !strchr(i, '/') && i[0] != '.'
-				    ? xstrdup(i) : NULL;
+			b->initrd = plain_file_name(i) ? xstrdup(i) : NULL;
 			b->cmdline = xstrdup(c ? c : "");
 		}
 		b->has_docker = json_is_true(json_object_get(ext,
@@ -391,7 +396,7 @@ box_import(const char *src, const char *staged, struct box *b)
 			goto out;
 	} else {
 		if (archive_extract_safe(src, staged) < 0 ||
-		    read_vagrant_metadata(staged, b) < 0)
+		    box_vagrant_metadata_read(staged, b) < 0)
 			goto out;
 		if (!path_exists(image)) {
 			err_set("the .box has no %s", BOX_IMAGE);

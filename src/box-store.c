@@ -75,7 +75,7 @@ box_valid_name(const char *s)
 {
 	size_t i;
 
-	if (!*s || strlen(s) > 64 || s[0] == '.' || s[0] == '-')
+	if (!s || !*s || strlen(s) > 64 || s[0] == '.' || s[0] == '-')
 		return 0;
 	for (i = 0; s[i]; i++)
 		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= '0' && s[i] <= '9')
@@ -89,7 +89,7 @@ box_valid_version(const char *s)
 {
 	size_t i;
 
-	if (!*s || strlen(s) > 64 || s[0] == '.')
+	if (!s || !*s || strlen(s) > 64 || s[0] == '.')
 		return 0;
 	for (i = 0; s[i]; i++)
 		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z')
@@ -222,8 +222,9 @@ box_meta_read(const char *dir, struct box *b)
 		goto out;
 	}
 	b->size = (uint64_t)st.st_size;
-	if (!b->name || !b->version) {
-		err_set("'%s' lacks a name or version", path);
+	/* both name folders and pool volumes: never trust them unchecked */
+	if (!box_valid_name(b->name) || !box_valid_version(b->version)) {
+		err_set("'%s' lacks a valid name or version", path);
 		goto out;
 	}
 	ret = 0;

@@ -57,7 +57,9 @@ pick(json_t *doc, const char *version, struct catalog_entry *out)
 		const char *vs = json_string_value(json_object_get(v,
 								   "version"));
 
-		if (!vs || !(p = libvirt_provider(v)))
+		/* the version names a folder in the store */
+		if (!vs || !box_valid_version(vs) ||
+		    !(p = libvirt_provider(v)))
 			continue;
 		if (version ? strcmp(vs, version) : best_version &&
 		    box_version_cmp(vs, best_version) <= 0)
@@ -101,9 +103,10 @@ load_all(json_t ***docs, size_t *n)
 			continue;
 		path = path_join(dir, de->d_name);
 		doc = json_load_file(path, 0, &jerr);
-		if (!doc || !json_is_string(json_object_get(doc, "name"))) {
+		if (!doc || !box_valid_name(json_string_value(
+				json_object_get(doc, "name")))) {
 			err_set("catalog file '%s' is not valid: %s", path,
-				doc ? "it has no name" : jerr.text);
+				doc ? "it has no valid box name" : jerr.text);
 			json_decref(doc);
 			free(path);
 			closedir(d);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config-walk.h"
 #include "util.h"
@@ -107,6 +108,8 @@ valid_env_key(const char *k, size_t len)
 	return 1;
 }
 
+#define ENV_FILE_MAX (1 << 20)
+
 /* KEY=VALUE lines; '#' comments, blank lines, "export " and quotes allowed. */
 static void
 read_env_file(struct walk *w, struct service *svc, const char *file,
@@ -116,6 +119,15 @@ read_env_file(struct walk *w, struct service *svc, const char *file,
 	char *line, *save = NULL;
 	int lineno = 0;
 
+	struct stat fst;
+
+	/* a device or FIFO here would hang validation, or fill memory */
+	if (stat(file, &fst) == 0 && (!S_ISREG(fst.st_mode) ||
+				      fst.st_size > ENV_FILE_MAX)) {
+		walk_report(w, s, path, NULL, "env file '%s' is not a regular "
+			    "file of at most 1 MiB", file);
+		goto out;
+	}
 	if (sb_read_file(&sb, file) < 0) {
 		walk_report(w, s, path, NULL, "env file '%s' cannot be read: "
 			    "%s", file, err_msg());

@@ -595,7 +595,8 @@ ws_find_service(const struct ws *ws, const char *name)
 	size_t i;
 
 	for (i = 0; i < ws->stack.nservices; i++)
-		if (!strcmp(ws->stack.services[i].name, name))
+		if (ws->stack.services[i].name &&	/* NULL: reported missing */
+		    !strcmp(ws->stack.services[i].name, name))
 			return &ws->stack.services[i];
 	return NULL;
 }

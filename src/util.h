@@ -53,7 +53,8 @@ int sb_add(struct strbuf *sb, const void *data, size_t len);
 int sb_addstr(struct strbuf *sb, const char *s);
 int sb_addch(struct strbuf *sb, int c);
 int sb_addf(struct strbuf *sb, const char *fmt, ...) PRINTF_LIKE(2, 3);
-int sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+int sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 int sb_read_file(struct strbuf *sb, const char *path);
 
 /*

@@ -9,7 +9,7 @@
 tap_n=0
 tap_failed=0
 
-ok() {	# ok COND-EXIT-CODE DESCRIPTION
+ok() {	# ok COND-EXIT-CODE DESCRIPTION; returns the condition, for '|| diag'
 	tap_n=$((tap_n + 1))
 	if [ "$1" -eq 0 ]; then
 		echo "ok $tap_n - $2"
@@ -17,6 +17,7 @@ ok() {	# ok COND-EXIT-CODE DESCRIPTION
 		echo "not ok $tap_n - $2"
 		tap_failed=$((tap_failed + 1))
 	fi
+	[ "$1" -eq 0 ]
 }
 
 # check DESCRIPTION CMD...: one test point from a command's exit status.
