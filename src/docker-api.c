@@ -356,21 +356,15 @@ out:
 
 static int
 create_named(struct docker *d, const char *kind, const char *name,
-	     const char *label)
+	     json_t *labels)
 {
-	json_t *cfg = json_object(), *labels = json_object();
+	json_t *cfg = json_object();
 	char *path = xasprintf("/%s/create", kind);
-	const char *eq = label ? strchr(label, '=') : NULL;
 	int ret;
 
 	json_object_set_new(cfg, "Name", json_string(name));
-	if (eq) {
-		char *k = xstrndup(label, (size_t)(eq - label));
-
-		json_object_set_new(labels, k, json_string(eq + 1));
-		free(k);
-	}
-	json_object_set_new(cfg, "Labels", labels);
+	json_object_set_new(cfg, "Labels", labels ? json_incref(labels)
+						  : json_object());
 	ret = docker_post_json(d, path, cfg, NULL);
 	json_decref(cfg);
 	free(path);
@@ -378,15 +372,15 @@ create_named(struct docker *d, const char *kind, const char *name,
 }
 
 int
-docker_network_create(struct docker *d, const char *name, const char *label)
+docker_network_create(struct docker *d, const char *name, json_t *labels)
 {
-	return create_named(d, "networks", name, label);
+	return create_named(d, "networks", name, labels);
 }
 
 int
-docker_volume_create(struct docker *d, const char *name, const char *label)
+docker_volume_create(struct docker *d, const char *name, json_t *labels)
 {
-	return create_named(d, "volumes", name, label);
+	return create_named(d, "volumes", name, labels);
 }
 
 int

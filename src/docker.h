@@ -109,10 +109,9 @@ int docker_exec_create(struct docker *d, const char *container,
  * TTY when tty is set (the terminal goes raw meanwhile). */
 int docker_exec_interactive(struct docker *d, const char *container,
 			    const char *const *argv, int tty, int *code);
-int docker_network_create(struct docker *d, const char *name,
-			  const char *label);
-int docker_volume_create(struct docker *d, const char *name,
-			 const char *label);
+/* labels: a JSON object of strings, or NULL */
+int docker_network_create(struct docker *d, const char *name, json_t *labels);
+int docker_volume_create(struct docker *d, const char *name, json_t *labels);
 /* The context folder as a tar, without what .dockerignore excludes. */
 int docker_build_context(const char *dir, const char *dockerfile,
 			 const char *tar);

@@ -582,20 +582,24 @@ print_addresses(struct apply *a)
 static int
 create_resources(struct apply *a, const struct stack_plan *plan)
 {
-	char *label = xasprintf("%s=%s", LABEL_WORKSPACE, a->ws->name);
+	/* the folder too: another folder's workspace of the same name on
+	 * this engine must not take them (stack_check_foreign) */
+	json_t *labels = json_pack("{s:s, s:s}", LABEL_WORKSPACE, a->ws->name,
+				   LABEL_DIR, a->ws->dir);
 	size_t i;
 	int ret = -1;
 
 	for (i = 0; i < plan->networks.n; i++)
 		if (docker_network_create(&a->e->d, plan->networks.v[i],
-					  label) < 0)
+					  labels) < 0)
 			goto out;
 	for (i = 0; i < plan->volumes.n; i++)
-		if (docker_volume_create(&a->e->d, plan->volumes.v[i], label) < 0)
+		if (docker_volume_create(&a->e->d, plan->volumes.v[i],
+					 labels) < 0)
 			goto out;
 	ret = 0;
 out:
-	free(label);
+	json_decref(labels);
 	return ret;
 }
 
@@ -629,7 +633,8 @@ stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 	for (i = 0; i < ws->stack.nservices; i++)
 		if (strlen(ws->stack.services[i].name) > a.width)
 			a.width = strlen(ws->stack.services[i].name);
-	if ((!o->dry_run && bundle_load_images(e, ws) < 0) ||
+	if (stack_check_foreign(e, ws) < 0 ||
+	    (!o->dry_run && bundle_load_images(e, ws) < 0) ||
 	    stack_images_prepare(e, ws, o->dry_run, o->json, &im) < 0 ||
 	    stack_containers(e, ws, NULL, &existing) < 0 ||
 	    stack_plan_make(e, ws, &im, existing, &plan) < 0)

@@ -3,6 +3,7 @@
  * forwards that bring those ports from the host's 127.0.0.1 into the VM. */
 
 #include <libvirt/libvirt-qemu.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,92 @@
 #include "state.h"
 #include "vm.h"
 #include "workspace.h"
+
+/* Read ports.json; a damaged one is kept as ports.json.corrupt and the
+ * ports are then recovered from the containers (recover_ports). */
+static int
+load_ports(struct engine *e)
+{
+	json_error_t je = { 0 };
+	char *kept;
+
+	if (!path_exists(e->ports_file))
+		return 0;
+	if ((e->ports = json_load_file(e->ports_file, 0, &je)) &&
+	    json_is_object(e->ports))
+		return 0;
+	json_decref(e->ports);
+	e->ports = NULL;
+	kept = xasprintf("%s.corrupt", e->ports_file);
+	if (rename(e->ports_file, kept) < 0) {
+		err_set("'%s' is damaged, and cannot be moved aside", e->ports_file);
+		err_hint("move it away; berth then reads the ports off the "
+			 "containers");
+		free(kept);
+		return -1;
+	}
+	fprintf(stderr, "berth: the service ports were unreadable (%s); kept "
+		"them as %s and reading them off the containers\n",
+		je.text[0] ? je.text : "not a JSON object", kept);
+	free(kept);
+	return 0;
+}
+
+/* Without ports.json, the ports picked before are still on the running
+ * containers: keep them, so that no address changes and nothing is
+ * recreated for it. */
+static void
+recover_ports(struct engine *e, const struct ws *ws)
+{
+	json_t *all = NULL, *c, *p;
+	size_t i, k;
+
+	if (e->ports || stack_containers(e, ws, NULL, &all) < 0) {
+		err_clear();
+		json_decref(all);
+		return;
+	}
+	json_array_foreach(all, i, c) {
+		const char *svc = stack_label(c, LABEL_SERVICE);
+		const char *rep = stack_label(c, LABEL_REPLICA);
+
+		json_array_foreach(json_object_get(c, "Ports"), k, p) {
+			json_int_t pub = json_integer_value(json_object_get(p,
+							"PublicPort"));
+			json_int_t priv = json_integer_value(json_object_get(p,
+							"PrivatePort"));
+			const char *type = json_string_value(json_object_get(p,
+							"Type"));
+			char key[160];
+
+			if (!svc || !rep || !type || pub <= 0 || priv <= 0)
+				continue;
+			snprintf(key, sizeof(key), "%s.%s.%lld/%s", svc, rep,
+				 (long long)priv, type);
+			if (!e->ports)
+				e->ports = json_object();
+			json_object_set_new(e->ports, key, json_integer(pub));
+			e->ports_dirty = 1;
+		}
+	}
+	json_decref(all);
+}
+
+/* A state file lost or set aside: find the VM by its metadata. */
+static int
+adopt_vm(const struct ws *ws, struct ws_state *st)
+{
+	struct vm_conn v = { 0 };
+	int ret;
+
+	if (vm_open(&v, ws->vm.uri) < 0)
+		return -1;
+	ret = workspace_adopt(&v, ws, st);
+	if (ret == 0 && st->docker_port)
+		ret = state_save(ws, st);
+	vm_close(&v);
+	return ret;
+}
 
 int
 engine_open(const struct ws *ws, struct engine *e)
@@ -20,19 +107,8 @@ engine_open(const struct ws *ws, struct engine *e)
 
 	memset(e, 0, sizeof(*e));
 	e->ports_file = state_path(ws, "ports.json");
-	if (path_exists(e->ports_file)) {
-		json_error_t je;
-
-		if (!(e->ports = json_load_file(e->ports_file, 0, &je)) ||
-		    !json_is_object(e->ports)) {
-			json_decref(e->ports);
-			e->ports = NULL;
-			err_set("'%s' is damaged: %s", e->ports_file, je.text);
-			err_hint("remove it; services with a chosen port then get "
-				 "a new one");
-			return -1;
-		}
-	}
+	if (load_ports(e) < 0)
+		return -1;
 	if (ws->docker.host) {
 		if (docker_open(&e->d, ws->docker.host,
 				getenv("DOCKER_CERT_PATH")) < 0)
@@ -44,11 +120,13 @@ engine_open(const struct ws *ws, struct engine *e)
 				 "checks", ws->docker.host);
 			return -1;
 		}
+		recover_ports(e, ws);
 		return 0;
 	}
-	if (state_load(ws, &st) < 0)
+	if (state_load(ws, &st) < 0 ||
+	    (!st.exists && adopt_vm(ws, &st) < 0))
 		return -1;
-	if (!st.exists || !st.docker_port) {
+	if (!st.docker_port) {
 		err_set("workspace '%s' has no VM yet", ws->name);
 		err_hint("run 'berth up' first");
 		goto out;
@@ -70,6 +148,7 @@ engine_open(const struct ws *ws, struct engine *e)
 			 "starts it");
 		goto out;
 	}
+	recover_ports(e, ws);
 	ret = 0;
 out:
 	free(host);

@@ -68,6 +68,68 @@ stack_containers(struct engine *e, const struct ws *ws,
 	return 0;
 }
 
+/* A network or volume of this workspace's folder (or made before berth
+ * labelled them with one). */
+static int
+owned(json_t *o, const struct ws *ws)
+{
+	const char *dir = json_string_value(json_object_get(json_object_get(
+						o, "Labels"), LABEL_DIR));
+
+	return !dir || !strcmp(dir, ws->dir);
+}
+
+/* The folder of the first object listed that is not this workspace's. */
+static const char *
+foreign_dir(json_t *list, const struct ws *ws, const char **what)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(list, i, o) {
+		json_t *labels = json_object_get(o, "Labels");
+		const char *dir = json_string_value(json_object_get(labels,
+								    LABEL_DIR));
+
+		if (dir && strcmp(dir, ws->dir)) {
+			*what = json_string_value(json_object_get(o, "Name"));
+			if (!*what)
+				*what = stack_listed_name(o);
+			return dir;
+		}
+	}
+	return NULL;
+}
+
+int
+stack_check_foreign(struct engine *e, const struct ws *ws)
+{
+	char *filter = xasprintf("%s=%s", LABEL_WORKSPACE, ws->name);
+	json_t *containers = NULL, *volumes = NULL;
+	const char *dir = NULL, *what = NULL;
+	int ret = -1;
+
+	if (docker_containers_by_label(&e->d, filter, &containers) < 0 ||
+	    docker_list_by_label(&e->d, "volumes", filter, &volumes) < 0)
+		goto out;
+	if (!(dir = foreign_dir(containers, ws, &what)))
+		dir = foreign_dir(volumes, ws, &what);
+	if (dir) {
+		err_set("another workspace named '%s' uses this engine, from "
+			"%s (its %s)", ws->name, dir, what ? what : "objects");
+		err_hint("two workspaces of one name cannot share an engine: "
+			 "rename this one (workspace = \"...\" in %s)",
+			 ws->file);
+		goto out;
+	}
+	ret = 0;
+out:
+	json_decref(containers);
+	json_decref(volumes);
+	free(filter);
+	return ret;
+}
+
 int
 stack_check_services(const struct ws *ws, int argc, char **argv)
 {
@@ -117,6 +179,8 @@ stack_down(struct engine *e, const struct ws *ws, int volumes)
 	json_array_foreach(list, i, x) {
 		const char *name = json_string_value(json_object_get(x, "Name"));
 
+		if (!owned(x, ws))
+			continue;
 		if (docker_remove(&e->d, "networks", name) < 0)
 			goto out;
 		printf("network %s  removed\n", name);
@@ -130,6 +194,8 @@ stack_down(struct engine *e, const struct ws *ws, int volumes)
 			const char *name = json_string_value(json_object_get(x,
 								"Name"));
 
+			if (!owned(x, ws))
+				continue;	/* never another folder's data */
 			if (docker_remove(&e->d, "volumes", name) < 0)
 				goto out;
 			printf("volume %s  removed\n", name);

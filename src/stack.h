@@ -146,6 +146,11 @@ int stack_up(struct engine *e, const struct ws *ws,
 /* Print the plan (what 'up' would change), or that the VM is not up. */
 int stack_plan_show(const struct ws *ws, int json);
 
+/* Refuse, before anything changes, when containers or volumes of this
+ * workspace's name on the engine belong to another folder's workspace:
+ * two of one name would take each other's containers and data. */
+int stack_check_foreign(struct engine *e, const struct ws *ws);
+
 /* The workspace's containers, optionally only those of some services;
  * sorted by service then replica. */
 int stack_containers(struct engine *e, const struct ws *ws,

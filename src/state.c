@@ -45,6 +45,42 @@ new_id(char *id)
 		snprintf(id + i * 2, 3, "%02x", raw[i]);
 }
 
+static void
+fresh(const struct ws *ws, struct ws_state *st)
+{
+	new_id(st->id);
+	st->domain = xasprintf("berth-%s-%s", ws->name, st->id);
+}
+
+/*
+ * A state file that cannot be read (a crash mid-write on a filesystem
+ * without atomic rename, a bad edit) is kept beside as state.json.corrupt,
+ * never deleted; what it held is recovered from the domain's metadata
+ * (workspace_adopt) and the containers' labels.
+ */
+static int
+set_aside(const struct ws *ws, struct ws_state *st, const char *path,
+	  const char *why)
+{
+	char *kept = xasprintf("%s.corrupt", path);
+
+	if (rename(path, kept) < 0) {
+		err_set("the workspace state '%s' is unreadable (%s), and "
+			"cannot be moved aside: %s", path, why,
+			strerror(errno));
+		err_hint("move it away yourself; berth then recovers the "
+			 "workspace from its VM's metadata");
+		free(kept);
+		return -1;
+	}
+	fprintf(stderr, "berth: the workspace state was unreadable (%s); "
+		"kept it as %s and recovering from the VM's metadata\n", why,
+		kept);
+	free(kept);
+	fresh(ws, st);
+	return 0;
+}
+
 static char *
 jstr(json_t *o, const char *k)
 {
@@ -65,22 +101,19 @@ state_load(const struct ws *ws, struct ws_state *st)
 
 	memset(st, 0, sizeof(*st));
 	if (!path_exists(path)) {
-		new_id(st->id);
-		st->domain = xasprintf("berth-%s-%s", ws->name, st->id);
+		fresh(ws, st);
 		free(path);
 		return 0;
 	}
 	if (!(o = json_load_file(path, 0, &jerr))) {
-		err_set("the workspace state '%s' is unreadable: %s", path,
-			jerr.text);
-		err_hint("'berth list' shows this workspace's VM; 'berth destroy "
-			 "-f' removes what berth can identify as its own");
+		ret = set_aside(ws, st, path, jerr.text);
 		free(path);
-		return -1;
+		return ret;
 	}
 	id = json_string_value(json_object_get(o, "id"));
-	if (!id || strlen(id) >= sizeof(st->id) || !*id) {
-		err_set("the workspace state '%s' has no id", path);
+	if (!id || strlen(id) >= sizeof(st->id) || !*id ||
+	    strspn(id, "0123456789abcdef") != strlen(id)) {
+		ret = set_aside(ws, st, path, "it has no valid id");
 		goto out;
 	}
 	strcpy(st->id, id);

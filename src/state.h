@@ -27,7 +27,8 @@ struct ws_state {
 char *state_dir(const struct ws *ws);
 char *state_path(const struct ws *ws, const char *name);
 
-/* Missing state gives a fresh one with a new id; bad state is an error. */
+/* Missing state gives a fresh one with a new id, as does unreadable state,
+ * which is kept as state.json.corrupt (the caller then adopts the VM). */
 int state_load(const struct ws *ws, struct ws_state *st);
 int state_save(const struct ws *ws, const struct ws_state *st);
 void state_release(struct ws_state *st);

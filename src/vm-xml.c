@@ -82,6 +82,8 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 	struct strbuf net = STRBUF_INIT, iface = STRBUF_INIT, fwd = STRBUF_INIT;
 	char mem[32], cpus[16], *path = escaped(ws->dir);
 	char *log = escaped(p->console_log), *name = escaped(ws->name);
+	char *box = escaped(st->box_name ? st->box_name : "");
+	char *box_version = escaped(st->box_version ? st->box_version : "");
 	struct strbuf uuid = STRBUF_INIT;
 	size_t i;
 	int ret = -1;
@@ -136,6 +138,10 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 			"id", st->id,
 			"workspace", name,
 			"path", path,
+			"box", box,
+			"box_version", box_version,
+			/* for recovery after a lost state file */
+			"forwards", fwd.buf,
 			"memory_kib", mem,
 			"memory_backing", p->virtiofs
 				? "  <memoryBacking>\n"
@@ -170,5 +176,7 @@ out:
 	free(path);
 	free(log);
 	free(name);
+	free(box);
+	free(box_version);
 	return ret;
 }

@@ -434,6 +434,33 @@ xml_text(const char *xml, const char *tag)
 	return ret;
 }
 
+/* Undo xml_escape in place: a folder may hold '&' or '<'. */
+static char *
+xml_unescape(char *s)
+{
+	static const char *const ents[][2] = {
+		{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+		{ "&quot;", "\"" }, { "&apos;", "'" },
+	};
+	char *r, *w;
+	size_t k;
+
+	for (r = w = s; s && *r; ) {
+		for (k = 0; k < ARRAY_SIZE(ents); k++)
+			if (!strncmp(r, ents[k][0], strlen(ents[k][0])))
+				break;
+		if (k < ARRAY_SIZE(ents)) {
+			*w++ = ents[k][1][0];
+			r += strlen(ents[k][0]);
+		} else {
+			*w++ = *r++;
+		}
+	}
+	if (s)
+		*w = '\0';
+	return s;
+}
+
 int
 vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n)
 {
@@ -458,7 +485,10 @@ vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n)
 			e->domain = xstrdup(virDomainGetName(doms[i]));
 			e->id = xml_text(meta, "id");
 			e->workspace = xml_text(meta, "name");
-			e->path = xml_text(meta, "path");
+			e->path = xml_unescape(xml_text(meta, "path"));
+			e->box = xml_unescape(xml_text(meta, "box"));
+			e->box_version = xml_unescape(xml_text(meta,
+							       "box-version"));
 			e->state = vm_domain_state(doms[i], NULL);
 			free(meta);
 		}
@@ -478,6 +508,8 @@ vm_entries_free(struct vm_entry *e, size_t n)
 		free(e[i].id);
 		free(e[i].workspace);
 		free(e[i].path);
+		free(e[i].box);
+		free(e[i].box_version);
 	}
 	free(e);
 }

@@ -55,6 +55,7 @@ char *vm_guest_address(virDomainPtr d);
 struct vm_entry {
 	char *domain;
 	char *id, *workspace, *path;
+	char *box, *box_version;	/* NULL on domains before 0.1.1 */
 	const char *state;
 };
 int vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n);

@@ -8,7 +8,66 @@
 #include <unistd.h>
 
 #include "docker.h"
+#include "spec.h"
 #include "workspace.h"
+
+/* The forwards a domain was made with, in the order hostfwds() writes
+ * them: SSH, the Docker API, then vm.ports. They are in its metadata
+ * (<forwards>) and, for domains made before that, QEMU's arguments. */
+static void
+recover_forwards(const char *xml, const struct ws *ws, struct ws_state *st)
+{
+	const char *p = strstr(xml, "<forwards>"), *end;
+	size_t i = 0;
+
+	if (!p)
+		p = strstr(xml, "user,id=n0");
+	if (!p)
+		return;
+	end = p + strcspn(p + 1, "<'") + 1;
+	free(st->vm_ports);
+	st->vm_ports = xcalloc(ws->vm.nports + 1, sizeof(int));
+	st->nvm_ports = ws->vm.nports;
+	while ((p = strstr(p, "hostfwd=")) && p < end) {
+		char proto[8];
+		int host;
+		unsigned guest;
+
+		p += strlen("hostfwd=");
+		if (sscanf(p, "%7[a-z]:%*[^:]:%d-:%u", proto, &host, &guest) != 3)
+			continue;
+		if (!st->ssh_port && guest == 22)
+			st->ssh_port = host;
+		else if (!st->docker_port && guest == 2376)
+			st->docker_port = host;
+		else if (i < ws->vm.nports && guest == ws->vm.ports[i].port &&
+			 !strcmp(proto, spec_proto_name(ws->vm.ports[i].proto)))
+			st->vm_ports[i++] = host;
+	}
+}
+
+/* What the lost state held, from the domain: its forwards, and its box
+ * (in the metadata). */
+static void
+recover_from_domain(struct vm_conn *v, const struct ws *ws,
+		    const struct vm_entry *e, struct ws_state *st)
+{
+	virDomainPtr dom = NULL;
+	char *xml;
+
+	if (e->box && *e->box) {
+		st->box_name = xstrdup(e->box);
+		st->box_version = e->box_version && *e->box_version
+				  ? xstrdup(e->box_version) : NULL;
+	}
+	if (vm_domain_find(v, e->domain, &dom) <= 0)
+		return;
+	if ((xml = virDomainGetXMLDesc(dom, 0))) {
+		recover_forwards(xml, ws, st);
+		free(xml);
+	}
+	virDomainFree(dom);
+}
 
 int
 workspace_adopt(struct vm_conn *v, const struct ws *ws, struct ws_state *st)
@@ -27,6 +86,7 @@ workspace_adopt(struct vm_conn *v, const struct ws *ws, struct ws_state *st)
 		strcpy(st->id, e[i].id);
 		free(st->domain);
 		st->domain = xstrdup(e[i].domain);
+		recover_from_domain(v, ws, &e[i], st);
 		fprintf(stderr, "found this workspace's VM '%s' by its "
 			"metadata\n", st->domain);
 		break;

@@ -225,6 +225,25 @@ ok $? "down keeps the named volume"
 run b up
 [ "$(b exec db cat /store/marker)" = kept ]
 ok $? "up after down finds the volume's data"
+# The same workspace name in another folder, on the same engine: refused
+# before anything changes, and its down never takes the first one's data.
+twin="$scratch/twin"
+mkdir -p "$twin"
+cp -r "$dir/ctx" "$dir/Berthfile" "$twin/"
+before=$(ids)
+"$BERTH" -C "$twin" -H "$docker_host" up >"$scratch/twin.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "another workspace named '$ws' uses this engine, from $dir" "$scratch/twin.out" &&
+	grep -q "rename this one" "$scratch/twin.out"
+ok $? "a same-named workspace in another folder is refused, saying whose and what to do"
+diag <"$scratch/twin.out"
+[ "$(ids)" = "$before" ] && [ "$(b exec db cat /store/marker)" = kept ]
+ok $? "and the first one's containers and data are untouched"
+"$BERTH" -C "$twin" -H "$docker_host" down --volumes >/dev/null 2>&1
+api GET "/volumes/${ws}_store" | grep -q "\"Name\":\"${ws}_store\"" &&
+	[ "$(ids)" = "$before" ]
+ok $? "its down --volumes leaves the first one's volume and containers"
+
 run b down --volumes
 ! api GET "/volumes/${ws}_store" | grep -q "\"Name\":\"${ws}_store\""
 ok $? "down --volumes removes the named volume"

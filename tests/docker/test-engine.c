@@ -170,8 +170,16 @@ main(void)
 	json_decref(j);
 	free(saved);
 
-	ok(docker_network_create(&d, "berthtest-net", LABEL) == 0, "network");
-	ok(docker_volume_create(&d, "berthtest-vol", LABEL) == 0, "volume");
+	{
+		json_t *ours = json_pack("{s:s}", "berth.workspace",
+					 "berthtest");
+
+		ok(docker_network_create(&d, "berthtest-net", ours) == 0,
+		   "network");
+		ok(docker_volume_create(&d, "berthtest-vol", ours) == 0,
+		   "volume");
+		json_decref(ours);
+	}
 
 	cfg = json_object();
 	cmd = json_array();

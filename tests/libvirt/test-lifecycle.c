@@ -67,6 +67,9 @@ main(void)
 	ok(!strncmp(st.domain, "berth-life-", 11), "and a domain name: %s",
 	   st.domain);
 	st.ssh_port = 40022;
+	st.docker_port = 40376;
+	st.box_name = xstrdup("debian-12");
+	st.box_version = xstrdup("20261125.1");
 	st.nvm_ports = 1;
 	st.vm_ports = xcalloc(1, sizeof(int));
 	st.vm_ports[0] = 2222;
@@ -109,7 +112,54 @@ main(void)
 	ok(workspace_adopt(&v, &ctx.ws, &again) == 0 &&
 	   !strcmp(again.id, st.id) && !strcmp(again.domain, st.domain),
 	   "a workspace without state recovers its id from the domain");
+	ok(again.ssh_port == 40022 && again.docker_port == 40376 &&
+	   again.nvm_ports == 1 && again.vm_ports[0] == 2222,
+	   "and its forwards from the domain's XML");
+	ok(again.box_name && !strcmp(again.box_name, "debian-12") &&
+	   again.box_version && !strcmp(again.box_version, "20261125.1"),
+	   "and its box from the metadata");
 	state_release(&again);
+
+	/* state truncated mid-write: kept aside, recovered the same way */
+	{
+		char *sp = state_path(&ctx.ws, "state.json");
+		char *kept = state_path(&ctx.ws, "state.json.corrupt");
+		const char *cut = "{\n  \"id\": \"ab";
+
+		write_file_atomic(sp, cut, strlen(cut), 0600);
+		ok(state_load(&ctx.ws, &again) == 0 && !again.exists,
+		   "a truncated state file is not an error");
+		ok(!path_exists(sp) && path_exists(kept),
+		   "it is kept as state.json.corrupt, not deleted");
+		ok(workspace_adopt(&v, &ctx.ws, &again) == 0 &&
+		   !strcmp(again.id, st.id) && again.ssh_port == 40022,
+		   "and the workspace is recovered from its domain");
+		state_release(&again);
+		unlink(kept);
+		free(sp);
+		free(kept);
+	}
+
+	/* the same workspace name in another folder is another workspace */
+	{
+		struct cmd_ctx other = { 0 };
+		char *odir = path_join(dir, "other");
+		char *obf = path_join(odir, "Berthfile");
+
+		mkdir_p(odir, 0700);
+		write_file_atomic(obf, text, strlen(text), 0644);
+		ok(ws_load(&other.ws, obf, "Berthfile", &d) == 0 &&
+		   !strcmp(other.ws.name, ctx.ws.name),
+		   "a second folder, a workspace of the same name");
+		state_load(&other.ws, &again);
+		ok(workspace_adopt(&v, &other.ws, &again) == 0 &&
+		   strcmp(again.id, st.id) && strcmp(again.domain, st.domain),
+		   "it does not take the first one's VM: its own id and domain");
+		state_release(&again);
+		ws_release(&other.ws);
+		free(obf);
+		free(odir);
+	}
 
 	ok(virDomainCreate(dom) == 0, "start");
 	ok(!strcmp(vm_domain_state(dom, &state), "running"), "running");
