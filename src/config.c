@@ -70,6 +70,28 @@ kvlist_release(struct kvlist *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* A message quotes what the user wrote: a newline or escape sequence in
+ * it is shown as \n or \x1b, not sent to the terminal. */
+static char *
+printable(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			sb_addstr(&sb, "\\n");
+		else if (c == '\t')
+			sb_addstr(&sb, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			sb_addf(&sb, "\\x%02x", c);
+		else
+			sb_addch(&sb, c);
+	}
+	return sb_detach(&sb);
+}
+
 void
 diags_add(struct diags *d, const char *file, int line, const char *setting,
 	  const char *hint, const char *fmt, ...)
@@ -86,8 +108,9 @@ diags_add(struct diags *d, const char *file, int line, const char *setting,
 	g->file = xstrdup(file);
 	g->line = line;
 	g->setting = setting ? xstrdup(setting) : NULL;
-	g->msg = sb_detach(&msg);
-	g->hint = hint ? xstrdup(hint) : NULL;
+	g->msg = printable(msg.buf);
+	g->hint = hint ? printable(hint) : NULL;
+	sb_release(&msg);
 	g->seq = d->n - 1;
 }
 
@@ -236,6 +259,9 @@ walk_ports(struct walk *w, const config_setting_t *s, const char *path,
 	}
 }
 
+#define SAFE_PATH_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+	"0123456789/._-+@,"
+
 static void
 walk_shared_one(struct walk *w, const config_setting_t *e, const char *p)
 {
@@ -286,6 +312,14 @@ walk_shared_one(struct walk *w, const config_setting_t *e, const char *p)
 	if (guest[0] != '/') {
 		walk_report(w, e, p, NULL, "guest folder \"%s\" must be "
 			    "absolute", guest);
+		goto out;
+	}
+	/* it goes into the guest's mount commands (seed.c): no quoting
+	 * games there */
+	if (guest[strspn(guest, SAFE_PATH_CHARS)]) {
+		walk_report(w, e, p, "such as \"/srv/data\"", "guest folder "
+			    "\"%s\" may hold only letters, digits and "
+			    "'/._-+@,'", guest);
 		goto out;
 	}
 	{

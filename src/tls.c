@@ -103,14 +103,14 @@ out:
 	return c;
 }
 
-/* Written to a temp file, mode 0600 for keys from the first byte on. */
+/* Written to a temp file, mode 0600 from the first byte on: keys, and the
+ * certificates too, which only their owner needs to read. */
 static int
 write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *cert)
 {
 	char *path = path_join(dir, name);
 	char *tmp = xasprintf("%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		      key ? 0600 : 0644);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	int ok, ret = -1;
 
@@ -153,6 +153,7 @@ tls_ensure(const char *dir, const char *cn, const char *const *addrs)
 		char *p = path_join(dir, files[i]);
 
 		have += path_exists(p);
+		chmod(p, 0600);	/* berth before 0.1.1 left certificates 0644 */
 		free(p);
 	}
 	if (have == ARRAY_SIZE(files))

@@ -12,9 +12,9 @@ tap_failed=0
 ok() {	# ok COND-EXIT-CODE DESCRIPTION; returns the condition, for '|| diag'
 	tap_n=$((tap_n + 1))
 	if [ "$1" -eq 0 ]; then
-		echo "ok $tap_n - $2"
+		printf 'ok %s - %s\n' "$tap_n" "$2"
 	else
-		echo "not ok $tap_n - $2"
+		printf 'not ok %s - %s\n' "$tap_n" "$2"
 		tap_failed=$((tap_failed + 1))
 	fi
 	[ "$1" -eq 0 ]

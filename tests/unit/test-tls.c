@@ -84,6 +84,8 @@ main(void)
 	is_int(mode_of("key.pem"), 0600, "client key 0600");
 	is_int(mode_of("server-key.pem"), 0600, "server key 0600");
 	is_int(mode_of("ca-key.pem"), 0600, "CA key 0600");
+	is_int(mode_of("cert.pem") | mode_of("ca.pem") |
+	       mode_of("server-cert.pem"), 0600, "certificates 0600 too");
 	is_int(mode_of("."), 0700, "the folder is private");
 	ok(tls_ensure(dir, "test", addrs) == 0, "a second call keeps them");
 	X509_free(ca);
