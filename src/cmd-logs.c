@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "docker-stream.h"
 #include "stack.h"
@@ -237,55 +238,100 @@ print_held(struct logs *l)
 	free(lines);
 }
 
+/* Follow container starts of this workspace: a restarted or recreated
+ * container is picked up (on_event). */
 static int
-run(struct logs *l)
+watch_starts(struct logs *l)
 {
-	int follow = l->follow;
+	char *f, *q, *path;
+	json_t *filters = json_pack("{s:[s], s:[s], s:[s]}", "type",
+				    "container", "event", "start", "label", "");
+	int ret;
+
+	/* the label filter: this workspace */
+	json_array_set_new(json_object_get(filters, "label"), 0,
+			   json_sprintf("%s=%s", LABEL_WORKSPACE, l->ws->name));
+	f = json_dumps(filters, JSON_COMPACT);
+	q = url_escape(f);
+	path = xasprintf("/events?filters=%s", q);
+	json_stream_release(&l->events);
+	json_stream_init(&l->events, on_event, l);
+	ret = docker_multi_add(l->m, path, feed_events, l);
+	free(path);
+	free(q);
+	free(f);
+	json_decref(filters);
+	return ret;
+}
+
+/* Attach to every container (and, following, to the starts to come),
+ * from since, or from --tail/--since when NULL. */
+static int
+attach_all(struct logs *l, const char *since)
+{
 	json_t *list = NULL, *c;
 	size_t i;
 	int ret = -1;
 
 	if (stack_containers(l->e, l->ws, &l->only, &list) < 0)
-		goto out;
+		return -1;
 	l->m = docker_multi_new(&l->e->d);
-	if (follow) {
-		char *f = NULL, *q = NULL, *path;
-		json_t *filters = json_pack("{s:[s], s:[s], s:[s]}", "type",
-					    "container", "event", "start",
-					    "label", "");
-
-		/* the label filter: this workspace */
-		json_array_set_new(json_object_get(filters, "label"), 0,
-				   json_sprintf("%s=%s", LABEL_WORKSPACE,
-						l->ws->name));
-		f = json_dumps(filters, JSON_COMPACT);
-		q = url_escape(f);
-		path = xasprintf("/events?filters=%s", q);
-		json_stream_init(&l->events, on_event, l);
-		ret = docker_multi_add(l->m, path, feed_events, l);
-		free(path);
-		free(q);
-		free(f);
-		json_decref(filters);
-		if (ret < 0)
-			goto out;
-		ret = -1;
-	}
+	if (l->follow && watch_starts(l) < 0)
+		goto out;
 	json_array_foreach(list, i, c)
 		if (attach(l, json_string_value(json_object_get(c, "Id")),
-			   json_object_get(c, "Labels"), NULL) < 0)
+			   json_object_get(c, "Labels"), since) < 0)
 			goto out;
+	ret = 0;
+out:
+	json_decref(list);
+	return ret;
+}
+
+/* The engine went away under 'logs -f' (dockerd restarted, the VM
+ * rebooted): wait for it, then carry on from the moment it was lost. */
+static int
+reconnect(struct logs *l)
+{
+	struct timespec now;
+	char since[48];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(since, sizeof(since), "%lld.%09ld", (long long)now.tv_sec,
+		 now.tv_nsec);
+	fprintf(stderr, "berth: lost the connection to the engine; "
+		"reconnecting (Ctrl-C stops)\n");
+	docker_multi_free(l->m);
+	l->m = NULL;
+	while (!berth_interrupted) {
+		sleep(1);
+		if (docker_ping(&l->e->d) == 0 && attach_all(l, since) == 0) {
+			fprintf(stderr, "berth: reconnected\n");
+			return 0;
+		}
+		docker_multi_free(l->m);
+		l->m = NULL;
+		err_clear();
+	}
+	return -1;
+}
+
+static int
+run(struct logs *l)
+{
+	size_t i;
+
+	if (attach_all(l, NULL) < 0)
+		return -1;
 	while (!berth_interrupted) {
 		int running = docker_multi_poll(l->m, NULL, 0, 500);
 
 		if (running < 0)
-			goto out;
-		if (!follow && running == 0)
+			return -1;
+		if (!l->follow && running == 0)
 			break;
-		if (follow && running == 0) {
-			err_set("lost the connection to the engine");
-			goto out;
-		}
+		if (l->follow && running == 0 && reconnect(l) < 0)
+			break;
 	}
 	for (i = 0; i < l->nsrcs; i++) {	/* a last line with no newline */
 		struct source *s = l->srcs[i];
@@ -297,10 +343,7 @@ run(struct logs *l)
 	}
 	if (l->hold)
 		print_held(l);
-	ret = 0;
-out:
-	json_decref(list);
-	return ret;
+	return 0;
 }
 
 static int
@@ -321,6 +364,7 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	strcpy(l.tail, "all");
 	sb_init(&l.held, 0);
+	json_stream_init(&l.events, NULL, NULL);
 	while ((c = getopt_long(argc, argv, ":fn:t", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -376,8 +420,7 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		free(l.srcs[i]);
 	}
 	free(l.srcs);
-	if (follow)
-		json_stream_release(&l.events);
+	json_stream_release(&l.events);
 	sb_release(&l.held);
 	strlist_release(&l.only);
 	free(l.since);

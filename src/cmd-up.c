@@ -423,9 +423,13 @@ up(struct cmd_ctx *ctx, int timeout_s)
 			printf("the VM settings in %s changed: run 'berth reload' "
 			       "to apply them\n", ws->file);
 		/* it may still be booting (an up killed midway): the stack
-		 * needs the engine */
-		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0 ||
-		    workspace_docker_wait(ws, &st, timeout_s) < 0)
+		 * needs the engine, and cloud-init done, whose last step
+		 * restarts dockerd when it installed Docker */
+		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0)
+			goto out;
+		ssh_run(ws, &st, "cloud-init status --wait >/dev/null 2>&1", 1,
+			30);
+		if (workspace_docker_wait(ws, &st, timeout_s) < 0)
 			goto out;
 		ret = 0;
 		goto out;

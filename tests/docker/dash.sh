@@ -80,6 +80,33 @@ t resize-window -t dash -x 100 -y 30
 screen_has "idle/1 *running" 3
 ok $? "and redraws at 100x30 again"
 
+# The engine restarted under a running dash and 'logs -f': both notice,
+# reconnect by themselves, and carry on.
+b logs -f talker >"$scratch/follow.out" 2>"$scratch/follow.err" &
+follow=$!
+sleep 1
+restart_dockerd
+ok $? "the engine restarts (its PID, ours)"
+screen_has "lost (.*), reconnecting" 5 || grep -q "reconnecting" "$scratch/follow.err"
+screen_has "engine $docker_host: connected" 15
+ok $? "dash is connected again"
+b up >/dev/null 2>&1	# no restart policy: the daemon's restart stopped them
+screen_has "talker/1 *running" 10
+ok $? "and shows the service running again"
+b exec talker sh -c "echo after-restart-$$ > /tmp/say"
+end=$(($(date +%s) + 15))
+while ! grep -q "after-restart-$$" "$scratch/follow.out" && [ "$(date +%s)" -lt "$end" ]; do
+	sleep 0.2
+done
+kill -0 $follow 2>/dev/null && grep -q "after-restart-$$" "$scratch/follow.out"
+ok $? "logs -f is still running and shows a line printed after the restart"
+grep -q "reconnected" "$scratch/follow.err"
+ok $? "having said it reconnected" || diag <"$scratch/follow.err"
+screen_has "talker | after-restart-$$" 5
+ok $? "and dash shows that line too"
+kill $follow 2>/dev/null
+wait $follow 2>/dev/null
+
 t send-keys -t dash '?'
 screen_has "berth dash: keys" 3
 ok $? "? shows the keys"

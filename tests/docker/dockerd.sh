@@ -12,25 +12,34 @@ docker_host="unix://$docker_sock"
 mkdir -p "$dockerd_dir"
 # a pool per test run, so that two private engines never share a subnet
 pool="10.$((150 + $$ % 100)).0.0/16"
-dockerd --host "$docker_host" --data-root "$dockerd_dir/data" \
-	--exec-root "$dockerd_dir/exec" --pidfile "$dockerd_dir/docker.pid" \
-	--default-address-pool "base=$pool,size=24" \
-	--iptables=false --ip-masq=false --bridge=none \
-	>"$dockerd_dir/log" 2>&1 &
-dockerd_pid=$!
+start_dockerd() {
+	dockerd --host "$docker_host" --data-root "$dockerd_dir/data" \
+		--exec-root "$dockerd_dir/exec" --pidfile "$dockerd_dir/docker.pid" \
+		--default-address-pool "base=$pool,size=24" \
+		--iptables=false --ip-masq=false --bridge=none \
+		>>"$dockerd_dir/log" 2>&1 &
+	dockerd_pid=$!
+	for _ in $(seq 150); do
+		curl -s --unix-socket "$docker_sock" http://d/_ping 2>/dev/null |
+			grep -qx OK && return 0
+		sleep 0.2
+	done
+	return 1
+}
 stop_dockerd() {
 	kill "$dockerd_pid" 2>/dev/null
 	wait "$dockerd_pid" 2>/dev/null
 	# the engine's mounts (netns, overlay) are gone once it stopped
 	rm -rf "$scratch"
 }
+# restart_dockerd: stop ours (by its PID) and start it again, data kept
+restart_dockerd() {
+	kill "$dockerd_pid" 2>/dev/null
+	wait "$dockerd_pid" 2>/dev/null
+	start_dockerd
+}
 trap stop_dockerd EXIT
-for _ in $(seq 150); do
-	curl -s --unix-socket "$docker_sock" http://d/_ping 2>/dev/null |
-		grep -qx OK && break
-	sleep 0.2
-done
-curl -s --unix-socket "$docker_sock" http://d/_ping 2>/dev/null | grep -qx OK || {
+start_dockerd || {
 	tail -n 20 "$dockerd_dir/log" | diag
 	echo "Bail out! the private dockerd did not start"
 	exit 1
