@@ -417,7 +417,20 @@ up(struct cmd_ctx *ctx, int timeout_s)
 	if ((found = vm_domain_find(&v, st.domain, &dom)) < 0)
 		goto out;
 	if (found && (vm_domain_state(dom, &state), state ==
-		      VIR_DOMAIN_RUNNING)) {
+		      VIR_DOMAIN_PAUSED)) {
+		/* suspended; or still starting, as libvirt starts domains
+		 * paused (an up killed there): then it runs by now */
+		if (virDomainResume(dom) == 0)
+			printf("resumed the paused VM\n");
+		else if (vm_domain_state(dom, &state), state !=
+			 VIR_DOMAIN_RUNNING) {
+			err_set("cannot resume '%s': %s", st.domain,
+				vm_last_error());
+			goto out;
+		}
+		state = VIR_DOMAIN_RUNNING;
+	}
+	if (found && state == VIR_DOMAIN_RUNNING) {
 		/* the fast path: already up */
 		if (st.vm_hash && strcmp(st.vm_hash, hash))
 			printf("the VM settings in %s changed: run 'berth reload' "
@@ -429,18 +442,6 @@ up(struct cmd_ctx *ctx, int timeout_s)
 			goto out;
 		ssh_run(ws, &st, "cloud-init status --wait >/dev/null 2>&1", 1,
 			30);
-		if (workspace_docker_wait(ws, &st, timeout_s) < 0)
-			goto out;
-		ret = 0;
-		goto out;
-	}
-	if (found && state == VIR_DOMAIN_PAUSED) {
-		if (virDomainResume(dom) < 0) {
-			err_set("cannot resume '%s': %s", st.domain,
-				vm_last_error());
-			goto out;
-		}
-		printf("resumed the paused VM\n");
 		if (workspace_docker_wait(ws, &st, timeout_s) < 0)
 			goto out;
 		ret = 0;

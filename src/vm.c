@@ -238,16 +238,64 @@ out:
 	return ret;
 }
 
-/* A complete upload has the file's size; a killed one does not. */
+#define TAIL_CHECK 65536
+
+/* The last bytes of the volume, as downloaded; -1 when unreadable. */
 static int
-volume_complete(virStorageVolPtr vol, uint64_t size)
+volume_tail(struct vm_conn *v, virStorageVolPtr vol, uint64_t off,
+	    char *buf, size_t len)
+{
+	virStreamPtr st = virStreamNew(v->conn, 0);
+	size_t got = 0;
+	int r = 0;
+
+	if (!st || virStorageVolDownload(vol, st, off, len, 0) < 0) {
+		if (st)
+			virStreamFree(st);
+		return -1;
+	}
+	while (got < len && (r = virStreamRecv(st, buf + got, len - got)) > 0)
+		got += (size_t)r;
+	if (r < 0)
+		virStreamAbort(st);
+	else
+		virStreamFinish(st);
+	virStreamFree(st);
+	return got == len ? 0 : -1;
+}
+
+/*
+ * Did an upload of file end? A killed one leaves a volume of the right
+ * size (raw volumes are made full size, sparse) but not the right end:
+ * uploads go front to back, so the last 64 KiB tell. A file that ends in
+ * zeros cannot be told from a cut one; it is uploaded again.
+ */
+static int
+volume_complete(struct vm_conn *v, virStorageVolPtr vol, int fd,
+		uint64_t size)
 {
 	virStorageVolInfo info;
+	size_t n = size < TAIL_CHECK ? (size_t)size : TAIL_CHECK;
+	char *want, *have;
+	size_t i;
+	int ok = 0;
 
 	if (virStorageVolGetInfoFlags(vol, &info,
-				      VIR_STORAGE_VOL_GET_PHYSICAL) < 0)
+				      VIR_STORAGE_VOL_GET_PHYSICAL) < 0 ||
+	    info.allocation < size)
 		return 0;
-	return info.allocation == size;
+	if (!n)
+		return 1;
+	want = xmalloc(n);
+	have = xmalloc(n);
+	if (pread(fd, want, n, (off_t)(size - n)) == (ssize_t)n &&
+	    volume_tail(v, vol, size - n, have, n) == 0 &&
+	    !memcmp(want, have, n))
+		for (i = 0; i < n && !ok; i++)
+			ok = want[i] != 0;
+	free(want);
+	free(have);
+	return ok;
 }
 
 int
@@ -259,20 +307,24 @@ vm_volume_upload(struct vm_conn *v, const char *name, const char *file,
 	struct stat sb;
 	int ret = -1;
 
-	if (stat(file, &sb) < 0)
-		return err_set("cannot read '%s': %s", file, strerror(errno));
+	if ((u.fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(u.fd, &sb) < 0) {
+		err_set("cannot read '%s': %s", file, strerror(errno));
+		if (u.fd >= 0)
+			close(u.fd);
+		return -1;
+	}
 	u.total = (uint64_t)sb.st_size;
 	if ((vol = vol_lookup(v, name))) {
-		if (volume_complete(vol, u.total)) {
+		if (volume_complete(v, vol, u.fd, u.total)) {
 			virStorageVolFree(vol);
+			close(u.fd);
 			return 0;
 		}
 		/* left by an interrupted upload: start over */
 		virStorageVolDelete(vol, 0);
 		virStorageVolFree(vol);
 	}
-	if ((u.fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-		return err_set("cannot open '%s': %s", file, strerror(errno));
 	if (!(vol = vol_create(v, name, u.total, format, NULL, NULL)))
 		goto out;
 	progress_init(&u.bar, "uploading the box");

@@ -82,7 +82,8 @@ ok $? "and redraws at 100x30 again"
 
 # The engine restarted under a running dash and 'logs -f': both notice,
 # reconnect by themselves, and carry on.
-b logs -f talker >"$scratch/follow.out" 2>"$scratch/follow.err" &
+"$BERTH" -C "$dir" -H "$docker_host" logs -f talker >"$scratch/follow.out" \
+	2>"$scratch/follow.err" &	# berth itself, so that $! is its PID
 follow=$!
 sleep 1
 restart_dockerd

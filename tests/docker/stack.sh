@@ -162,7 +162,7 @@ run b up
 ok $? "scaling down removes the extra replicas"
 
 # logs -f keeps following across a restart
-b logs -f app >"$scratch/follow" 2>&1 &
+"$BERTH" -C "$dir" -H "$docker_host" logs -f app >"$scratch/follow" 2>&1 &	# $! is berth's
 logs_pid=$!
 sleep 1.5
 restart_at=$(date +%s)
@@ -225,6 +225,23 @@ ok $? "down keeps the named volume"
 run b up
 [ "$(b exec db cat /store/marker)" = kept ]
 ok $? "up after down finds the volume's data"
+# The engine paths under valgrind's memcheck (the plain build: the ASan
+# build runs LeakSanitizer on all of this already).
+for args in "ps --json" "up" "logs --tail 3" "plan --json"; do
+	if ! command -v valgrind >/dev/null 2>&1 || ldd "$BERTH" | grep -q libasan; then
+		ok 0 "valgrind: $args # SKIP an ASan build, or no valgrind"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--show-leak-kinds=definite --error-exitcode=99 \
+		--suppressions="$TOP_SRCDIR/tests/valgrind.supp" \
+		"$BERTH" -C "$dir" -H "$docker_host" $args >"$scratch/vg.out" 2>&1
+	[ $? -ne 99 ]
+	ok $? "valgrind: $args against the engine: no memory error, no leak" ||
+		tail -n 40 "$scratch/vg.out" | diag
+done
+
 # The same workspace name in another folder, on the same engine: refused
 # before anything changes, and its down never takes the first one's data.
 twin="$scratch/twin"

@@ -1,0 +1,46 @@
+#!/bin/sh
+# valgrind.sh: the main CLI paths under valgrind's memcheck: no invalid
+# read or write, no use of uninitialised memory, and no definite leak.
+# (The sanitizer build runs LeakSanitizer on every test instead; valgrind
+# and ASan do not mix, so there this test only says so.)
+
+. "${TOP_SRCDIR}/tests/lib.sh"
+
+if ldd "$BERTH" 2>/dev/null | grep -q libasan; then
+	echo "ok 1 # SKIP an ASan build: LeakSanitizer covers it"
+	echo "1..1"
+	exit 0
+fi
+command -v valgrind >/dev/null 2>&1 || skip_all "valgrind is not installed"
+command -v qemu-img >/dev/null 2>&1 || skip_all "qemu-img is not installed"
+
+export BERTH_HOME="$scratch/home"
+ws="$scratch/ws"
+
+# vg DESCRIPTION CMD...: memcheck clean, whatever the command's status
+vg() {
+	desc=$1
+	shift
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--show-leak-kinds=definite --error-exitcode=99 \
+		--suppressions="$TOP_SRCDIR/tests/valgrind.supp" \
+		"$BERTH" "$@" >"$scratch/vg.out" 2>&1
+	[ $? -ne 99 ]
+	ok $? "valgrind: $desc" || tail -n 40 "$scratch/vg.out" | diag
+}
+
+vg "--help" --help
+vg "version --json" version --json
+vg "init --template demo" init --template demo --name vgdemo "$ws"
+vg "validate" -C "$ws" validate
+vg "validate a bad Berthfile (the error path)" -f "$TOP_SRCDIR/tests/berthfiles/bad/many-problems.berth" validate
+qemu-img create -q -f qcow2 "$scratch/tiny.qcow2" 64M
+vg "box add (a qcow2 import)" box add "$scratch/tiny.qcow2" --name tiny --version 1
+vg "box list --json" box list --json
+sed -i 's|^vm = {|vm = {\n  uri = "test:///default";|' "$ws/Berthfile"
+vg "status --json (libvirt's test driver)" -C "$ws" status --json
+vg "list --json" -C "$ws" list --json
+vg "an unknown command" frobnicate
+vg "box remove" box remove tiny --all
+
+done_testing
