@@ -78,7 +78,7 @@ up_killed_when() {
 	pid=$!
 	end=$(($(date +%s) + 900))
 	while kill -0 $pid 2>/dev/null && ! eval "$2" && [ "$(date +%s)" -lt "$end" ]; do
-		sleep 0.2
+		sleep "${poll:-0.2}"
 	done
 	if kill -0 $pid 2>/dev/null; then
 		kill -9 $pid
@@ -95,7 +95,10 @@ up_killed_when() {
 # 1-5: each phase of a cold up, each cut short by kill -9.
 # the pool's folder itself: a local upload takes a second or two
 pool=$(vsh pool-dumpxml default | sed -n 's:.*<path>\(.*\)</path>.*:\1:p')
+# (a local upload is quick: look often)
+poll=0.01
 up_killed_when "the box upload" 'ls "$pool"/berth-box-$box-*.qcow2 >/dev/null 2>&1'
+poll=0.2
 # cut short: some volume in the pool is not yet what it is a copy of
 boxdir=$(dirname "$("$BERTH" box list --json | python3 -c '
 import json, sys
