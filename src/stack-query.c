@@ -43,11 +43,12 @@ stack_containers(struct engine *e, const struct ws *ws,
 	size_t i, n = 0;
 	int ret;
 
-	*out = json_array();
+	*out = NULL;
 	ret = docker_containers_by_label(&e->d, filter, &all);
 	free(filter);
 	if (ret < 0)
-		return -1;
+		return -1;	/* nothing for the caller to free */
+	*out = json_array();
 	v = xcalloc(json_array_size(all) + 1, sizeof(json_t *));
 	json_array_foreach(all, i, c) {
 		const char *dir = stack_label(c, LABEL_DIR);
