@@ -118,7 +118,6 @@ read_env_file(struct walk *w, struct service *svc, const char *file,
 	struct strbuf sb = STRBUF_INIT;
 	char *line, *save = NULL;
 	int lineno = 0;
-
 	struct stat fst;
 
 	/* a device or FIFO here would hang validation, or fill memory */
