@@ -23,6 +23,9 @@ export BERTH_HOME="${BERTH_BOX_CACHE:-/var/cache/berth}"
 "$BERTH" box list --json | grep -q '"name": "debian-12"' ||
 	skip_all "no debian-12 box (tests/e2e/box-build.sh builds it)"
 
+# berth's own temp files (an up killed while it imports berth/busybox
+# leaves one) go where this test cleans up
+export TMPDIR="$scratch"
 name="fault-$$"
 ws="$scratch/$name"
 box="fault-$$"		# debian-12 under a name of this test's own: its upload is ours
