@@ -50,8 +50,13 @@ recover_ports(struct engine *e, const struct ws *ws)
 {
 	json_t *all = NULL, *c, *p;
 	size_t i, k;
+	int picked = 0;
 
-	if (e->ports || stack_containers(e, ws, NULL, &all) < 0) {
+	/* only ports berth picked are in ports.json: without one, no list */
+	for (i = 0; i < ws->stack.nservices; i++)
+		for (k = 0; k < ws->stack.services[i].nports; k++)
+			picked |= !ws->stack.services[i].ports[k].host_port;
+	if (e->ports || !picked || stack_containers(e, ws, NULL, &all) < 0) {
 		err_clear();
 		json_decref(all);
 		return;

@@ -88,16 +88,13 @@ foreign_dir(json_t *list, const struct ws *ws, const char **what)
 	size_t i;
 
 	json_array_foreach(list, i, o) {
-		json_t *labels = json_object_get(o, "Labels");
-		const char *dir = json_string_value(json_object_get(labels,
-								    LABEL_DIR));
-
-		if (dir && strcmp(dir, ws->dir)) {
-			*what = json_string_value(json_object_get(o, "Name"));
-			if (!*what)
-				*what = stack_listed_name(o);
-			return dir;
-		}
+		if (owned(o, ws))
+			continue;
+		*what = json_string_value(json_object_get(o, "Name"));
+		if (!*what)
+			*what = stack_listed_name(o);
+		return json_string_value(json_object_get(json_object_get(o,
+						"Labels"), LABEL_DIR));
 	}
 	return NULL;
 }
