@@ -7,13 +7,15 @@ BUILD_PACKAGES="autoconf automake make gcc pkg-config
 	libjansson-dev libssl-dev libarchive-dev libisofs-dev"
 # To build boxes from Debian's packages ('berth box build').
 BOX_PACKAGES="debootstrap e2fsprogs qemu-utils"
-# To run workspace VMs: libvirt, QEMU, OpenSSH's client for 'berth ssh', and
-# dnsmasq for libvirt's NAT network (vm.network = "nat").
+# To run workspace VMs: libvirt, QEMU, OpenSSH's client for 'berth ssh',
+# dnsmasq for libvirt's NAT network (vm.network = "nat"), a static busybox,
+# from which berth makes the berth/busybox image with no registry, and curl
+# to fetch the demo's page.
 VM_PACKAGES="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
-	openssh-client dnsmasq-base iptables"
+	openssh-client dnsmasq-base iptables busybox-static curl"
 # To run the test tiers: a local HTTP server and archives (python3), QEMU
 # to boot a built box, a real dockerd, and tmux to drive the dashboard.
-TEST_PACKAGES="bash man-db python3 qemu-system-x86 curl docker.io busybox-static
+TEST_PACKAGES="bash man-db python3 qemu-system-x86 curl docker.io
 	tmux clang libclang-rt-14-dev valgrind openssl iproute2"
 
 missing_packages() {

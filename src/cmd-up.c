@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -182,6 +183,23 @@ upload_box(struct vm_conn *v, const struct box *b, struct vm_plan *plan,
 	return 0;
 }
 
+/*
+ * virtiofs shows the host's owners and modes as they are: the guest user
+ * takes the uid of the workspace folder's owner, so that a folder of mode
+ * 0700 is its own in the guest too, and what it writes there is the
+ * owner's on the host. Only for a uid in the range of people's accounts:
+ * below 1000 the box's system accounts live, and root stays root.
+ */
+static unsigned
+guest_uid(const struct ws *ws)
+{
+	struct stat st;
+
+	if (stat(ws->dir, &st) < 0 || st.st_uid < 1000 || st.st_uid >= 60000)
+		return 0;
+	return (unsigned)st.st_uid;
+}
+
 /* The guest's address on QEMU's user-mode network, for the certificate. */
 static const char *const guest_addrs[] = { "10.0.2.15", NULL };
 
@@ -224,6 +242,7 @@ write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
 	s.hostname = hostname;
 	s.instance_id = st->domain;
 	s.ssh_pubkey = pub;
+	s.user_uid = guest_uid(ws);
 	s.share_workspace = 1;
 	s.shared = shared;
 	s.docker = 1;
@@ -366,6 +385,29 @@ out:
 	return ret;
 }
 
+/* Provisioning is done once per domain: its UUID in the state says so
+ * (a state file from elsewhere names some other domain's). */
+static int
+is_provisioned(const struct ws_state *st, virDomainPtr dom)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	return st->provisioned && virDomainGetUUIDString(dom, uuid) == 0 &&
+	       !strcmp(uuid, st->provisioned);
+}
+
+static int
+mark_provisioned(const struct ws *ws, struct ws_state *st, virDomainPtr dom)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	if (virDomainGetUUIDString(dom, uuid) < 0)
+		return 0;	/* the next up asks over SSH again */
+	free(st->provisioned);
+	st->provisioned = xstrdup(uuid);
+	return state_save(ws, st);
+}
+
 /* On the NAT network the guest is reached at its own address, port 22. */
 static int
 nat_address(struct ws_state *st, virDomainPtr dom, int timeout_s)
@@ -435,6 +477,11 @@ up(struct cmd_ctx *ctx, int timeout_s)
 		if (st.vm_hash && strcmp(st.vm_hash, hash))
 			printf("the VM settings in %s changed: run 'berth reload' "
 			       "to apply them\n", ws->file);
+		/* seen provisioned: the engine's answer is all it takes */
+		if (is_provisioned(&st, dom)) {
+			ret = workspace_docker_wait(ws, &st, timeout_s);
+			goto out;
+		}
 		/* it may still be booting (an up killed midway): the stack
 		 * needs the engine, and cloud-init done, whose last step
 		 * restarts dockerd when it installed Docker */
@@ -442,7 +489,8 @@ up(struct cmd_ctx *ctx, int timeout_s)
 			goto out;
 		ssh_run(ws, &st, "cloud-init status --wait >/dev/null 2>&1", 1,
 			30);
-		if (workspace_docker_wait(ws, &st, timeout_s) < 0)
+		if (workspace_docker_wait(ws, &st, timeout_s) < 0 ||
+		    mark_provisioned(ws, &st, dom) < 0)
 			goto out;
 		ret = 0;
 		goto out;
@@ -487,6 +535,8 @@ up(struct cmd_ctx *ctx, int timeout_s)
 	box_store_use(&store, &box, st.id, ws->file);
 	free(st.vm_hash);
 	st.vm_hash = xstrdup(hash);
+	free(st.provisioned);
+	st.provisioned = NULL;	/* until this boot's cloud-init is done */
 	if (boot(&v, ws, &st, &plan, &dom) < 0)
 		goto out;
 	free(st.started_at);
@@ -518,7 +568,8 @@ up(struct cmd_ctx *ctx, int timeout_s)
 			 "with Docker such as debian-12-docker", ws->file);
 		goto out;
 	}
-	if (workspace_docker_wait(ws, &st, timeout_s) < 0)
+	if (workspace_docker_wait(ws, &st, timeout_s) < 0 ||
+	    mark_provisioned(ws, &st, dom) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -436,7 +436,7 @@ ws_defaults(struct ws *ws, const char *path)
 	base = strrchr(ws->dir, '/');
 	ws->name = spec_name_from(base && base[1] ? base + 1 : ws->dir,
 				  NAME_MAX_LEN);
-	ws->vm.box = xstrdup("debian-12");
+	ws->vm.box = xstrdup("debian-12-docker");
 	ws->vm.cpus = 2;
 	ws->vm.memory = 2ULL << 30;
 	ws->vm.disk = 20ULL << 30;
@@ -633,6 +633,23 @@ ws_find_service(const struct ws *ws, const char *name)
 		    !strcmp(ws->stack.services[i].name, name))
 			return &ws->stack.services[i];
 	return NULL;
+}
+
+int
+ws_service_is_job(const struct ws *ws, const struct service *svc)
+{
+	size_t i, k;
+
+	for (i = 0; i < ws->stack.nservices; i++)
+		for (k = 0; k < ws->stack.services[i].ndeps; k++) {
+			const struct dependency *d =
+				&ws->stack.services[i].deps[k];
+
+			if (d->condition == DEP_COMPLETED && svc->name && d->service &&
+			    !strcmp(d->service, svc->name))
+				return 1;
+		}
+	return 0;
 }
 
 const char *

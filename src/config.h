@@ -143,6 +143,9 @@ int ws_load(struct ws *ws, const char *path, const char *display,
 void ws_release(struct ws *ws);
 
 const struct service *ws_find_service(const struct ws *ws, const char *name);
+/* Something waits for it to complete: a clean exit is its end, not a
+ * stop (a VM's shutdown stops every other service with code 0 too). */
+int ws_service_is_job(const struct ws *ws, const struct service *svc);
 const char *dep_condition_name(enum dep_condition c);
 
 void strlist_push(struct strlist *l, const char *s);

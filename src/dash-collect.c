@@ -562,13 +562,17 @@ libvirt_connect(struct collector *c)
 	char why[160] = "";
 
 	libvirt_drop(c);
-	if (vm_open(&c->v, c->ws->vm.uri) < 0) {
+	if (vm_open_private(&c->v, c->ws->vm.uri) < 0) {
 		snprintf(why, sizeof(why), "%s", err_msg());
 	} else {
 		virConnectRegisterCloseCallback(c->v.conn, on_close, c, NULL);
 		found = vm_domain_find(&c->v, c->domain, &c->dom);
 		if (found > 0) {
 			vm_domain_state(c->dom, &state);
+			/* the guest's memory figures, also on a domain
+			 * defined before the template asked for them */
+			virDomainSetMemoryStatsPeriod(c->dom, 2,
+						      VIR_DOMAIN_AFFECT_LIVE);
 			c->lifecycle_cb = virConnectDomainEventRegisterAny(
 				c->v.conn, c->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 				VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), c, NULL);
@@ -616,22 +620,33 @@ vm_sample(struct collector *c)
 	virDomainInfo info;
 	virDomainMemoryStatStruct ms[VIR_DOMAIN_MEMORY_STAT_NR];
 	double now = clock_now();
-	uint64_t rss = 0;
+	uint64_t total = 0, avail = 0, unused = 0;
 	int i, n;
 
 	if (!c->dom || virDomainGetInfo(c->dom, &info) < 0)
 		return;
+	/* the guest's own view, from the balloon driver's statistics
+	 * (MemTotal, MemAvailable, MemFree): QEMU's RSS on the host holds
+	 * its translation cache too, and can exceed the guest's memory */
 	n = virDomainMemoryStats(c->dom, ms, VIR_DOMAIN_MEMORY_STAT_NR, 0);
-	for (i = 0; i < n; i++)
-		if (ms[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
-			rss = ms[i].val * 1024;
+	for (i = 0; i < n; i++) {
+		if (ms[i].tag == VIR_DOMAIN_MEMORY_STAT_AVAILABLE)
+			total = ms[i].val * 1024;
+		else if (ms[i].tag == VIR_DOMAIN_MEMORY_STAT_USABLE)
+			avail = ms[i].val * 1024;
+		else if (ms[i].tag == VIR_DOMAIN_MEMORY_STAT_UNUSED)
+			unused = ms[i].val * 1024;
+	}
+	if (!avail)
+		avail = unused;
 	pthread_mutex_lock(&c->m->lock);
 	if (c->last_cpu_at > 0 && info.cpuTime >= c->last_cpu &&
 	    info.nrVirtCpu)
 		c->m->vm.cpu_pct = (double)(info.cpuTime - c->last_cpu) / 1e9 /
 				   (now - c->last_cpu_at) / info.nrVirtCpu * 100;
-	c->m->vm.mem_used = rss ? rss : (uint64_t)info.memory * 1024;
-	c->m->vm.mem_max = (uint64_t)info.maxMem * 1024;
+	/* 0 until the guest reports: the screen shows "-" then */
+	c->m->vm.mem_used = total > avail ? total - avail : 0;
+	c->m->vm.mem_max = total ? total : (uint64_t)info.maxMem * 1024;
 	c->m->changed = 1;
 	pthread_mutex_unlock(&c->m->lock);
 	c->last_cpu = info.cpuTime;

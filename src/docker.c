@@ -2,6 +2,7 @@
  * negotiation, and error reporting. */
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -14,6 +15,48 @@
 #define BODY_CAP (16u << 20)	/* answers larger than this are refused */
 #define API_DEFAULT "1.41"	/* Debian 12's docker.io, Engine 20.10 */
 
+/*
+ * One pool of connections and TLS sessions for the whole process, shared
+ * by every call on every thread: a TLS handshake with an engine in a TCG
+ * guest costs ~40 ms, and a no-op up makes a dozen calls. libcurl only
+ * reuses a connection whose host, port and certificates match.
+ */
+static CURLSH *share;
+static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+static pthread_once_t share_once = PTHREAD_ONCE_INIT;
+
+static void
+share_lock(CURL *c, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	(void)c;
+	(void)access;
+	(void)arg;
+	pthread_mutex_lock(&share_locks[data]);
+}
+
+static void
+share_unlock(CURL *c, curl_lock_data data, void *arg)
+{
+	(void)c;
+	(void)arg;
+	pthread_mutex_unlock(&share_locks[data]);
+}
+
+static void
+share_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(share_locks); i++)
+		pthread_mutex_init(&share_locks[i], NULL);
+	if (!(share = curl_share_init()))
+		return;		/* then every call connects anew */
+	curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+}
+
 int
 docker_open(struct docker *d, const char *host, const char *certdir)
 {
@@ -22,6 +65,7 @@ docker_open(struct docker *d, const char *host, const char *certdir)
 	signal(SIGPIPE, SIG_IGN);
 	/* here, before any thread: libcurl's lazy init is not thread-safe */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pthread_once(&share_once, share_init);
 	memset(d, 0, sizeof(*d));
 	strcpy(d->api, API_DEFAULT);
 	if (!strncmp(host, "unix://", 7)) {
@@ -102,6 +146,8 @@ docker_easy(struct docker *d, const char *url)
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (share)
+		curl_easy_setopt(c, CURLOPT_SHARE, share);
 	if (d->unix_path)
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
 	if (d->ca) {

@@ -65,8 +65,10 @@ seed_user_data(const struct seed *s, struct strbuf *out)
 		  "    gecos: berth\n"
 		  "    sudo: ALL=(ALL) NOPASSWD:ALL\n"
 		  "    shell: /bin/bash\n"
-		  "    lock_passwd: true\n"
-		  "    ssh_authorized_keys:\n");
+		  "    lock_passwd: true\n");
+	if (s->user_uid)
+		sb_addf(out, "    uid: %u\n", s->user_uid);
+	sb_addstr(out, "    ssh_authorized_keys:\n");
 	sb_addf(out, "      - %s\n", s->ssh_pubkey);
 	sb_addstr(out, "ssh_pwauth: false\n");
 	/* minimal boxes have no locales package: C.UTF-8 is always there */

@@ -9,6 +9,7 @@ struct seed {
 	const char *hostname;
 	const char *instance_id;	/* a new one re-runs cloud-init */
 	const char *ssh_pubkey;
+	unsigned user_uid;		/* the guest user's uid; 0: the default */
 	int share_workspace;		/* mount the virtiofs tag "workspace" */
 	const char *const *shared;	/* guest folders of tags shared0... */
 	/* Docker: the Engine API on tcp 2376 with mutual TLS */

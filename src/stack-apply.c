@@ -450,6 +450,40 @@ pending(struct apply *a)
 
 /* Which gates someone waits on: a service with no dependents on its
  * health is ready once started. */
+/*
+ * A service left as it was, with nothing downstream of it to start, gates
+ * nobody: its dependents run on as they are. Its gate is taken as passed
+ * without asking the engine, which keeps a no-op up to the list calls.
+ */
+static void
+settle(struct apply *a)
+{
+	char *settled = xcalloc(a->nruns + 1, 1);
+	size_t i, k;
+	int changed = 1;
+
+	for (i = 0; i < a->nruns; i++)
+		settled[i] = !touched(&a->runs[i]);
+	while (changed) {	/* down the dependencies, which have no cycle */
+		changed = 0;
+		for (i = 0; i < a->nruns; i++)
+			for (k = 0; !settled[i] && k < a->runs[i].svc->ndeps; k++) {
+				struct run *dep = run_of(a,
+					a->runs[i].svc->deps[k].service);
+				size_t j = dep ? (size_t)(dep - a->runs) : 0;
+
+				if (dep && settled[j]) {
+					settled[j] = 0;
+					changed = 1;
+				}
+			}
+	}
+	for (i = 0; i < a->nruns; i++)
+		if (settled[i])
+			a->runs[i].healthy = a->runs[i].completed = 1;
+	free(settled);
+}
+
 static void
 mark_needs(struct apply *a)
 {
@@ -467,6 +501,7 @@ mark_needs(struct apply *a)
 			if (d->condition == DEP_COMPLETED)
 				dep->need_completed = 1;
 		}
+	settle(a);
 }
 
 static void
@@ -572,9 +607,14 @@ print_addresses(struct apply *a)
 			for (k = 0; k < svc->nports; k++) {
 				const struct port_spec *p = &svc->ports[k];
 
-				say(a, svc->name, "%s:%d -> %u/%s", p->host_ip,
+				/* started is not answering: say when nothing
+				 * checked that it does */
+				say(a, svc->name, "%s:%d -> %u/%s%s", p->host_ip,
 				    stack_host_port(a->e, svc, r, p), p->port,
-				    spec_proto_name(p->proto));
+				    spec_proto_name(p->proto),
+				    svc->health.set && !svc->health.disabled
+				    ? "" : " (no healthcheck: it may take a "
+					   "moment to answer)");
 			}
 	}
 }
@@ -625,7 +665,7 @@ stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 	struct apply a = { .e = e, .ws = ws, .o = o, .width = 8 };
 	struct stack_images im = { 0 };
 	struct stack_plan plan = { 0 };
-	json_t *existing = NULL;
+	struct stack_seen seen = { 0 };
 	size_t i, j;
 	int ret = -1;
 
@@ -633,11 +673,11 @@ stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 	for (i = 0; i < ws->stack.nservices; i++)
 		if (strlen(ws->stack.services[i].name) > a.width)
 			a.width = strlen(ws->stack.services[i].name);
-	if (stack_check_foreign(e, ws) < 0 ||
+	if (stack_seen_fetch(e, ws, &seen) < 0 ||
+	    stack_check_foreign(ws, &seen) < 0 ||
 	    (!o->dry_run && bundle_load_images(e, ws) < 0) ||
 	    stack_images_prepare(e, ws, o->dry_run, o->json, &im) < 0 ||
-	    stack_containers(e, ws, NULL, &existing) < 0 ||
-	    stack_plan_make(e, ws, &im, existing, &plan) < 0)
+	    stack_plan_make(e, ws, &im, &seen, &plan) < 0)
 		goto out;
 	if (o->dry_run) {
 		if (o->json) {
@@ -685,7 +725,7 @@ stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 		print_addresses(&a);
 	bundle_report(ws, &im);
 out:
-	json_decref(existing);
+	stack_seen_release(&seen);
 	stack_plan_release(&plan);
 	stack_images_release(&im, ws->stack.nservices);
 	return ret;

@@ -303,17 +303,94 @@ copy_from_host(struct engine *e, const char *ref)
 	return ret;
 }
 
+/*
+ * Every image the stack names, in one list call: a no-op up then asks the
+ * engine once, not once per service. NULL when the engine will not say;
+ * then each image is inspected.
+ */
+static json_t *
+images_listed(struct engine *e, char **refs, size_t n)
+{
+	json_t *filter = json_pack("{s:[]}", "reference"), *list = NULL;
+	char *text, *q, *path;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(json_object_get(filter, "reference"),
+				      json_string(refs[i]));
+	text = json_dumps(filter, JSON_COMPACT);
+	q = url_escape(text);
+	path = xasprintf("/images/json?filters=%s", q);
+	if (docker_get_json(&e->d, path, &list) < 0 || !json_is_array(list)) {
+		err_clear();
+		json_decref(list);
+		list = NULL;
+	}
+	free(path);
+	free(q);
+	free(text);
+	json_decref(filter);
+	return list;
+}
+
+/* ref as the engine tags it: "name" is "name:latest" (a ':' after the
+ * last '/' is a tag; before it, a registry's port). */
+static char *
+tagged(const char *ref)
+{
+	const char *slash = strrchr(ref, '/');
+
+	if (strchr(slash ? slash : ref, ':'))
+		return xstrdup(ref);
+	return xasprintf("%s:latest", ref);
+}
+
+/* 1 and the image's ID and context label when ref is in the list; 0 when
+ * it is not there by that spelling (the engine knows others: ask it). */
+static int
+listed_find(json_t *listed, const char *ref, char **id, char **label)
+{
+	char *want = tagged(ref);
+	json_t *img, *tag;
+	size_t i, k;
+	int ret = 0;
+
+	json_array_foreach(listed, i, img) {
+		json_array_foreach(json_object_get(img, "RepoTags"), k, tag) {
+			const char *v;
+
+			if (!json_is_string(tag) ||
+			    strcmp(json_string_value(tag), want))
+				continue;
+			*id = xstrdup(json_string_value(json_object_get(img,
+								"Id")) ?: "");
+			v = json_string_value(json_object_get(json_object_get(
+				img, "Labels"), LABEL_CONTEXT));
+			*label = v ? xstrdup(v) : NULL;
+			ret = 1;
+			goto out;
+		}
+	}
+out:
+	free(want);
+	return ret;
+}
+
 /* Make one service's image ready; its ID in *id (NULL when dry_run finds
  * that it would have to be made). */
 static int
 prepare_one(struct engine *e, const struct ws *ws, const struct service *svc,
 	    int dry_run, int quiet, const char *ref, const char *context,
-	    char **id)
+	    json_t *listed, char **id)
 {
 	char *label = NULL;
 	int r;
 
-	r = image_inspect(e, ref, id, LABEL_CONTEXT, &label);
+	*id = NULL;
+	r = listed && strchr(ref, '@') == NULL
+	    ? listed_find(listed, ref, id, &label) : 0;
+	if (r == 0)
+		r = image_inspect(e, ref, id, LABEL_CONTEXT, &label);
 	if (r < 0)
 		goto fail;
 	if (svc->build_context) {
@@ -372,18 +449,22 @@ stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
 		     int quiet, struct stack_images *im)
 {
 	size_t n = ws->stack.nservices, i, j;
+	json_t *listed;
+	int ret = -1;
 
 	im->ref = xcalloc(n + 1, sizeof(char *));
 	im->id = xcalloc(n + 1, sizeof(char *));
 	im->context = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		im->ref[i] = stack_image_ref(ws, &ws->stack.services[i]);
+	listed = n ? images_listed(e, im->ref, n) : NULL;
 	for (i = 0; i < n; i++) {
 		const struct service *svc = &ws->stack.services[i];
 
-		im->ref[i] = stack_image_ref(ws, svc);
 		if (svc->build_context &&
 		    docker_context_digest(svc->build_context, svc->dockerfile,
 					  &im->context[i]) < 0)
-			goto fail;
+			goto out;
 		/* two services on one image: make it once */
 		for (j = 0; j < i; j++)
 			if (!strcmp(im->ref[j], im->ref[i]) &&
@@ -395,14 +476,15 @@ stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
 			continue;
 		}
 		if (prepare_one(e, ws, svc, dry_run, quiet, im->ref[i],
-				im->context[i], &im->id[i]) < 0) {
+				im->context[i], listed, &im->id[i]) < 0) {
 			err_prefix("service '%s'", svc->name);
-			goto fail;
+			goto out;
 		}
 	}
-	return 0;
-fail:
-	return -1;
+	ret = 0;
+out:
+	json_decref(listed);
+	return ret;
 }
 
 void

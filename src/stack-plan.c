@@ -147,7 +147,7 @@ plan_service(struct engine *e, const struct ws *ws,
 				s->reason = xstrdup("configuration changed");
 		} else if (state && !strcmp(state, "running")) {
 			s->action = STEP_UNCHANGED;
-		} else if (exited_cleanly(c) &&
+		} else if (exited_cleanly(c) && ws_service_is_job(ws, svc) &&
 			   (!svc->restart || !strcmp(svc->restart, "no"))) {
 			/* a one-shot job that finished: done, not stopped */
 			s->action = STEP_UNCHANGED;
@@ -217,44 +217,33 @@ out:
 
 int
 stack_plan_make(struct engine *e, const struct ws *ws,
-		const struct stack_images *im, json_t *existing,
+		const struct stack_images *im, const struct stack_seen *seen,
 		struct stack_plan *plan)
 {
-	char *label_ws = xasprintf("%s=%s", LABEL_WORKSPACE, ws->name);
-	json_t *nets = NULL, *vols = NULL;
 	size_t i;
 	char *name;
-	int ret = -1;
 
-	if (stack_plan_containers(e, ws, im, existing, plan) < 0)
-		goto out;
-	if (docker_list_by_label(&e->d, "networks", label_ws, &nets) < 0 ||
-	    docker_list_by_label(&e->d, "volumes", label_ws, &vols) < 0)
-		goto out;
+	if (stack_plan_containers(e, ws, im, seen->containers, plan) < 0)
+		return -1;
 	for (i = 0; i < ws->stack.nservices; i++)
 		if (!ws->stack.services[i].networks.n)
 			break;
 	if (i < ws->stack.nservices) {
 		name = stack_network_name(ws, NULL);
-		missing(nets, name, &plan->networks);
+		missing(seen->networks, name, &plan->networks);
 		free(name);
 	}
 	for (i = 0; i < ws->stack.networks.n; i++) {
 		name = stack_network_name(ws, ws->stack.networks.v[i]);
-		missing(nets, name, &plan->networks);
+		missing(seen->networks, name, &plan->networks);
 		free(name);
 	}
 	for (i = 0; i < ws->stack.volumes.n; i++) {
 		name = stack_volume_name(ws, ws->stack.volumes.v[i]);
-		missing(vols, name, &plan->volumes);
+		missing(seen->volumes, name, &plan->volumes);
 		free(name);
 	}
-	ret = 0;
-out:
-	json_decref(nets);
-	json_decref(vols);
-	free(label_ws);
-	return ret;
+	return 0;
 }
 
 void
@@ -312,6 +301,8 @@ stack_service_summary(const struct step *steps, size_t n, int done)
 	}
 	if (reason)
 		sb_addf(&sb, " (%s)", reason);
+	if (!n)		/* replicas = 0: kept to load its image, runs nothing */
+		sb_addstr(&sb, "scaled to 0");
 	return sb_detach(&sb);
 }
 

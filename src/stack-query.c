@@ -34,26 +34,18 @@ by_service(const void *a, const void *b)
 		       atoi(stack_label(y, LABEL_REPLICA) ?: "0");
 }
 
-int
-stack_containers(struct engine *e, const struct ws *ws,
-		 const struct strlist *services, json_t **out)
+/* Ours of the labelled containers in all: another folder's workspace of
+ * the same name is not; sorted by service, then replica. */
+static json_t *
+containers_of(const struct ws *ws, json_t *all, const struct strlist *services)
 {
-	char *filter = xasprintf("%s=%s", LABEL_WORKSPACE, ws->name);
-	json_t *all = NULL, *c, **v;
+	json_t *out = json_array(), *c, **v;
 	size_t i, n = 0;
-	int ret;
 
-	*out = NULL;
-	ret = docker_containers_by_label(&e->d, filter, &all);
-	free(filter);
-	if (ret < 0)
-		return -1;	/* nothing for the caller to free */
-	*out = json_array();
 	v = xcalloc(json_array_size(all) + 1, sizeof(json_t *));
 	json_array_foreach(all, i, c) {
 		const char *dir = stack_label(c, LABEL_DIR);
 
-		/* another folder's workspace of the same name is not ours */
 		if (dir && strcmp(dir, ws->dir))
 			continue;
 		if (services && services->n &&
@@ -63,10 +55,57 @@ stack_containers(struct engine *e, const struct ws *ws,
 	}
 	qsort(v, n, sizeof(json_t *), by_service);
 	for (i = 0; i < n; i++)
-		json_array_append(*out, v[i]);
+		json_array_append(out, v[i]);
 	free(v);
+	return out;
+}
+
+int
+stack_containers(struct engine *e, const struct ws *ws,
+		 const struct strlist *services, json_t **out)
+{
+	char *filter = xasprintf("%s=%s", LABEL_WORKSPACE, ws->name);
+	json_t *all = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = docker_containers_by_label(&e->d, filter, &all);
+	free(filter);
+	if (ret < 0)
+		return -1;	/* nothing for the caller to free */
+	*out = containers_of(ws, all, services);
 	json_decref(all);
 	return 0;
+}
+
+int
+stack_seen_fetch(struct engine *e, const struct ws *ws, struct stack_seen *s)
+{
+	char *filter = xasprintf("%s=%s", LABEL_WORKSPACE, ws->name);
+	int ret = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (docker_containers_by_label(&e->d, filter, &s->all) < 0 ||
+	    docker_list_by_label(&e->d, "volumes", filter, &s->volumes) < 0 ||
+	    docker_list_by_label(&e->d, "networks", filter, &s->networks) < 0)
+		goto out;
+	s->containers = containers_of(ws, s->all, NULL);
+	ret = 0;
+out:
+	if (ret < 0)
+		stack_seen_release(s);
+	free(filter);
+	return ret;
+}
+
+void
+stack_seen_release(struct stack_seen *s)
+{
+	json_decref(s->all);
+	json_decref(s->containers);
+	json_decref(s->volumes);
+	json_decref(s->networks);
+	memset(s, 0, sizeof(*s));
 }
 
 /* A network or volume of this workspace's folder (or made before berth
@@ -100,32 +139,19 @@ foreign_dir(json_t *list, const struct ws *ws, const char **what)
 }
 
 int
-stack_check_foreign(struct engine *e, const struct ws *ws)
+stack_check_foreign(const struct ws *ws, const struct stack_seen *seen)
 {
-	char *filter = xasprintf("%s=%s", LABEL_WORKSPACE, ws->name);
-	json_t *containers = NULL, *volumes = NULL;
-	const char *dir = NULL, *what = NULL;
-	int ret = -1;
+	const char *dir, *what = NULL;
 
-	if (docker_containers_by_label(&e->d, filter, &containers) < 0 ||
-	    docker_list_by_label(&e->d, "volumes", filter, &volumes) < 0)
-		goto out;
-	if (!(dir = foreign_dir(containers, ws, &what)))
-		dir = foreign_dir(volumes, ws, &what);
-	if (dir) {
-		err_set("another workspace named '%s' uses this engine, from "
-			"%s (its %s)", ws->name, dir, what ? what : "objects");
-		err_hint("two workspaces of one name cannot share an engine: "
-			 "rename this one (workspace = \"...\" in %s)",
-			 ws->file);
-		goto out;
-	}
-	ret = 0;
-out:
-	json_decref(containers);
-	json_decref(volumes);
-	free(filter);
-	return ret;
+	if (!(dir = foreign_dir(seen->all, ws, &what)))
+		dir = foreign_dir(seen->volumes, ws, &what);
+	if (!dir)
+		return 0;
+	err_set("another workspace named '%s' uses this engine, from %s (its "
+		"%s)", ws->name, dir, what ? what : "objects");
+	err_hint("two workspaces of one name cannot share an engine: rename "
+		 "this one (workspace = \"...\" in %s)", ws->file);
+	return -1;
 }
 
 int
@@ -343,7 +369,7 @@ stack_ps(struct engine *e, const struct ws *ws, const struct strlist *only,
 			json_array_append_new(*rows, json_pack(
 				"{s:s, s:i, s:n, s:n, s:s, s:n, s:[], s:i}",
 				"service", svc->name, "replica", 0,
-				"container", "id", "state", "missing", "health",
+				"container", "id", "state", svc->replicas ? "missing" : "scaled to 0", "health",
 				"ports", "restarts", 0));
 	}
 	return 0;

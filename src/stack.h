@@ -114,6 +114,12 @@ int stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
 			 int quiet, struct stack_images *im);
 void stack_images_release(struct stack_images *im, size_t n);
 
+/* What the engine holds under the workspace's name, one list call each:
+ * every labelled container (all), this folder's (containers, sorted by
+ * service then replica), volumes and networks. */
+struct stack_seen {
+	json_t *all, *containers, *volumes, *networks;
+};
 /* The containers' part of the plan, which asks the engine nothing:
  * existing is the list (all=1) by the workspace label. */
 int stack_plan_containers(struct engine *e, const struct ws *ws,
@@ -121,8 +127,8 @@ int stack_plan_containers(struct engine *e, const struct ws *ws,
 			  struct stack_plan *plan);
 /* The whole plan: the containers', and the networks and volumes to make. */
 int stack_plan_make(struct engine *e, const struct ws *ws,
-		    const struct stack_images *im, json_t *existing,
-		    struct stack_plan *plan);
+		    const struct stack_images *im,
+		    const struct stack_seen *seen, struct stack_plan *plan);
 void stack_plan_release(struct stack_plan *plan);
 const char *step_verb(enum step_action a, int done);
 /* "recreated (environment changed)", "created 3": a service's steps. */
@@ -146,10 +152,14 @@ int stack_up(struct engine *e, const struct ws *ws,
 /* Print the plan (what 'up' would change), or that the VM is not up. */
 int stack_plan_show(const struct ws *ws, int json);
 
+int stack_seen_fetch(struct engine *e, const struct ws *ws,
+		     struct stack_seen *s);
+void stack_seen_release(struct stack_seen *s);
+
 /* Refuse, before anything changes, when containers or volumes of this
  * workspace's name on the engine belong to another folder's workspace:
  * two of one name would take each other's containers and data. */
-int stack_check_foreign(struct engine *e, const struct ws *ws);
+int stack_check_foreign(const struct ws *ws, const struct stack_seen *seen);
 
 /* The workspace's containers, optionally only those of some services;
  * sorted by service then replica. */

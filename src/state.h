@@ -20,6 +20,9 @@ struct ws_state {
 	char *box_name, *box_version;
 	char *vm_hash;		/* the VM settings the domain was made from */
 	char *started_at;
+	char *provisioned;	/* UUID of the domain once cloud-init finished
+				 * and its engine answered: a later up on it
+				 * needs no SSH */
 	int exists;		/* was there a state file */
 };
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libvirt/virterror.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,13 +38,45 @@ vm_last_error(void)
 	return m && *m ? m : "unknown libvirt error";
 }
 
-int
-vm_open(struct vm_conn *v, const char *uri)
+/*
+ * The last connection opened, kept for the next vm_open of the same URI
+ * in this process while it is alive: an up that looks at its domain and
+ * then forwards the stack's ports connects once (~10 ms a connection).
+ * A dead one (libvirtd restarted) is replaced.
+ */
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static virConnectPtr kept;
+static char *kept_uri;
+
+static virConnectPtr
+connect_kept(const char *uri)
+{
+	virConnectPtr c = NULL;
+
+	pthread_mutex_lock(&kept_lock);
+	if (kept && !strcmp(kept_uri, uri) && virConnectIsAlive(kept) == 1 &&
+	    virConnectRef(kept) == 0)
+		c = kept;
+	pthread_mutex_unlock(&kept_lock);
+	if (c || !(c = virConnectOpen(uri)))
+		return c;
+	pthread_mutex_lock(&kept_lock);
+	if (kept)
+		virConnectClose(kept);
+	free(kept_uri);
+	kept = virConnectRef(c) == 0 ? c : NULL;
+	kept_uri = xstrdup(uri);
+	pthread_mutex_unlock(&kept_lock);
+	return c;
+}
+
+static int
+open_conn(struct vm_conn *v, const char *uri, int keep)
 {
 	memset(v, 0, sizeof(*v));
 	vm_errors_quiet();
 	v->uri = xstrdup(uri);
-	if (!(v->conn = virConnectOpen(uri))) {
+	if (!(v->conn = keep ? connect_kept(uri) : virConnectOpen(uri))) {
 		err_set("cannot connect to libvirt at '%s': %s", uri,
 			vm_last_error());
 		err_hint("is libvirtd running? start it with 'systemctl start "
@@ -51,6 +84,18 @@ vm_open(struct vm_conn *v, const char *uri)
 		return -1;
 	}
 	return 0;
+}
+
+int
+vm_open(struct vm_conn *v, const char *uri)
+{
+	return open_conn(v, uri, 1);
+}
+
+int
+vm_open_private(struct vm_conn *v, const char *uri)
+{
+	return open_conn(v, uri, 0);
 }
 
 void

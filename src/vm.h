@@ -21,7 +21,10 @@ struct vm_conn {
 /* Route libvirt's errors to berth's, so nothing prints behind its back. */
 void vm_errors_quiet(void);
 
+/* A connection to uri; one command's vm_opens share one while it lives. */
 int vm_open(struct vm_conn *v, const char *uri);
+/* One of its own, for event and close callbacks (the dashboard's). */
+int vm_open_private(struct vm_conn *v, const char *uri);
 void vm_close(struct vm_conn *v);
 /* The "default" pool, defined (in /var/lib/libvirt/images) and started
  * when it is missing on a local system URI. */

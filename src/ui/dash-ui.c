@@ -95,10 +95,15 @@ bar(int y, const char *s)
 static void
 human(uint64_t bytes, char *out, size_t len)
 {
+	/* a busybox service uses a few hundred KiB: not "0M" */
 	if (bytes >= (1ull << 30))
 		snprintf(out, len, "%.1fG", bytes / (double)(1ull << 30));
-	else
+	else if (bytes >= (10ull << 20))
 		snprintf(out, len, "%.0fM", bytes / (double)(1ull << 20));
+	else if (bytes >= (1ull << 20))
+		snprintf(out, len, "%.1fM", bytes / (double)(1ull << 20));
+	else
+		snprintf(out, len, "%.0fK", bytes / 1024.0);
 }
 
 static void
@@ -113,7 +118,10 @@ draw_header(struct dash_model *m)
 
 		snprintf(up, sizeof(up), "%ldh%02ldm", s / 3600, s / 60 % 60);
 	}
-	human(v->mem_used, mem, sizeof(mem));
+	if (v->mem_used)
+		human(v->mem_used, mem, sizeof(mem));
+	else
+		strcpy(mem, "-");	/* the guest has not said yet */
 	human(v->mem_max, max, sizeof(max));
 	if (!strcmp(v->state, "none"))
 		snprintf(line, sizeof(line), " berth dash | %s | no VM (docker.host)",

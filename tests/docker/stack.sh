@@ -212,7 +212,6 @@ echo "$out" | grep -q "^needsbad *not started: 'bad' failed" && ! ids | grep -q 
 ok $? "its dependents are not started"
 [ "$(ids | grep -v "$ws-bad-")" = "$before" ]
 ok $? "the rest of the stack is untouched"
-[ $rc -eq 0 ] || true
 berthfile two 1 0
 
 b exec db sh -c 'echo kept > /store/marker'
@@ -237,8 +236,10 @@ for args in "ps --json" "up" "logs --tail 3" "plan --json"; do
 		--show-leak-kinds=definite --error-exitcode=99 \
 		--suppressions="$TOP_SRCDIR/tests/valgrind.supp" \
 		"$BERTH" -C "$dir" -H "$docker_host" $args >"$scratch/vg.out" 2>&1
-	[ $? -ne 99 ]
-	ok $? "valgrind: $args against the engine: no memory error, no leak" ||
+	# 0 and nothing else: 99 is memcheck's finding, above 128 a signal
+	rc=$?
+	[ $rc -eq 0 ]
+	ok $? "valgrind: $args against the engine: exit 0 ($rc), no memory error, no leak" ||
 		tail -n 40 "$scratch/vg.out" | diag
 done
 

@@ -21,7 +21,15 @@ name="e2e-$$"
 ws="$scratch/$name"
 "$BERTH" init --template demo --box debian-12 --name "$name" "$ws" >/dev/null
 sed -i 's/memory = "2G"/memory = "1G"/' "$ws/Berthfile"
+# no restart policy, as in most compose files: a VM's shutdown stops every
+# container with code 0, and up must start them all again (halt, reload)
+sed -i '/restart = "unless-stopped";/d' "$ws/Berthfile"
 echo "written on the host" >"$ws/marker.txt"
+# a private folder of someone who is not uid 1000: the guest user takes
+# its owner's uid, so the folder is readable there and what the guest
+# writes is that person's on the host
+chown 1234:1234 "$ws"
+chmod 0700 "$ws"
 
 cleanup() {
 	tmux -L "berth-e2e-$$" kill-server >/dev/null 2>&1
@@ -70,6 +78,11 @@ ok $? "ssh -c 'cat /etc/hostname' prints the workspace name"
 [ "$("$BERTH" -C "$ws" ssh -c 'cat /workspace/marker.txt' 2>/dev/null)" = \
 	"written on the host" ]
 ok $? "a file of the workspace is visible under /workspace"
+[ "$("$BERTH" -C "$ws" ssh -c 'id -u' 2>/dev/null)" = 1234 ]
+ok $? "the guest user has the uid of the folder's owner (1234)"
+"$BERTH" -C "$ws" ssh -c 'ls /workspace >/dev/null && echo guest >/workspace/from-guest.txt' 2>/dev/null &&
+	[ "$(stat -c %u "$ws/from-guest.txt")" = 1234 ]
+ok $? "the 0700 folder is readable and writable in the guest, and its file is 1234's on the host"
 "$BERTH" -C "$ws" ssh -c 'exit 7' >/dev/null 2>&1
 ok $(($? != 7)) "ssh passes the exit code through"
 [ "$(stat -c %a "$ws/.berth/id_ed25519")" = 600 ]
@@ -131,6 +144,42 @@ if command -v tmux >/dev/null 2>&1; then
 		grep -q 'engine the VM: connected' "$scratch/dash.screen"
 	ok $? "dash shows the VM and its stack"
 	diag <"$scratch/dash.screen"
+	# its figures are the guest's and the engine's own: the VM's memory
+	# against /proc/meminfo, each container's against docker stats
+	end=$(($(date +%s) + 20))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		tm capture-pane -p -t dash >"$scratch/dash.screen" 2>/dev/null
+		grep -q '| mem [0-9]' "$scratch/dash.screen" &&
+			grep -Eq '^ web/1 .*[0-9][KMG]( |$)' "$scratch/dash.screen" && break
+		sleep 0.5
+	done
+	"$BERTH" -C "$ws" ssh -c 'cat /proc/meminfo' >"$scratch/meminfo" 2>/dev/null
+	(eval "$("$BERTH" -C "$ws" env)" &&
+		docker stats --no-stream --format '{{.Name}} {{.MemUsage}}') \
+		>"$scratch/dstats" 2>&1
+	python3 - "$scratch/dash.screen" "$scratch/meminfo" "$scratch/dstats" <<'PY'
+import re, sys
+screen, meminfo, dstats = (open(f).read() for f in sys.argv[1:4])
+unit = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "KiB": 1 << 10,
+        "MiB": 1 << 20, "GiB": 1 << 30, "B": 1}
+size = lambda v, u: float(v) * unit[u]
+m = re.search(r"\| mem ([\d.]+)([KMG])/([\d.]+)([KMG])", screen)
+info = {k: int(v) * 1024 for k, v in re.findall(r"^(\w+):\s+(\d+) kB", meminfo, re.M)}
+used, total = size(*m.group(1, 2)), size(*m.group(3, 4))
+guest_used = info["MemTotal"] - info["MemAvailable"]
+assert used <= total, (used, total)
+assert abs(total - info["MemTotal"]) <= 0.06 * info["MemTotal"], (total, info)
+assert 0.5 * guest_used <= used <= 2 * guest_used, (used, guest_used)
+# web: no healthcheck starts processes in it between the two looks
+row = re.search(r"^ web/1 .*?([\d.]+)([KMG])( |$)", screen, re.M)
+ds = re.search(r"-web-1 ([\d.]+)(KiB|MiB|GiB|B) /", dstats)
+dash_mem, docker_mem = size(*row.group(1, 2)), size(*ds.group(1, 2))
+assert docker_mem / 3 <= dash_mem <= docker_mem * 3, (dash_mem, docker_mem)
+print("# vm %d/%d MiB (guest %d/%d); web %d KiB (docker stats %d KiB)" % (
+    used / 2**20, total / 2**20, guest_used / 2**20, info["MemTotal"] / 2**20,
+    dash_mem / 1024, docker_mem / 1024))
+PY
+	ok $? "dash's VM memory is the guest's (used <= total) and a container's is what docker stats says"
 	tm send-keys -t dash q
 	for _ in $(seq 50); do [ -s "$scratch/dash.rc" ] && break; sleep 0.2; done
 	[ "$(cat "$scratch/dash.rc" 2>/dev/null)" = rc=0 ]
@@ -147,6 +196,24 @@ echo "# figure: no-op up $(elapsed "$start") s"
 ! grep -q 'defining\|created' "$scratch/noop.out" &&
 	grep -q '^web *unchanged' "$scratch/noop.out"
 ok $? "does nothing: every service unchanged"
+# Once provisioned, up on the running VM asks only the engine: with the
+# SSH port pointing nowhere it still succeeds, and fast.
+cp "$ws/.berth/state.json" "$scratch/state.saved"
+python3 - "$ws/.berth/state.json" "$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+assert st.get("provisioned"), st
+st["ssh_port"] = int(sys.argv[2])
+json.dump(st, open(sys.argv[1], "w"))
+PY
+ok $? "the state records the VM as provisioned"
+start=$(secs)
+"$BERTH" -C "$ws" up >"$scratch/nossh.out" 2>&1
+ok $? "no-op up with no SSH to be had"
+echo "# figure: no-op up without SSH $(elapsed "$start") s"
+diag <"$scratch/nossh.out"
+cp "$scratch/state.saved" "$ws/.berth/state.json"
 sed -i 's/APP_URL = "http:\/\/app:8000";/APP_URL = "http:\/\/app:8000"; EDITED = "1";/' "$ws/Berthfile"
 "$BERTH" -C "$ws" up >"$scratch/edit.out" 2>&1
 grep -q '^web *recreated (environment changed)' "$scratch/edit.out" &&
@@ -176,6 +243,11 @@ ok $? "the stack is back after halt and up, with its data (3 visits)"
 [ "$("$BERTH" -C "$ws" ssh -c 'cat /workspace/marker.txt' 2>/dev/null)" = \
 	"written on the host" ]
 ok $? "and the share is back"
+"$BERTH" -C "$ws" reload >"$scratch/reload.out" 2>&1
+ok $? "reload"
+diag <"$scratch/reload.out"
+[ "$(visits)" = 4 ]
+ok $? "every service is back after reload, with its data (4 visits)"
 
 # Snapshots: a row written, saved; another row and a deleted file; restored.
 kv() { "$BERTH" -C "$ws" exec data wget -q -O - "http://127.0.0.1:8000/cgi-bin/kv?key=row$1" 2>/dev/null; }

@@ -139,7 +139,7 @@ test_defaults(void)
 	ok(ws_load(&ws, path, "Defaults", &d) == 0, "an empty file is valid");
 	ok(!strncmp(ws.name, "berth-test-config", 17),
 	   "name defaults to the folder's: %s", ws.name);
-	is_str(ws.vm.box, "debian-12", "default box");
+	is_str(ws.vm.box, "debian-12-docker", "default box: Docker already inside");
 	is_int(ws.vm.cpus, 2, "default cpus");
 	is_str(ws.vm.uri, "qemu:///system", "default uri");
 	is_int(ws.vm.network, NET_USER, "user networking by default");

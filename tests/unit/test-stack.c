@@ -291,6 +291,65 @@ test_plan(void)
 	ws_release(&changed);
 }
 
+/* A clean exit is a job's end only when something waits for it to
+ * complete: a VM's shutdown stops every other service with code 0 too. */
+static void
+test_plan_exited(void)
+{
+	static const char text[] =
+		"workspace = \"shop\";\n"
+		"stack = { services = (\n"
+		"  { name = \"migrate\"; image = \"shop/web\"; },\n"
+		"  { name = \"cache\"; image = \"shop/web\"; },\n"
+		"  { name = \"web\"; image = \"shop/web\";\n"
+		"    depends_on = { migrate = \"completed\"; }; }\n"
+		"); };\n";
+	struct ws ws;
+	struct engine e = { 0 };
+	struct stack_images im = { 0 };
+	struct stack_plan plan;
+	struct desired mig, cache, web;
+	json_t *existing = json_array();
+	char *ids[] = { "sha256:abc", "sha256:abc", "sha256:abc", NULL };
+	char *refs[] = { "shop/web", "shop/web", "shop/web", NULL };
+	char *ctx[] = { NULL, NULL, NULL, NULL };
+	const struct step *s;
+	char *sum;
+
+	im.id = ids;
+	im.ref = refs;
+	im.context = ctx;
+	load(&ws, text);
+	want(&ws, "migrate", 1, 0, &mig);
+	want(&ws, "cache", 1, 0, &cache);
+	want(&ws, "web", 1, 0, &web);
+	json_array_append_new(existing, container(&mig, NULL, "exited",
+		"Exited (0) 1 minute ago", "id-mig"));
+	json_array_append_new(existing, container(&cache, NULL, "exited",
+		"Exited (0) 1 minute ago", "id-cache"));
+	json_array_append_new(existing, container(&web, NULL, "exited",
+		"Exited (0) 1 minute ago", "id-web"));
+	ok(stack_plan_containers(&e, &ws, &im, existing, &plan) == 0,
+	   "plan after the VM was halted");
+	s = step_of(&plan, "shop-migrate-1");
+	ok(s && s->action == STEP_UNCHANGED && !strcmp(s->reason, "completed"),
+	   "a job something waits on to complete: completed");
+	s = step_of(&plan, "shop-cache-1");
+	ok(s && s->action == STEP_START && !strcmp(s->reason, "was stopped"),
+	   "a service no one waits on to complete, exited 0: started");
+	s = step_of(&plan, "shop-web-1");
+	ok(s && s->action == STEP_START, "and its dependent too");
+	stack_plan_release(&plan);
+	sum = stack_service_summary(NULL, 0, 1);
+	is_str(sum, "scaled to 0", "a service with replicas = 0 says so");
+	free(sum);
+	json_decref(existing);
+	desired_release(&mig);
+	desired_release(&cache);
+	desired_release(&web);
+	ws_release(&ws);
+}
+
 int
 main(void)
 {
@@ -303,6 +362,7 @@ main(void)
 	test_config();
 	test_changes();
 	test_plan();
+	test_plan_exited();
 	rm_rf(dir);
 	free(conf);
 	return done_testing();

@@ -117,6 +117,12 @@ main(void)
 	ok(memmem(iso.buf, iso.len, "user-data", 9) &&
 	   memmem(iso.buf, iso.len, "meta-data", 9),
 	   "and user-data and meta-data by those names");
+	ok(!strstr(ud.buf, "uid:"), "the guest user's uid is the box's default");
+	sb_reset(&ud);
+	s.user_uid = 1234;
+	seed_user_data(&s, &ud);
+	ok(strstr(ud.buf, "    lock_passwd: true\n    uid: 1234\n") != NULL,
+	   "or the workspace folder owner's, when given");
 	sb_release(&ud);
 	sb_release(&iso);
 	X509_free(ca);
