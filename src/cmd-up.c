@@ -47,6 +47,16 @@ const struct cmd_entry cmd_up_entry = {
 
 static double t0;
 
+/*
+ * cloud-init is done with this boot when it has written its result, at
+ * the end of its last stage; exit 1 when that lists errors. Waited for in
+ * the shell: 'cloud-init status --wait' starts Python, seconds under TCG.
+ */
+#define CLOUD_INIT_WAIT                                                    \
+	"until [ -e /run/cloud-init/result.json ]; do sleep 0.5; done; "    \
+	"tr -d ' \\n' </run/cloud-init/result.json | "                     \
+	"grep -q '\"errors\":\\[\\]'"
+
 static void
 phase(const char *name)
 {
@@ -487,8 +497,7 @@ up(struct cmd_ctx *ctx, int timeout_s)
 		 * restarts dockerd when it installed Docker */
 		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0)
 			goto out;
-		ssh_run(ws, &st, "cloud-init status --wait >/dev/null 2>&1", 1,
-			30);
+		ssh_run(ws, &st, CLOUD_INIT_WAIT, 1, 30);
 		if (workspace_docker_wait(ws, &st, timeout_s) < 0 ||
 		    mark_provisioned(ws, &st, dom) < 0)
 			goto out;
@@ -552,8 +561,8 @@ up(struct cmd_ctx *ctx, int timeout_s)
 		console_tail(log, 20);
 		goto out;
 	}
-	if (ssh_run(ws, &st, "cloud-init status --wait >/dev/null 2>&1 || "
-		    "cloud-init status --long", 0, 30) != 0) {
+	if (ssh_run(ws, &st, CLOUD_INIT_WAIT " || sudo cloud-init status "
+		    "--long", 0, 30) != 0) {
 		err_set("cloud-init failed in the VM");
 		err_hint("see 'berth ssh -c \"sudo cloud-init status --long\"'");
 		console_tail(log, 20);

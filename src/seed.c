@@ -71,6 +71,8 @@ seed_user_data(const struct seed *s, struct strbuf *out)
 	sb_addstr(out, "    ssh_authorized_keys:\n");
 	sb_addf(out, "      - %s\n", s->ssh_pubkey);
 	sb_addstr(out, "ssh_pwauth: false\n");
+	/* an RSA host key takes seconds to make on an emulated CPU */
+	sb_addstr(out, "ssh_genkeytypes: [ ed25519 ]\n");
 	/* minimal boxes have no locales package: C.UTF-8 is always there */
 	sb_addstr(out, "locale: C.UTF-8\n");
 	if (s->share_workspace) {
@@ -99,10 +101,11 @@ seed_user_data(const struct seed *s, struct strbuf *out)
 			"virtiofs shared%zu '%s'\" ]\n", s->shared[i], i,
 			s->shared[i]);
 	if (s->docker)
-		/* a preinstalled dockerd started before the files were there */
+		/* berth's boxes leave dockerd off until its files are here;
+		 * others' may have started it without them: restart */
 		sb_addstr(out, "  - [ sh, -c, \"if command -v dockerd >/dev/null; "
-			  "then usermod -aG docker berth; systemctl restart "
-			  "docker; fi\" ]\n");
+			  "then usermod -aG docker berth; systemctl enable "
+			  "docker; systemctl restart docker; fi\" ]\n");
 }
 
 void

@@ -141,7 +141,7 @@ ssh_wait(const struct ws *ws, const struct ws_state *st, int timeout_s,
 			return err_set("the VM stopped while booting");
 		if (ssh_run(ws, st, "true", 1, 5) == 0)
 			return 0;
-		sleep(2);
+		usleep(500000);	/* a refused try returns at once */
 	}
 	return err_set("the VM did not answer on SSH within %d s", timeout_s);
 }
