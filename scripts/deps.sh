@@ -6,7 +6,7 @@ BUILD_PACKAGES="autoconf automake make gcc pkg-config
 	libvirt-dev libcurl4-openssl-dev libconfig-dev libncurses-dev
 	libjansson-dev libssl-dev libarchive-dev libisofs-dev"
 # To build boxes from Debian's packages ('berth box build').
-BOX_PACKAGES="debootstrap e2fsprogs qemu-utils"
+BOX_PACKAGES="mmdebstrap debootstrap e2fsprogs qemu-utils"
 # To run workspace VMs: libvirt, QEMU, OpenSSH's client for 'berth ssh',
 # dnsmasq for libvirt's NAT network (vm.network = "nat"), a static busybox,
 # from which berth makes the berth/busybox image with no registry, and curl

@@ -1,16 +1,17 @@
 /* box-import.c: check qcow2 images and unpack Vagrant .box archives into a
  * staging folder, refusing anything that could reach outside of it. */
 
-#include <archive.h>
-#include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive-safe.h"
 #include "berth.h"
 #include "box.h"
 #include "digest.h"
@@ -55,16 +56,33 @@ is_qcow2(const unsigned char *h, size_t n)
 	return n >= 4 && !memcmp(h, "QFI\xfb", 4);
 }
 
+#define QCOW2_MAX_SIZE (64ULL << 40)	/* the largest disk a box may have */
+
+/* A table of n bytes at off lies inside the file, on a cluster. */
+static int
+table_ok(uint64_t off, uint64_t n, unsigned cluster_bits, uint64_t file)
+{
+	return off && !(off & ((1ULL << cluster_bits) - 1)) && off < file &&
+	       n <= file - off;
+}
+
+/*
+ * The header, parsed as QEMU reads it: version, cluster size, virtual
+ * size, and its L1 and refcount tables inside the file. No backing file
+ * or external data file, which could make a box read files of the host.
+ */
 int
 qcow2_inspect(const char *path, uint64_t *virtual_size)
 {
 	unsigned char h[104];
+	struct stat st;
 	size_t n;
-	uint32_t version;
+	uint32_t version, cluster_bits, l1_size, header_len = 72;
+	uint64_t size, l2_covers;
 
 	if (read_head(path, h, sizeof(h), &n) < 0)
 		return -1;
-	if (!is_qcow2(h, n) || n < 72)
+	if (!is_qcow2(h, n) || n < 72 || stat(path, &st) < 0)
 		return err_set("'%s' is not a qcow2 image", path);
 	version = be32(h + 4);
 	if (version != 2 && version != 3)
@@ -75,177 +93,46 @@ qcow2_inspect(const char *path, uint64_t *virtual_size)
 			       "alone", path);
 	if (be32(h + 32))
 		return err_set("'%s' is encrypted", path);
-	if (version == 3 && n >= 80) {
-		uint64_t incompat = be64(h + 72);
+	if (version == 3) {
+		uint64_t incompat;
 
+		if (n < 104)
+			return err_set("'%s' has a truncated qcow2 header",
+				       path);
+		incompat = be64(h + 72);
+		header_len = be32(h + 100);
 		if (incompat & 2)
 			return err_set("'%s' is marked corrupt", path);
 		if (incompat & 4)
 			return err_set("'%s' uses an external data file: a box "
 				       "must stand alone", path);
+		if (header_len < 104 || be32(h + 96) > 6)
+			return err_set("'%s' has a malformed qcow2 header",
+				       path);
 	}
-	*virtual_size = be64(h + 24);
-	if (!*virtual_size)
+	cluster_bits = be32(h + 20);
+	size = be64(h + 24);
+	l1_size = be32(h + 36);
+	if (cluster_bits < 9 || cluster_bits > 21 ||
+	    header_len > (1U << cluster_bits))
+		return err_set("'%s' has a malformed qcow2 header (cluster "
+			       "bits %u)", path, cluster_bits);
+	if (!size)
 		return err_set("'%s' has a virtual size of 0", path);
+	if (size > QCOW2_MAX_SIZE)
+		return err_set("'%s' claims a virtual size over 64 TiB", path);
+	/* one L1 entry maps one L2 table: cluster/8 clusters */
+	l2_covers = 1ULL << (2 * cluster_bits - 3);
+	if (l1_size < (size + l2_covers - 1) / l2_covers ||
+	    !table_ok(be64(h + 40), (uint64_t)l1_size * 8, cluster_bits,
+		      (uint64_t)st.st_size) ||
+	    !be32(h + 56) ||
+	    !table_ok(be64(h + 48), (uint64_t)be32(h + 56) << cluster_bits,
+		      cluster_bits, (uint64_t)st.st_size))
+		return err_set("'%s' is not a whole qcow2 image: its tables "
+			       "lie outside the file", path);
+	*virtual_size = size;
 	return 0;
-}
-
-/* Lexically inside the extraction root? ("a/../b" yes, "../b" no) */
-static int
-stays_inside(const char *path)
-{
-	char *norm;
-	int ok;
-
-	if (!*path || path[0] == '/')
-		return 0;
-	norm = spec_normalize_path(path);
-	ok = strcmp(norm, "..") && strncmp(norm, "../", 3);
-	free(norm);
-	return ok;
-}
-
-static int
-has_dotdot(const char *path)
-{
-	const char *p = path;
-
-	while ((p = strstr(p, ".."))) {
-		if ((p == path || p[-1] == '/') && (p[2] == '/' || !p[2]))
-			return 1;
-		p += 2;
-	}
-	return 0;
-}
-
-/* Why an entry may not be extracted, or NULL when it is fine. */
-static const char *
-entry_refusal(struct archive_entry *e)
-{
-	const char *path = archive_entry_pathname(e);
-	const char *hard = archive_entry_hardlink(e);
-	mode_t type = archive_entry_filetype(e);
-
-	if (!path || !*path)
-		return "it has no name";
-	if (path[0] == '/')
-		return "it has an absolute path";
-	if (has_dotdot(path))
-		return "its path contains '..'";
-	if (hard && (hard[0] == '/' || has_dotdot(hard) || !stays_inside(hard)))
-		return "it is a hard link to a file outside the box";
-	if (type == AE_IFLNK) {
-		const char *target = archive_entry_symlink(e);
-		char *dir, *joined;
-		int ok;
-
-		if (!target || target[0] == '/')
-			return "it is a symbolic link to an absolute path";
-		dir = path_dirname(path);
-		joined = strcmp(dir, ".") ? xasprintf("%s/%s", dir, target)
-					  : xstrdup(target);
-		ok = stays_inside(joined);
-		free(joined);
-		free(dir);
-		if (!ok)
-			return "it is a symbolic link that points outside the "
-			       "box";
-		return NULL;
-	}
-	if (!hard && type != AE_IFREG && type != AE_IFDIR)
-		return "it is a device, FIFO or socket";
-	return NULL;
-}
-
-/* Copy one entry's data; libarchive seeks over holes in sparse images. */
-static int
-copy_data(struct archive *in, struct archive *out)
-{
-	const void *buf;
-	size_t size;
-	la_int64_t off;
-	int r;
-
-	while ((r = archive_read_data_block(in, &buf, &size, &off)) ==
-	       ARCHIVE_OK) {
-		if (berth_interrupted)
-			return ARCHIVE_FATAL;
-		if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK)
-			return ARCHIVE_FATAL;
-	}
-	return r == ARCHIVE_EOF ? ARCHIVE_OK : r;
-}
-
-int
-archive_extract_safe(const char *file, const char *dir)
-{
-	struct archive *in = archive_read_new();
-	struct archive *out = archive_write_disk_new();
-	struct archive_entry *e;
-	int r, ret = -1, cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	archive_read_support_filter_all(in);
-	archive_read_support_format_tar(in);
-	archive_read_support_format_gnutar(in);
-	/* belt and braces: libarchive's own checks as well as ours */
-	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-				       ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-				       ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
-				       ARCHIVE_EXTRACT_SPARSE);
-	if (archive_read_open_filename(in, file, 1 << 16) != ARCHIVE_OK) {
-		err_set("cannot open '%s': %s", file, archive_error_string(in));
-		goto out;
-	}
-	/* entries stay relative, so that libarchive's checks see them as
-	 * they are written in the archive */
-	if (cwd < 0 || chdir(dir) < 0) {
-		err_set("cannot enter '%s': %s", dir, strerror(errno));
-		goto out;
-	}
-	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-		const char *why = entry_refusal(e);
-		char *name = xstrdup(archive_entry_pathname(e)
-				     ? archive_entry_pathname(e) : "");
-
-		if (why) {
-			err_set("archive entry '%s' is refused: %s", name, why);
-			err_hint("this .box is malformed or malicious; nothing "
-				 "was added");
-			free(name);
-			goto out;
-		}
-		archive_entry_set_perm(e, archive_entry_perm(e) & 0755);
-		r = archive_write_header(out, e);
-		if (r == ARCHIVE_OK && archive_entry_size(e) > 0)
-			r = copy_data(in, out);
-		if (r == ARCHIVE_OK)
-			r = archive_write_finish_entry(out);
-		if (r < ARCHIVE_WARN) {
-			err_set("cannot extract '%s' from '%s': %s", name, file,
-				berth_interrupted ? "interrupted"
-				: archive_error_string(out)
-				? archive_error_string(out)
-				: archive_error_string(in));
-			free(name);
-			goto out;
-		}
-		free(name);
-	}
-	if (r != ARCHIVE_EOF) {
-		err_set("'%s' is neither a qcow2 image nor a readable .box "
-			"archive: %s", file, archive_error_string(in));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (cwd >= 0) {
-		if (fchdir(cwd) < 0)
-			fatal("cannot return to the working folder");
-		close(cwd);
-	}
-	archive_read_free(in);
-	archive_write_free(out);
-	return ret;
 }
 
 static int
@@ -292,6 +179,40 @@ out:
 	if (out >= 0 && close(out) < 0 && ret == 0)
 		ret = err_set("cannot write '%s': %s", to, strerror(errno));
 	free(buf);
+	return ret;
+}
+
+/* What a kernel command line of a box may hold: it reaches the domain's
+ * XML and QEMU's arguments. (Letters and digits, then the rest.) */
+#define CMDLINE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+		      "0123456789 =,._/:+-@~%"
+
+/* Only what berth reads of a .box stays: an archive must not plant
+ * berth's own files of the store (box.json, users/) or anything else. */
+static int
+keep_known(const char *staged, const struct box *b)
+{
+	const char *known[] = { BOX_IMAGE, "metadata.json", "Vagrantfile",
+				"info.json", b->kernel, b->initrd };
+	DIR *d = opendir(staged);
+	struct dirent *de;
+	size_t i;
+	int ret = 0;
+
+	if (!d)
+		return err_set("cannot read '%s': %s", staged, strerror(errno));
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		for (i = 0; i < ARRAY_SIZE(known); i++)
+			if (known[i] && !strcmp(known[i], de->d_name))
+				break;
+		if (i == ARRAY_SIZE(known) &&
+		    unlinkat(dirfd(d), de->d_name, 0) < 0)
+			ret = err_set("cannot remove '%s' from the staged box: "
+				      "%s", de->d_name, strerror(errno));
+	}
+	closedir(d);
 	return ret;
 }
 
@@ -365,6 +286,13 @@ box_vagrant_metadata_read(const char *staged, struct box *b)
 		const char *c = json_string_value(json_object_get(ext,
 								  "cmdline"));
 
+		if (c && strspn(c, CMDLINE_CHARS) != strlen(c)) {
+			err_set("metadata.json has a kernel command line with "
+				"characters a kernel option never needs");
+			err_hint("allowed are letters, digits, spaces and "
+				 "\"%s\"", CMDLINE_CHARS + 63);
+			goto out;
+		}
 		if (plain_file_name(k)) {
 			b->kernel = xstrdup(k);
 			b->initrd = plain_file_name(i) ? xstrdup(i) : NULL;
@@ -395,8 +323,9 @@ box_import(const char *src, const char *staged, struct box *b)
 		if (copy_to(src, image) < 0)
 			goto out;
 	} else {
-		if (archive_extract_safe(src, staged) < 0 ||
-		    box_vagrant_metadata_read(staged, b) < 0)
+		if (archive_extract_safe(src, staged, EXTRACT_FLAT) < 0 ||
+		    box_vagrant_metadata_read(staged, b) < 0 ||
+		    keep_known(staged, b) < 0)
 			goto out;
 		if (!path_exists(image)) {
 			err_set("the .box has no %s", BOX_IMAGE);

@@ -77,9 +77,6 @@ int box_meta_read(const char *dir, struct box *b);
  * file, which could make a box read files of the host. */
 int qcow2_inspect(const char *path, uint64_t *virtual_size);
 
-/* Extract an archive into dir, refusing entries that would escape it. */
-int archive_extract_safe(const char *archive, const char *dir);
-
 /* Vagrant's metadata.json in a staged, extracted .box: provider libvirt,
  * format qcow2, one disk (renamed to box.img), and berth's extension. */
 int box_vagrant_metadata_read(const char *staged, struct box *b);

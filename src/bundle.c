@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive-safe.h"
 #include "box.h"
 #include "bundle.h"
 #include "state.h"
@@ -410,107 +411,138 @@ out:
 	return ret;
 }
 
+/* A real folder (not a link) at path, or nothing there: 1, 0; -1 when
+ * something else is in the way (why set). */
+static int
+empty_or_absent(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int empty = 1;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : err_set("cannot look at '%s': %s",
+						     path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set("'%s' exists and is not a folder", path);
+	if (!(d = opendir(path)))
+		return err_set("cannot read '%s': %s", path, strerror(errno));
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	if (!empty)
+		return err_set("'%s' is not empty", path);
+	return 1;
+}
+
+/* The manifest's box, when it names one berth could look up. */
+static void
+report_box(json_t *box)
+{
+	struct box_store store = { 0 };
+	struct box b = { 0 };
+	const char *bn = json_string_value(json_object_get(box, "name"));
+	const char *bv = json_string_value(json_object_get(box, "version"));
+
+	if (!bn || !spec_valid_name(bn, NAME_MAX_LEN) ||
+	    (bv && !spec_valid_name(bv, NAME_MAX_LEN)))
+		return;
+	if (box_store_open(&store) < 0 ||
+	    box_store_find(&store, bn, bv, &b) < 0) {
+		printf("the box '%s' %s is not here: 'berth up' needs it (%s)\n",
+		       bn, bv ? bv : "", !strncmp(bn, "debian-12", 9)
+		       ? "'berth box build' makes it" : "'berth box add'");
+		err_clear();
+	}
+	box_release(&b);
+	box_store_release(&store);
+}
+
+/*
+ * All or nothing: the archive is unpacked into a staging folder beside
+ * the target, checked, and renamed into place in one step. A target that
+ * exists must be an empty folder (rename(2) replaces it whole), so no
+ * file of anyone's is ever overwritten, and a failure leaves the target
+ * as it was and removes only the staging berth made.
+ */
 int
 bundle_open(const char *file, const char *dir_arg, char **dir_out)
 {
 	char *staged = NULL, *manifest_path = NULL, *ws_dir = NULL, *dir = NULL;
+	char *parent = NULL, *planted = NULL;
 	json_t *m = NULL, *left, *x;
 	json_error_t je;
 	const char *name;
+	struct stat st;
 	size_t i;
 	int ret = -1;
 
 	*dir_out = NULL;
-	staged = xasprintf("%s/.berth-bundle-%ld", dir_arg ? dir_arg : ".",
-			   (long)getpid());
-	if (dir_arg && mkdir_p(dir_arg, 0755) < 0)
-		goto out;
-	if (mkdir(staged, 0700) < 0) {
-		err_set("cannot create '%s': %s", staged, strerror(errno));
+	if (dir_arg && empty_or_absent(dir_arg) < 0) {
+		err_hint("open the bundle into a new or empty folder");
 		goto out;
 	}
-	/* the same refusals as a box archive: no '..', no link out */
-	if (archive_extract_safe(file, staged) < 0)
+	parent = dir_arg ? path_dirname(dir_arg) : xstrdup(".");
+	staged = xasprintf("%s/.berth-bundle-%ld", parent, (long)getpid());
+	if (mkdir(staged, 0700) < 0) {
+		err_set("cannot create '%s': %s", staged, strerror(errno));
+		free(staged);
+		staged = NULL;	/* not ours to remove */
+		goto out;
+	}
+	if (archive_extract_safe(file, staged, EXTRACT_LINKS) < 0)
 		goto out;
 	manifest_path = path_join(staged, "manifest.json");
 	ws_dir = path_join(staged, "workspace");
-	if (!(m = json_load_file(manifest_path, 0, &je)) ||
+	if (lstat(manifest_path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !(m = json_load_file(manifest_path, 0, &je)) ||
 	    !(name = json_string_value(json_object_get(m, "workspace"))) ||
-	    !spec_valid_name(name, NAME_MAX_LEN) || !path_is_dir(ws_dir)) {
+	    !spec_valid_name(name, NAME_MAX_LEN) ||
+	    lstat(ws_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		err_set("'%s' is not a berth bundle", file);
 		goto out;
 	}
+	/* state and keys are never in a bundle: one that has them is not
+	 * berth's, and would make this folder another workspace's */
+	planted = path_join(ws_dir, STATE_DIR);
+	if (lstat(planted, &st) == 0) {
+		err_set("'%s' holds a %s folder (state, keys), which berth never "
+			"puts in a bundle", file, STATE_DIR);
+		err_hint("it was not made by 'berth bundle create'; nothing was "
+			 "opened");
+		goto out;
+	}
 	dir = dir_arg ? xstrdup(dir_arg) : xasprintf("%s-bundle", name);
-	if (dir_arg) {
-		/* DIR/ must hold nothing but our staging */
-		char *bf = path_join(dir, BERTHFILE_NAME);
-		int taken = path_exists(bf);
-
-		free(bf);
-		if (taken) {
-			err_set("'%s' has a Berthfile already", dir);
-			err_hint("open the bundle into a new folder");
-			goto out;
-		}
-	} else if (path_exists(dir)) {
+	if (!dir_arg && lstat(dir, &st) == 0) {
 		err_set("'%s' exists already", dir);
 		err_hint("name a new folder: 'berth bundle open %s DIR'", file);
 		goto out;
 	}
 	if (settle(staged, ws_dir) < 0)
 		goto out;
-	if (dir_arg) {
-		/* move the workspace's files up into DIR */
-		DIR *d = opendir(ws_dir);
-		struct dirent *de;
-
-		while (d && (de = readdir(d))) {
-			char *from, *to;
-
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			from = path_join(ws_dir, de->d_name);
-			to = path_join(dir, de->d_name);
-			if (rename(from, to) < 0) {
-				err_set("cannot move '%s' into '%s': %s",
-					de->d_name, dir, strerror(errno));
-				free(from);
-				free(to);
-				closedir(d);
-				goto out;
-			}
-			free(from);
-			free(to);
-		}
-		if (d)
-			closedir(d);
-	} else if (rename(ws_dir, dir) < 0) {
-		err_set("cannot create '%s': %s", dir, strerror(errno));
+	if (rename(ws_dir, dir) < 0) {
+		err_set("cannot move the workspace into '%s': %s", dir,
+			strerror(errno));
+		if (errno == ENOTEMPTY || errno == EEXIST)
+			err_hint("something was put there meanwhile; it is "
+				 "untouched");
 		goto out;
 	}
 	/* what the bundle could not carry */
 	left = json_object_get(m, "left_out");
 	json_array_foreach(left, i, x)
-		printf("not in the bundle: %s\n", json_string_value(x));
+		if (json_is_string(x)) {
+			char *text = str_printable(json_string_value(x));
+
+			printf("not in the bundle: %s\n", text);
+			free(text);
+		}
 	if (!json_is_true(json_object_get(m, "with_images")))
 		printf("no images in the bundle: 'berth up' builds or pulls them, "
 		       "so their IDs may differ\n");
-	if ((x = json_object_get(m, "box"))) {
-		struct box_store store = { 0 };
-		struct box b = { 0 };
-		const char *bn = json_string_value(json_object_get(x, "name"));
-		const char *bv = json_string_value(json_object_get(x, "version"));
-
-		if (box_store_open(&store) < 0 ||
-		    box_store_find(&store, bn, bv, &b) < 0) {
-			printf("the box '%s' %s is not here: 'berth up' needs it "
-			       "(%s)\n", bn, bv ? bv : "", !strncmp(bn, "debian-12", 9)
-			       ? "'berth box build' makes it" : "'berth box add'");
-			err_clear();
-		}
-		box_release(&b);
-		box_store_release(&store);
-	}
+	if ((x = json_object_get(m, "box")))
+		report_box(x);
 	*dir_out = dir;
 	dir = NULL;
 	ret = 0;
@@ -519,6 +551,8 @@ out:
 		rm_rf(staged);
 	json_decref(m);
 	free(staged);
+	free(parent);
+	free(planted);
 	free(manifest_path);
 	free(ws_dir);
 	free(dir);

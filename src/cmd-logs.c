@@ -33,6 +33,9 @@ const struct cmd_entry cmd_logs_entry = {
 
 static const int colours[] = { 36, 33, 32, 35, 34, 31 };
 
+#define LINE_CAP (64u << 10)	/* a longer line is shown in pieces */
+#define HOLD_CAP (16u << 20)	/* lines held to merge them by time */
+
 struct logs {
 	const struct ws *ws;
 	struct engine *e;
@@ -56,6 +59,33 @@ struct source {
 	struct mux_stream mux;
 	struct strbuf part[3];	/* a line cut across frames, per stream */
 };
+
+static int
+line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Not following: every container's lines, merged by their times. */
+static void
+print_held(struct logs *l)
+{
+	char **lines = NULL, *p, *nl;
+	size_t n = 0, alloc = 0, i;
+
+	for (p = l->held.buf; *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n')))
+			break;
+		*nl = '\0';
+		ALLOC_GROW(lines, n + 1, alloc);
+		lines[n++] = p;
+	}
+	/* the time sorts; equal times keep their order by the stable merge */
+	qsort(lines, n, sizeof(char *), line_cmp);
+	for (i = 0; i < n; i++)
+		puts(strchr(lines[i], '\t') + 1);
+	free(lines);
+}
 
 static void
 emit(struct logs *l, struct source *s, const char *line, size_t len)
@@ -92,6 +122,12 @@ emit(struct logs *l, struct source *s, const char *line, size_t len)
 			fwrite(out.buf, 1, out.len, stdout);
 		sb_release(&out);
 	}
+	/* lines kept to merge by time are bounded: past the cap, what is
+	 * held goes out merged, and the rest merges after it */
+	if (l->hold && l->held.len > HOLD_CAP) {
+		print_held(l);
+		sb_reset(&l->held);
+	}
 }
 
 static int
@@ -114,8 +150,18 @@ on_frame(int stream, const char *data, size_t len, void *arg)
 		len -= n + 1;
 		data = nl + 1;
 	}
-	if (len)
-		sb_add(part, data, len);
+	while (len) {	/* a line that never ends goes out in pieces */
+		size_t n = LINE_CAP - part->len < len ? LINE_CAP - part->len
+						      : len;
+
+		sb_add(part, data, n);
+		data += n;
+		len -= n;
+		if (part->len == LINE_CAP) {
+			emit(s->l, s, part->buf, part->len);
+			sb_reset(part);
+		}
+	}
 	if (!s->l->hold)
 		fflush(stdout);
 	return 0;
@@ -146,9 +192,15 @@ attach(struct logs *l, const char *id, json_t *labels, const char *since)
 	int ret;
 
 	s->l = l;
-	s->prefix = svc && svc->replicas > 1
-		? xasprintf("%s-%s", service, label(labels, LABEL_REPLICA) ?: "?")
-		: xstrdup(service ?: id);
+	/* the labels are the engine's word: shown, never sent raw */
+	s->prefix = str_printable(svc && svc->replicas > 1 ? "" : service ?: id);
+	if (svc && svc->replicas > 1) {
+		char *rep = str_printable(label(labels, LABEL_REPLICA) ?: "?");
+
+		free(s->prefix);
+		s->prefix = xasprintf("%s-%s", svc->name, rep);
+		free(rep);
+	}
 	s->colour = colours[(svc ? svc->index : 0) % ARRAY_SIZE(colours)];
 	sb_init(&s->part[1], 0);
 	sb_init(&s->part[2], 0);
@@ -211,33 +263,6 @@ parse_since(const char *s, char **out)
 	return 0;
 }
 
-static int
-line_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Not following: every container's lines, merged by their times. */
-static void
-print_held(struct logs *l)
-{
-	char **lines = NULL, *p, *nl;
-	size_t n = 0, alloc = 0, i;
-
-	for (p = l->held.buf; *p; p = nl + 1) {
-		if (!(nl = strchr(p, '\n')))
-			break;
-		*nl = '\0';
-		ALLOC_GROW(lines, n + 1, alloc);
-		lines[n++] = p;
-	}
-	/* the time sorts; equal times keep their order by the stable merge */
-	qsort(lines, n, sizeof(char *), line_cmp);
-	for (i = 0; i < n; i++)
-		puts(strchr(lines[i], '\t') + 1);
-	free(lines);
-}
-
 /* Follow container starts of this workspace: a restarted or recreated
  * container is picked up (on_event). */
 static int
@@ -276,6 +301,8 @@ attach_all(struct logs *l, const char *since)
 	if (stack_containers(l->e, l->ws, &l->only, &list) < 0)
 		return -1;
 	l->m = docker_multi_new(&l->e->d);
+	if (!l->follow)	/* logs that end: a stalled engine is an error */
+		docker_multi_set_idle(l->m, docker_idle_seconds());
 	if (l->follow && watch_starts(l) < 0)
 		goto out;
 	json_array_foreach(list, i, c)
@@ -343,6 +370,10 @@ run(struct logs *l)
 	}
 	if (l->hold)
 		print_held(l);
+	for (i = 0; !l->follow && i < l->nsrcs; i++)
+		if (docker_multi_failed(l->m, l->srcs[i]) > 1)
+			return err_set("the engine stopped sending the logs of "
+				       "'%s'", l->srcs[i]->prefix);
 	return 0;
 }
 

@@ -466,7 +466,7 @@ up(struct cmd_ctx *ctx, int timeout_s)
 		goto out;
 	}
 	hash = vm_settings_hash(ws, &box);
-	if ((found = vm_domain_find(&v, st.domain, &dom)) < 0)
+	if ((found = vm_domain_find_for(&v, st.domain, ws->dir, &dom)) < 0)
 		goto out;
 	if (found && (vm_domain_state(dom, &state), state ==
 		      VIR_DOMAIN_PAUSED)) {

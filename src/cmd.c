@@ -209,27 +209,45 @@ diags_print(const struct diags *d, FILE *f)
 	}
 }
 
+/* The recorded error and hint, as text others wrote may be in them (an
+ * engine's answer, a name from an archive): escapes shown, not sent. */
+static void
+print_error(const char *prefix)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_addstr(&sb, prefix);
+	sb_add_printable(&sb, err_msg() ? err_msg() : "unknown error", 1);
+	sb_addch(&sb, '\n');
+	if (err_hint_msg()) {
+		sb_addstr(&sb, "hint: ");
+		sb_add_printable(&sb, err_hint_msg(), 1);
+		sb_addch(&sb, '\n');
+	}
+	fputs(sb.buf, stderr);
+	sb_release(&sb);
+}
+
 int
 cmd_fail(void)
 {
-	fprintf(stderr, "berth: %s\n", err_msg());
-	if (err_hint_msg())
-		fprintf(stderr, "hint: %s\n", err_hint_msg());
+	print_error("berth: ");
 	return EXIT_FAIL;
 }
 
 int
 cmd_failf(const char *fmt, ...)
 {
+	struct strbuf what = STRBUF_INIT;
 	va_list ap;
 
-	fputs("berth: ", stderr);
+	sb_addstr(&what, "berth: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sb_vaddf(&what, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, ": %s\n", err_msg());
-	if (err_hint_msg())
-		fprintf(stderr, "hint: %s\n", err_hint_msg());
+	sb_addstr(&what, ": ");
+	print_error(what.buf);
+	sb_release(&what);
 	return EXIT_FAIL;
 }
 

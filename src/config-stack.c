@@ -117,19 +117,13 @@ read_env_file(struct walk *w, struct service *svc, const char *file,
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *line, *save = NULL;
-	int lineno = 0;
-	struct stat fst;
+	int lineno = 0, bad = 0, first_bad = 0;
 
 	/* a device or FIFO here would hang validation, or fill memory */
-	if (stat(file, &fst) == 0 && (!S_ISREG(fst.st_mode) ||
-				      fst.st_size > ENV_FILE_MAX)) {
-		walk_report(w, s, path, NULL, "env file '%s' is not a regular "
-			    "file of at most 1 MiB", file);
-		goto out;
-	}
-	if (sb_read_file(&sb, file) < 0) {
-		walk_report(w, s, path, NULL, "env file '%s' cannot be read: "
-			    "%s", file, err_msg());
+	if (sb_read_regular(&sb, file, ENV_FILE_MAX) < 0) {
+		walk_report(w, s, path, NULL, "env file '%s' cannot be read "
+			    "(a regular file of at most 1 MiB): %s", file,
+			    err_msg());
 		goto out;
 	}
 	for (line = sb.buf; line; line = save) {
@@ -150,8 +144,8 @@ read_env_file(struct walk *w, struct service *svc, const char *file,
 			line += 7;
 		eq = strchr(line, '=');
 		if (!eq || !valid_env_key(line, (size_t)(eq - line))) {
-			diags_add(w->d, file, lineno, path, "write KEY=value",
-				  "bad line in env file: \"%s\"", line);
+			if (!bad++)
+				first_bad = lineno;
 			continue;
 		}
 		*eq = '\0';
@@ -164,6 +158,13 @@ read_env_file(struct walk *w, struct service *svc, const char *file,
 		}
 		kvlist_set(&svc->environment, line, val);
 	}
+	/* the lines themselves stay unsaid: an env file holds secrets, and
+	 * a wrong path may name any file; one message, not one a line */
+	if (bad)
+		diags_add(w->d, file, first_bad, path, "write KEY=value",
+			  "%d line%s of the env file %s not KEY=value, the "
+			  "first this one", bad, bad > 1 ? "s" : "",
+			  bad > 1 ? "are" : "is");
 out:
 	sb_release(&sb);
 }

@@ -181,8 +181,15 @@ walk_int(struct walk *w, const config_setting_t *parent, const char *key,
 		goto out;
 	}
 	if (v < min || v > max) {
-		walk_report(w, s, p, NULL, "%lld is out of range %lld-%lld", v,
-			    min, max);
+		/* libconfig wraps a plain number past 2^31 into a negative
+		 * one: echoing that would show what was never written */
+		if (config_setting_type(s) == CONFIG_TYPE_INT && v < 0 &&
+		    min >= 0)
+			walk_report(w, s, p, NULL, "the number is out of range "
+				    "%lld-%lld", min, max);
+		else
+			walk_report(w, s, p, NULL, "%lld is out of range "
+				    "%lld-%lld", v, min, max);
 		goto out;
 	}
 	*out = (int)v;

@@ -70,28 +70,6 @@ kvlist_release(struct kvlist *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* A message quotes what the user wrote: a newline or escape sequence in
- * it is shown as \n or \x1b, not sent to the terminal. */
-static char *
-printable(const char *s)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\n')
-			sb_addstr(&sb, "\\n");
-		else if (c == '\t')
-			sb_addstr(&sb, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			sb_addf(&sb, "\\x%02x", c);
-		else
-			sb_addch(&sb, c);
-	}
-	return sb_detach(&sb);
-}
-
 void
 diags_add(struct diags *d, const char *file, int line, const char *setting,
 	  const char *hint, const char *fmt, ...)
@@ -108,8 +86,10 @@ diags_add(struct diags *d, const char *file, int line, const char *setting,
 	g->file = xstrdup(file);
 	g->line = line;
 	g->setting = setting ? xstrdup(setting) : NULL;
-	g->msg = printable(msg.buf);
-	g->hint = hint ? printable(hint) : NULL;
+	/* a message quotes what the user wrote: a newline or an escape
+	 * sequence in it is shown, not sent to the terminal */
+	g->msg = str_printable(msg.buf);
+	g->hint = hint ? str_printable(hint) : NULL;
 	sb_release(&msg);
 	g->seq = d->n - 1;
 }
@@ -187,11 +167,11 @@ static const char *const install_modes[] = { "auto", "never" };
 
 static void
 walk_size(struct walk *w, const config_setting_t *vm, const char *key,
-	  uint64_t min, uint64_t *out)
+	  uint64_t min, uint64_t max, uint64_t *out)
 {
 	const config_setting_t *s = config_setting_get_member(vm, key);
 	const char *v;
-	char *p = walk_path("vm", key), low[32];
+	char *p = walk_path("vm", key), low[32], high[32];
 	uint64_t bytes;
 
 	if (!s)
@@ -210,6 +190,12 @@ walk_size(struct walk *w, const config_setting_t *vm, const char *key,
 		spec_format_size(min, low, sizeof(low));
 		walk_report(w, s, p, NULL, "\"%s\" is too small: at least %s",
 			    v, low);
+		goto out;
+	}
+	if (bytes > max) {
+		spec_format_size(max, high, sizeof(high));
+		walk_report(w, s, p, NULL, "\"%s\" is too large: at most %s",
+			    v, high);
 		goto out;
 	}
 	*out = bytes;
@@ -359,8 +345,9 @@ walk_vm(struct walk *w, const config_setting_t *vm)
 		ws->vm.box = xstrdup(str);
 	}
 	walk_int(w, vm, "cpus", "vm", 1, 256, &ws->vm.cpus);
-	walk_size(w, vm, "memory", 256ULL << 20, &ws->vm.memory);
-	walk_size(w, vm, "disk", 1ULL << 30, &ws->vm.disk);
+	/* far beyond any laptop, and far below what overflows a KiB count */
+	walk_size(w, vm, "memory", 256ULL << 20, 4ULL << 40, &ws->vm.memory);
+	walk_size(w, vm, "disk", 1ULL << 30, 64ULL << 40, &ws->vm.disk);
 	if (walk_string(w, vm, "uri", "vm", &str) > 0) {
 		if (!strstr(str, ":/"))
 			walk_report(w, config_setting_get_member(vm, "uri"),
@@ -517,20 +504,107 @@ report_parse_error(struct walk *w, const config_t *cfg)
 	free(path);
 }
 
+/* libconfig's scanner is worse than linear in the size of its input (a
+ * 4 MB comment takes 13 s): a Berthfile and its includes, together, are
+ * bounded well below that. */
+#define BERTHFILE_MAX (1u << 20)
+#define INCLUDE_DEPTH 8
+
+/* dir/ is a prefix of path, as folders */
+static int
+path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n] ||
+					   (n == 1 && dir[0] == '/'));
+}
+
+/*
+ * Every @include, read before libconfig opens it: a regular file (a FIFO
+ * or /dev/zero would hang or fill memory), all of them within the bound,
+ * and inside the workspace's folder unless named by an absolute path.
+ */
+static void
+check_includes(struct walk *w, const char *text, const char *shown,
+	       const char *root, int depth, size_t *total)
+{
+	const char *line = text;
+	int lineno = 0;
+
+	for (; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1
+						       : NULL) {
+		const char *p = line, *end;
+		char *name, *file, *real;
+		struct strbuf sb = STRBUF_INIT;
+
+		lineno++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "@include", 8))
+			continue;
+		for (p += 8; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p != '"' || !(end = strchr(p + 1, '"')) ||
+		    memchr(p, '\n', (size_t)(end - p)))
+			continue;	/* libconfig says what is wrong */
+		name = xstrndup(p + 1, (size_t)(end - p - 1));
+		file = name[0] == '/' ? xstrdup(name)
+				      : path_join(w->ws->dir, name);
+		real = realpath(file, NULL);
+		if (name[0] != '/' && real && root && !path_under(real, root)) {
+			diags_add(w->d, shown, lineno, NULL, "name a file "
+				  "outside it by its absolute path, if you "
+				  "mean it", "@include \"%s\" leads outside the "
+				  "workspace's folder", name);
+		} else if (real && sb_read_regular(&sb, file, BERTHFILE_MAX -
+						   *total) < 0) {
+			diags_add(w->d, shown, lineno, NULL, NULL,
+				  "@include \"%s\": %s", name, err_msg());
+		} else if (real && depth >= INCLUDE_DEPTH) {
+			diags_add(w->d, shown, lineno, NULL, NULL,
+				  "@include \"%s\" is nested more than %d deep",
+				  name, INCLUDE_DEPTH);
+		} else if (real) {
+			*total += sb.len;
+			check_includes(w, sb.buf, name, root, depth + 1, total);
+		}
+		err_clear();
+		sb_release(&sb);
+		free(real);
+		free(file);
+		free(name);
+	}
+}
+
 int
 ws_load(struct ws *ws, const char *path, const char *display,
 	struct diags *d)
 {
 	struct walk w = { ws, d, path, display ? display : path };
 	config_t cfg;
-	const config_setting_t *root, *s;
+	const config_setting_t *top, *s;
+	struct strbuf text = STRBUF_INIT;
 	const char *name;
-	size_t before = d->n;
+	char *root;
+	size_t before = d->n, total = 0;
 
 	ws_defaults(ws, path);
 	config_init(&cfg);
 	/* @include is relative to the Berthfile, not to where berth runs */
 	config_set_include_dir(&cfg, ws->dir);
+	if (sb_read_regular(&text, path, BERTHFILE_MAX) < 0) {
+		diags_add(d, w.display, 0, NULL, "a Berthfile is a regular "
+			  "file of at most 1 MiB, with its includes",
+			  "cannot read the file: %s", err_msg());
+		err_clear();
+		goto out;
+	}
+	root = realpath(ws->dir, NULL);
+	check_includes(&w, text.buf, w.display, root, 0, &total);
+	free(root);
+	if (d->n > before)
+		goto out;
 	if (!config_read_file(&cfg, path)) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			diags_add(d, w.display, 0, NULL, NULL,
@@ -540,14 +614,14 @@ ws_load(struct ws *ws, const char *path, const char *display,
 			report_parse_error(&w, &cfg);
 		goto out;
 	}
-	root = config_root_setting(&cfg);
-	walk_check_keys(&w, root, "", top_keys, ARRAY_SIZE(top_keys));
-	if (walk_string(&w, root, "workspace", "", &name) > 0) {
+	top = config_root_setting(&cfg);
+	walk_check_keys(&w, top, "", top_keys, ARRAY_SIZE(top_keys));
+	if (walk_string(&w, top, "workspace", "", &name) > 0) {
 		if (!spec_valid_name(name, NAME_MAX_LEN)) {
 			char *good = spec_name_from(name, NAME_MAX_LEN);
 			char *hint = xasprintf("such as \"%s\"", good);
 
-			walk_report(&w, config_setting_get_member(root,
+			walk_report(&w, config_setting_get_member(top,
 								  "workspace"),
 				    "workspace", hint, "\"%s\" is not a valid "
 				    "name: use at most %d lower-case letters, "
@@ -558,15 +632,16 @@ ws_load(struct ws *ws, const char *path, const char *display,
 		free(ws->name);
 		ws->name = xstrdup(name);
 	}
-	if ((s = config_setting_get_member(root, "vm")))
+	if ((s = config_setting_get_member(top, "vm")))
 		walk_vm(&w, s);
-	if ((s = config_setting_get_member(root, "docker")))
+	if ((s = config_setting_get_member(top, "docker")))
 		walk_docker(&w, s);
-	if ((s = config_setting_get_member(root, "stack")))
+	if ((s = config_setting_get_member(top, "stack")))
 		walk_stack(&w, s);
 	walk_check_stack(&w, config_lookup(&cfg, "stack.services"));
 out:
 	config_destroy(&cfg);
+	sb_release(&text);
 	return d->n > before ? -1 : 0;
 }
 

@@ -566,7 +566,7 @@ libvirt_connect(struct collector *c)
 		snprintf(why, sizeof(why), "%s", err_msg());
 	} else {
 		virConnectRegisterCloseCallback(c->v.conn, on_close, c, NULL);
-		found = vm_domain_find(&c->v, c->domain, &c->dom);
+		found = vm_domain_find_for(&c->v, c->domain, c->ws->dir, &c->dom);
 		if (found > 0) {
 			vm_domain_state(c->dom, &state);
 			/* the guest's memory figures, also on a domain

@@ -231,6 +231,11 @@ docker_exec_interactive(struct docker *d, const char *container,
 	url = xasprintf("%s/v%s/exec/%s/start", d->base, d->api, exec_id);
 	h = docker_easy(d, url);
 	curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+	/* the socket becomes the exec's raw stream: its own connection,
+	 * outside the shared pool, and quiet for as long as the command is */
+	curl_easy_setopt(h, CURLOPT_SHARE, NULL);
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 0L);
 	if ((rc = curl_easy_perform(h)) != CURLE_OK) {
 		err_set("cannot connect to the engine: %s",
 			curl_easy_strerror(rc));

@@ -24,6 +24,7 @@ struct docker_multi {
 	struct docker_stream_slot **slots;
 	size_t n, alloc;
 	int polling;	/* inside curl: adding a transfer must wait */
+	int idle_s;	/* 0: streams may be quiet for ever */
 };
 
 static size_t
@@ -60,6 +61,8 @@ docker_multi_add(struct docker_multi *m, const char *path,
 	s->sink = sink;
 	s->arg = arg;
 	s->easy = docker_easy(m->d, s->url);
+	/* a followed log or event stream is quiet while nothing happens */
+	curl_easy_setopt(s->easy, CURLOPT_LOW_SPEED_TIME, (long)m->idle_s);
 	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_bytes);
 	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
@@ -77,6 +80,12 @@ docker_multi_add(struct docker_multi *m, const char *path,
 	ALLOC_GROW(m->slots, m->n + 1, m->alloc);
 	m->slots[m->n++] = s;
 	return 0;
+}
+
+void
+docker_multi_set_idle(struct docker_multi *m, int seconds)
+{
+	m->idle_s = seconds;
 }
 
 int

@@ -115,6 +115,17 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	return sb_add(arg, data, size * n) < 0 ? 0 : size * n;
 }
 
+/* "1.41": the only shape of version that may reach a request's path */
+static int
+api_version_valid(const char *v, size_t len)
+{
+	size_t major = strspn(v, "0123456789");
+
+	return major && major < 4 && major < len && v[major] == '.' &&
+	       strspn(v + major + 1, "0123456789") == len - major - 1 &&
+	       len - major - 1 > 0 && len - major - 1 < 4;
+}
+
 static size_t
 on_header(char *data, size_t size, size_t n, void *arg)
 {
@@ -122,18 +133,43 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	if (len > 12 && !strncasecmp(data, "Api-Version:", 12)) {
-		const char *v = data + 12;
+		const char *v = data + 12, *end = data + len;
 		size_t vl;
 
-		while (*v == ' ')
+		while (v < end && *v == ' ')
 			v++;
-		vl = strcspn(v, "\r\n");
-		if (vl && vl < sizeof(d->api)) {
-			memcpy(d->api, v, vl);
-			d->api[vl] = '\0';
+		for (vl = 0; v + vl < end && v[vl] != '\r' && v[vl] != '\n';)
+			vl++;
+		if (api_version_valid(v, vl)) {
+			memcpy(d->api_seen, v, vl);
+			d->api_seen[vl] = '\0';
+		} else {
+			d->api_bad = 1;
 		}
 	}
 	return len;
+}
+
+int
+docker_idle_seconds(void)
+{
+	const char *s = getenv("BERTH_ENGINE_TIMEOUT");
+	int v = s ? atoi(s) : 0;
+
+	return v > 0 && v <= 3600 ? v : DOCKER_IDLE_S;
+}
+
+/* curl asks at least once a second, bytes or not: Ctrl-C ends it now */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+	    curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return berth_interrupted ? 1 : 0;
 }
 
 CURL *
@@ -146,6 +182,12 @@ docker_easy(struct docker *d, const char *url)
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	/* no byte for this long: the engine is stalled (a stream that
+	 * follows turns this off) */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)docker_idle_seconds());
 	if (share)
 		curl_easy_setopt(c, CURLOPT_SHARE, share);
 	if (d->unix_path)
@@ -199,11 +241,16 @@ docker_call(struct docker *d, const char *method, const char *path,
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	}
+	/* a call that is no stream has an end */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L * docker_idle_seconds());
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	if (rc != CURLE_OK) {
 		err_set("%s %s: %s", method, path, rc == CURLE_WRITE_ERROR
 			? "the answer is larger than berth accepts"
+			: rc == CURLE_ABORTED_BY_CALLBACK ? "interrupted"
+			: rc == CURLE_OPERATION_TIMEDOUT
+			? "the engine stopped answering"
 			: curl_easy_strerror(rc));
 	} else if (*status >= 400) {
 		struct strbuf m = STRBUF_INIT;
@@ -238,9 +285,21 @@ docker_ping(struct docker *d)
 	int ret = docker_call(d, "GET", "/_ping", NULL, &body, &status);
 
 	if (ret == 0 && strcmp(body.buf, "OK"))
-		ret = err_set("GET /_ping: the engine answered '%s'", body.buf);
-	/* berth speaks 1.41; an older engine sets the version down */
-	if (ret == 0 && api_cmp(d->api, API_DEFAULT) > 0)
+		ret = err_set("GET /_ping: the engine answered '%.40s'",
+			      body.buf);
+	if (ret == 0 && d->api_bad)
+		ret = err_set("the engine's Api-Version header is not a "
+			      "version berth understands");
+	/* berth speaks 1.41, which a newer engine speaks too; an older one
+	 * lacks what berth uses */
+	if (ret == 0 && d->api_seen[0] &&
+	    api_cmp(d->api_seen, API_DEFAULT) < 0) {
+		ret = err_set("the engine speaks Docker API %s; berth needs %s "
+			      "or newer", d->api_seen, API_DEFAULT);
+		err_hint("use Docker Engine 20.10 or newer (Debian 12's "
+			 "docker.io)");
+	}
+	if (ret == 0)
 		strcpy(d->api, API_DEFAULT);
 	sb_release(&body);
 	return ret;
@@ -286,6 +345,8 @@ docker_stream(struct docker *d, const char *method, const char *path,
 
 	sc.curl = docker_easy(d, url);
 	sc.error_body.cap = 1 << 20;
+	/* a build step or a pull may print nothing for minutes */
+	curl_easy_setopt(sc.curl, CURLOPT_LOW_SPEED_TIME, 0L);
 	curl_easy_setopt(sc.curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(sc.curl, CURLOPT_WRITEFUNCTION, on_stream);
 	curl_easy_setopt(sc.curl, CURLOPT_WRITEDATA, &sc);
@@ -324,7 +385,10 @@ docker_stream(struct docker *d, const char *method, const char *path,
 			err_set("%s %s: interrupted", method, path);
 		/* else the sink recorded why */
 	} else if (rc != CURLE_OK) {
-		err_set("%s %s: %s", method, path, curl_easy_strerror(rc));
+		err_set("%s %s: %s", method, path,
+			rc == CURLE_ABORTED_BY_CALLBACK ? "interrupted"
+			: rc == CURLE_OPERATION_TIMEDOUT
+			? "the engine stopped sending" : curl_easy_strerror(rc));
 	} else {
 		ret = 0;
 	}

@@ -13,7 +13,19 @@ struct docker {
 	char *unix_path;	/* the socket, or NULL for TCP */
 	char *ca, *cert, *key;	/* PEM files for TLS */
 	char api[16];		/* negotiated from /_ping, such as "1.41" */
+	char api_seen[16];	/* what the engine's header said, checked */
+	int api_bad;		/* that header was not a version at all */
 };
+
+/*
+ * How long a call may wait with no byte from the engine, and how long a
+ * call that is no stream may take in all: a stalled engine ends a command
+ * with an error, not a hang. BERTH_ENGINE_TIMEOUT sets the idle limit in
+ * seconds (the total is ten times it). Streams that follow (logs -f,
+ * events) have no idle limit; every transfer stops at Ctrl-C or SIGTERM.
+ */
+#define DOCKER_IDLE_S 30
+int docker_idle_seconds(void);
 
 /* "unix:///var/run/docker.sock", or "tcp://HOST:PORT" with certdir. */
 int docker_open(struct docker *d, const char *host, const char *certdir);
@@ -59,6 +71,9 @@ int docker_multi_add(struct docker_multi *m, const char *path,
 int docker_multi_poll(struct docker_multi *m, struct curl_waitfd *extra,
 		      unsigned nextra, int timeout_ms);
 size_t docker_multi_active(const struct docker_multi *m);
+/* Streams added from now on end after this long with no byte (logs that
+ * do not follow); by default they may be quiet for ever. */
+void docker_multi_set_idle(struct docker_multi *m, int seconds);
 /* Drop the streams that ended, handing each one's arg to release. */
 void docker_multi_reap(struct docker_multi *m, void (*release)(void *arg));
 /* The stream whose sink has arg: 0 running, 1 ended, 2 failed. */

@@ -49,6 +49,8 @@ docker_files(const struct seed *s, struct strbuf *out)
 	write_file(out, "/etc/default/docker", "0644",
 		   "# Written by berth: the Engine API on tcp 2376, mutual TLS "
 		   "only.\n" DOCKER_OPTS_LINE);
+	/* last, once the rest is whole: what berth's boxes start dockerd on */
+	write_file(out, DOCKER_READY_FILE, "0600", "");
 }
 
 void
@@ -101,11 +103,13 @@ seed_user_data(const struct seed *s, struct strbuf *out)
 			"virtiofs shared%zu '%s'\" ]\n", s->shared[i], i,
 			s->shared[i]);
 	if (s->docker)
-		/* berth's boxes leave dockerd off until its files are here;
-		 * others' may have started it without them: restart */
+		/* berth's boxes start dockerd once its files are here (a
+		 * path unit); others' may have started it without them */
 		sb_addstr(out, "  - [ sh, -c, \"if command -v dockerd >/dev/null; "
-			  "then usermod -aG docker berth; systemctl enable "
-			  "docker; systemctl restart docker; fi\" ]\n");
+			  "then usermod -aG docker berth; if [ -e "
+			  BOX_DOCKER_PATH_UNIT " ]; then systemctl start docker; "
+			  "else systemctl enable docker; systemctl restart "
+			  "docker; fi; fi\" ]\n");
 }
 
 void

@@ -18,8 +18,14 @@ struct seed {
 	const char *tls_ca, *tls_cert, *tls_key;	/* PEM, the server's */
 };
 
-/* dockerd's options: the Engine API on tcp 2376, mutual TLS only. */
 #define DOCKER_TLS_DIR "/etc/docker/tls"
+
+/* In berth's boxes with Docker: starts dockerd once the seed's files are
+ * written, the ready file last (boxes/build-debian). */
+#define BOX_DOCKER_PATH_UNIT "/etc/systemd/system/berth-docker.path"
+#define DOCKER_READY_FILE "/etc/docker/tls/berth-ready"
+
+/* dockerd's options: the Engine API on tcp 2376, mutual TLS only. */
 #define DOCKER_OPTS_LINE                                                   \
 	"DOCKER_OPTS=\"-H tcp://0.0.0.0:2376 --tlsverify "                   \
 	"--tlscacert=" DOCKER_TLS_DIR "/ca.pem "                            \

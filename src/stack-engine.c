@@ -103,6 +103,26 @@ adopt_vm(const struct ws *ws, struct ws_state *st)
 	return ret;
 }
 
+/* The state's VM must be this folder's before its engine is trusted. */
+static int
+owned_domain(const struct ws *ws, const struct ws_state *st)
+{
+	struct vm_conn v = { 0 };
+	virDomainPtr dom = NULL;
+	int r;
+
+	if (vm_open(&v, ws->vm.uri) < 0) {
+		/* libvirtd away (restarting): the engine may still answer */
+		err_clear();
+		vm_close(&v);
+		return 0;
+	}
+	if ((r = vm_domain_find_for(&v, st->domain, ws->dir, &dom)) > 0)
+		virDomainFree(dom);
+	vm_close(&v);
+	return r < 0 ? -1 : 0;
+}
+
 int
 engine_open(const struct ws *ws, struct engine *e)
 {
@@ -136,6 +156,8 @@ engine_open(const struct ws *ws, struct engine *e)
 		err_hint("run 'berth up' first");
 		goto out;
 	}
+	if (owned_domain(ws, &st) < 0)
+		goto out;
 	e->in_vm = 1;
 	e->domain = xstrdup(st.domain);
 	e->uri = xstrdup(ws->vm.uri);
@@ -221,7 +243,7 @@ engine_forward_ports(struct engine *e, const struct ws *ws)
 	if (!k)
 		return 0;
 	if (vm_open(&v, e->uri) < 0 ||
-	    (r = vm_domain_find(&v, e->domain, &dom)) < 0)
+	    (r = vm_domain_find_for(&v, e->domain, ws->dir, &dom)) < 0)
 		goto out;
 	if (!r) {
 		err_set("the VM '%s' is gone", e->domain);
@@ -303,7 +325,7 @@ stack_plan_show(const struct ws *ws, int json)
 		if (state_load(ws, &st) < 0)
 			return -1;
 		if (vm_open(&v, ws->vm.uri) == 0 &&
-		    (found = vm_domain_find(&v, st.domain, &dom) > 0))
+		    (found = vm_domain_find_for(&v, st.domain, ws->dir, &dom) > 0))
 			vm_domain_state(dom, &state);
 		if (dom)
 			virDomainFree(dom);

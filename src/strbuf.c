@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -154,4 +155,65 @@ sb_read_file(struct strbuf *sb, const char *path)
 out:
 	close(fd);
 	return ret;
+}
+
+int
+sb_read_regular(struct strbuf *sb, const char *path, size_t max)
+{
+	struct stat st;
+	int fd, ret = -1;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return err_set("cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		err_set("cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set("'%s' is not a regular file", path);
+		goto out;
+	}
+	if ((unsigned long long)st.st_size > (unsigned long long)max) {
+		err_set("'%s' is larger than %zu KiB", path, max >> 10);
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	sb->cap = sb->len + max;	/* it may grow while it is read */
+	ret = sb_read_file(sb, path);
+	sb->cap = 0;
+	if (ret < 0 && sb->len >= max)
+		err_set("'%s' grew past %zu KiB while it was read", path,
+			max >> 10);
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+void
+sb_add_printable(struct strbuf *sb, const char *s, int keep_newlines)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			sb_addstr(sb, keep_newlines ? "\n" : "\\n");
+		else if (c == '\t')
+			sb_addstr(sb, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			sb_addf(sb, "\\x%02x", c);
+		else
+			sb_addch(sb, c);
+	}
+}
+
+char *
+str_printable(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_add_printable(&sb, s, 0);
+	return sb_detach(&sb);
 }

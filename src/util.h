@@ -56,6 +56,14 @@ int sb_addf(struct strbuf *sb, const char *fmt, ...) PRINTF_LIKE(2, 3);
 int sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 int sb_read_file(struct strbuf *sb, const char *path);
+/* Only a regular file of at most max bytes: never a FIFO or a device
+ * (which would hang or fill memory), never more than max. */
+int sb_read_regular(struct strbuf *sb, const char *path, size_t max);
+/* s with control bytes shown as \n, \t, \xNN, never sent raw to a
+ * terminal (an ESC from someone else's text can clear the screen or write
+ * the clipboard); keep_newlines leaves '\n' as it is. */
+void sb_add_printable(struct strbuf *sb, const char *s, int keep_newlines);
+char *str_printable(const char *s);
 
 /*
  * The last error recorded by library code, for the command layer to print.

@@ -32,6 +32,24 @@ escaped(const char *s)
 	return sb_detach(&sb);
 }
 
+/* <name>text</name> on a line of its own, the text escaped */
+static void
+element(struct strbuf *out, const char *indent, const char *name,
+	const char *text)
+{
+	sb_addf(out, "%s<%s>", indent, name);
+	xml_escape(out, text);
+	sb_addf(out, "</%s>\n", name);
+}
+
+/* the template puts its own line end after a fragment */
+static void
+sb_setlen_chomp(struct strbuf *sb)
+{
+	if (sb->len && sb->buf[sb->len - 1] == '\n')
+		sb->buf[--sb->len] = '\0';
+}
+
 /* The host side of every forward: SSH, the Docker API, vm.ports. */
 static void
 hostfwds(const struct ws *ws, const struct ws_state *st, struct strbuf *out)
@@ -53,7 +71,8 @@ static void
 filesystem(struct strbuf *out, const struct vm_plan *p, const char *dir,
 	   const char *tag, int readonly)
 {
-	char *d = escaped(dir);
+	char *d = escaped(dir), *t = escaped(tag);
+	char *bin = escaped(p->virtiofsd ? p->virtiofsd : "");
 
 	if (p->virtiofs)
 		sb_addf(out, "    <filesystem type='mount' "
@@ -62,14 +81,16 @@ filesystem(struct strbuf *out, const struct vm_plan *p, const char *dir,
 			"      <binary path='%s'/>\n"
 			"      <source dir='%s'/>\n"
 			"      <target dir='%s'/>\n%s"
-			"    </filesystem>\n", p->virtiofsd, d, tag,
+			"    </filesystem>\n", bin, d, t,
 			readonly ? "      <readonly/>\n" : "");
 	else
 		sb_addf(out, "    <filesystem type='mount' accessmode='mapped'>\n"
 			"      <source dir='%s'/>\n"
 			"      <target dir='%s'/>\n%s"
-			"    </filesystem>\n", d, tag,
+			"    </filesystem>\n", d, t,
 			readonly ? "      <readonly/>\n" : "");
+	free(bin);
+	free(t);
 	free(d);
 }
 
@@ -97,10 +118,11 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 		 (unsigned long long)(ws->vm.memory >> 10));
 	snprintf(cpus, sizeof(cpus), "%d", ws->vm.cpus);
 	if (p->kernel) {
-		sb_addf(&boot, "    <kernel>%s</kernel>\n", p->kernel);
+		element(&boot, "    ", "kernel", p->kernel);
 		if (p->initrd)
-			sb_addf(&boot, "    <initrd>%s</initrd>\n", p->initrd);
-		sb_addf(&boot, "    <cmdline>%s</cmdline>", p->cmdline);
+			element(&boot, "    ", "initrd", p->initrd);
+		element(&boot, "    ", "cmdline", p->cmdline ? p->cmdline : "");
+		sb_setlen_chomp(&boot);
 	} else {
 		sb_addstr(&boot, "    <boot dev='hd'/>");
 	}
@@ -121,27 +143,37 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 		/* libvirt 9.0 rejects passt port forwards, so user-mode
 		 * networking with forwards goes through QEMU's slirp; the
 		 * explicit PCI address avoids a slot clash on q35 */
+		char *f;
+
 		hostfwds(ws, st, &fwd);
+		f = escaped(fwd.buf);
 		sb_addf(&net, "  <qemu:commandline>\n"
 			"    <qemu:arg value='-netdev'/>\n"
 			"    <qemu:arg value='user,id=n0%s'/>\n"
 			"    <qemu:arg value='-device'/>\n"
 			"    <qemu:arg value='virtio-net-pci,netdev=n0,"
 			"bus=pcie.0,addr=0x10'/>\n"
-			"  </qemu:commandline>", fwd.buf);
+			"  </qemu:commandline>", f);
+		free(f);
 	}
 	{
+		/* every value of text is escaped here; the rest are the
+		 * fragments built above, their text escaped as they were */
+		char *t_accel = escaped(p->accel), *t_domain = escaped(st->domain);
+		char *t_id = escaped(st->id), *t_pool = escaped(p->pool);
+		char *t_overlay = escaped(p->overlay), *t_seed = escaped(p->seed);
+		char *t_fwd = escaped(fwd.buf);
 		const char *kv[] = {
-			"accel", p->accel,
-			"name", st->domain,
+			"accel", t_accel,
+			"name", t_domain,
 			"uuid", uuid.buf,
-			"id", st->id,
+			"id", t_id,
 			"workspace", name,
 			"path", path,
 			"box", box,
 			"box_version", box_version,
 			/* for recovery after a lost state file */
-			"forwards", fwd.buf,
+			"forwards", t_fwd,
 			"memory_kib", mem,
 			"memory_backing", p->virtiofs
 				? "  <memoryBacking>\n"
@@ -152,9 +184,9 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 			"boot", boot.buf,
 			"cpu", !strcmp(p->accel, "kvm")
 				? "  <cpu mode='host-passthrough'/>" : "",
-			"pool", p->pool,
-			"overlay", p->overlay,
-			"seed", p->seed,
+			"pool", t_pool,
+			"overlay", t_overlay,
+			"seed", t_seed,
 			"filesystems", fs.buf,
 			"interface", iface.buf,
 			"console_log", log,
@@ -163,6 +195,13 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 		};
 
 		ret = template_render(text.buf, kv, out);
+		free(t_accel);
+		free(t_domain);
+		free(t_id);
+		free(t_pool);
+		free(t_overlay);
+		free(t_seed);
+		free(t_fwd);
 	}
 out:
 	sb_release(&text);

@@ -17,6 +17,9 @@
 #include "util.h"
 #include "vm.h"
 
+static char *xml_text(const char *xml, const char *tag);
+static char *xml_unescape(char *s);
+
 static void
 on_libvirt_error(void *data, virErrorPtr err)
 {
@@ -477,6 +480,33 @@ vm_domain_find(struct vm_conn *v, const char *name, virDomainPtr *out)
 		return 0;
 	return err_set("cannot look up domain '%s': %s", name,
 		       vm_last_error());
+}
+
+int
+vm_domain_find_for(struct vm_conn *v, const char *name, const char *dir,
+		   virDomainPtr *out)
+{
+	char *meta, *path = NULL;
+	int r = vm_domain_find(v, name, out);
+
+	if (r <= 0)
+		return r;
+	if ((meta = virDomainGetMetadata(*out, VIR_DOMAIN_METADATA_ELEMENT,
+					 VM_METADATA_NS, 0)))
+		path = xml_unescape(xml_text(meta, "path"));
+	free(meta);
+	if (path && !strcmp(path, dir)) {
+		free(path);
+		return 1;
+	}
+	virDomainFree(*out);
+	*out = NULL;
+	err_set("the state in '%s' names the VM '%s', which is %s", dir, name,
+		path ? "another folder's" : "not berth's");
+	err_hint("remove %s/.berth/state.json: berth then finds this "
+		 "folder's own VM by its metadata", dir);
+	free(path);
+	return -1;
 }
 
 int

@@ -45,6 +45,10 @@ int vm_volume_delete(struct vm_conn *v, const char *name);
 
 /* Lookup: 1 found, 0 missing, -1 error. */
 int vm_domain_find(struct vm_conn *v, const char *name, virDomainPtr *out);
+/* The domain of a workspace's state, if its metadata names folder dir:
+ * a state file from elsewhere must not make another VM this one's. */
+int vm_domain_find_for(struct vm_conn *v, const char *name, const char *dir,
+		       virDomainPtr *out);
 int vm_domain_define(struct vm_conn *v, const char *xml, virDomainPtr *out);
 /* "running", "shut off", "paused", "saved" (managed save)... */
 const char *vm_domain_state(virDomainPtr d, int *state);

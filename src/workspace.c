@@ -106,7 +106,7 @@ workspace_open(struct cmd_ctx *ctx, struct workspace *w, int lock)
 	if (state_load(w->ws, &w->st) < 0 || vm_open(&w->v, w->ws->vm.uri) < 0 ||
 	    workspace_adopt(&w->v, w->ws, &w->st) < 0)
 		return -1;
-	return vm_domain_find(&w->v, w->st.domain, &w->dom) < 0 ? -1 : 0;
+	return vm_domain_find_for(&w->v, w->st.domain, w->ws->dir, &w->dom) < 0 ? -1 : 0;
 }
 
 void

@@ -1,6 +1,7 @@
-/* fuzz-archive.c: .box archive import (tar, any compression). Whatever an
- * archive holds, nothing may land outside the folder it is extracted
- * into, and no link in it may lead out. */
+/* fuzz-archive.c: archive extraction (tar, any compression), as a .box
+ * (flat, no links) and as a bundle (links that resolve inside). Whatever
+ * an archive holds, nothing may land outside the folder it is extracted
+ * into, and no link in it may lead out once resolved. */
 
 #include <dirent.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive-safe.h"
 #include "box.h"
 #include "fuzz.h"
 #include "util.h"
@@ -61,12 +63,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *box = fuzz_write("in.box", data, size);
 	char *parent = path_join(fuzz_scratch(), "x");
 	char *inside = path_join(parent, "inside"), real[PATH_MAX];
+	static const int modes[] = { EXTRACT_FLAT, EXTRACT_LINKS };
+	size_t i;
 
-	mkdir_p(inside, 0700);
-	if (realpath(inside, real)) {
-		archive_extract_safe(box, inside);
-		check_inside(real, inside);
-		check_alone(parent);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		mkdir_p(inside, 0700);
+		if (realpath(inside, real)) {
+			archive_extract_safe(box, inside, modes[i]);
+			check_inside(real, inside);
+			check_alone(parent);
+		}
+		rm_rf(inside);
+		err_clear();
 	}
 	rm_rf(parent);
 	free(inside);

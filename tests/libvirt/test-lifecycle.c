@@ -97,6 +97,40 @@ main(void)
 		ctx.ws.vm.network = NET_USER;
 		sb_release(&nat);
 	}
+	{
+		/* a box's kernel and command line are someone else's text:
+		 * escaped, they stay text and add no disk */
+		struct strbuf evil = STRBUF_INIT;
+		virDomainPtr ed = NULL;
+		char *desc = NULL;
+
+		plan.kernel = "/k'/><disk type='file'><source file='/etc/shadow'/></disk><kernel>/x";
+		plan.cmdline = "a</cmdline></os><devices><disk type='file' "
+			       "device='disk'><source file='/etc/shadow'/>"
+			       "<target dev='vdz'/></disk></devices><os><cmdline>";
+		ok(vm_domain_xml(&ctx.ws, &st, &plan, &evil) == 0 &&
+		   strstr(evil.buf, "&lt;/cmdline&gt;&lt;/os&gt;") &&
+		   !strstr(evil.buf, "<source file='/etc/shadow'/>"),
+		   "a box's command line and kernel are escaped in the XML");
+		st.domain[0] = 'x';	/* another name: not the domain below */
+		sb_reset(&evil);
+		vm_domain_xml(&ctx.ws, &st, &plan, &evil);
+		st.domain[0] = 'b';
+		if (vm_domain_define(&v, evil.buf, &ed) == 0 &&
+		    (desc = virDomainGetXMLDesc(ed, 0)))
+			ok(!strstr(desc, "<source file='/etc/shadow'") &&
+			   !strstr(desc, "<target dev='vdz'"),
+			   "libvirt sees no extra disk, only text");
+		else
+			ok(0, "libvirt takes the escaped XML");
+		free(desc);
+		if (ed) {
+			virDomainUndefine(ed);
+			virDomainFree(ed);
+		}
+		plan.kernel = plan.cmdline = NULL;
+		sb_release(&evil);
+	}
 	ok(vm_domain_define(&v, xml.buf, &dom) == 0, "the test driver takes it");
 
 	ok(vm_list(&v, &e, &n) == 0, "list berth's domains");

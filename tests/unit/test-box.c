@@ -22,22 +22,44 @@ put_be64(unsigned char *p, uint64_t v)
 		p[i] = (unsigned char)(v & 0xff);
 }
 
+/* A qcow2 of 1 GiB as qemu-img lays one out: 64 KiB clusters, the
+ * refcount table in cluster 1, the L1 table (2 entries) in cluster 3;
+ * size and length can be changed to make it lie. */
+static char *
+write_qcow2_shaped(const char *name, int version, uint64_t backing,
+		   uint32_t crypt, uint64_t incompat, uint64_t size,
+		   size_t file_len)
+{
+	unsigned char *h = xcalloc(file_len + 1, 1);
+	char *path = path_join(dir, name);
+
+	memcpy(h, "QFI\xfb", 4);
+	h[7] = (unsigned char)version;
+	put_be64(h + 8, backing);
+	h[23] = 16;			/* cluster bits */
+	put_be64(h + 24, size);
+	h[35] = (unsigned char)crypt;
+	h[39] = 2;			/* l1 size */
+	put_be64(h + 40, 0x30000);	/* l1 table offset */
+	put_be64(h + 48, 0x10000);	/* refcount table offset */
+	h[59] = 1;			/* refcount table clusters */
+	if (file_len >= 104) {
+		put_be64(h + 72, incompat);
+		h[99] = 4;		/* refcount order */
+		h[103] = 104;		/* header length */
+	}
+	if (write_file_atomic(path, h, file_len, 0644) < 0)
+		fatal("%s", err_msg());
+	free(h);
+	return path;
+}
+
 static char *
 write_qcow2(const char *name, int version, uint64_t backing, uint32_t crypt,
 	    uint64_t incompat)
 {
-	unsigned char h[112] = { 'Q', 'F', 'I', 0xfb };
-	char *path = path_join(dir, name);
-
-	h[7] = (unsigned char)version;
-	put_be64(h + 8, backing);
-	h[20] = 16;
-	put_be64(h + 24, 1ULL << 30);
-	h[35] = (unsigned char)crypt;
-	put_be64(h + 72, incompat);
-	if (write_file_atomic(path, h, sizeof(h), 0644) < 0)
-		fatal("%s", err_msg());
-	return path;
+	return write_qcow2_shaped(name, version, backing, crypt, incompat,
+				  1ULL << 30, 0x40000);
 }
 
 static void
@@ -81,6 +103,21 @@ test_qcow2(void)
 	free(p);
 	p = write_qcow2("v4", 4, 0, 0, 0);
 	ok(qcow2_inspect(p, &size) < 0, "unknown versions are refused");
+	free(p);
+	p = write_qcow2_shaped("header-only", 3, 0, 0, 0, 1ULL << 30, 72);
+	ok(qcow2_inspect(p, &size) < 0, "a header alone (72 bytes) is no image");
+	free(p);
+	p = write_qcow2_shaped("short", 3, 0, 0, 0, 1ULL << 30, 0x30004);
+	ok(qcow2_inspect(p, &size) < 0 && strstr(err_msg(), "tables"),
+	   "an L1 table past the end of the file is refused");
+	free(p);
+	p = write_qcow2_shaped("huge", 3, 0, 0, 0, UINT64_MAX, 0x40000);
+	ok(qcow2_inspect(p, &size) < 0 && strstr(err_msg(), "64 TiB"),
+	   "a virtual size of 2^64-1 is refused, not stored as -1");
+	free(p);
+	p = write_qcow2_shaped("small-l1", 3, 0, 0, 0, 4ULL << 30, 0x40000);
+	ok(qcow2_inspect(p, &size) < 0,
+	   "an L1 table too small for the size is refused");
 	free(p);
 	p = path_join(dir, "raw");
 	write_file_atomic(p, "hello", 5, 0644);
