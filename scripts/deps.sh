@@ -16,7 +16,7 @@ VM_PACKAGES="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
 # To run the test tiers: a local HTTP server and archives (python3), QEMU
 # to boot a built box, a real dockerd, and tmux to drive the dashboard.
 TEST_PACKAGES="bash man-db python3 qemu-system-x86 curl docker.io
-	tmux clang libclang-rt-14-dev valgrind openssl iproute2"
+	tmux clang libclang-rt-14-dev valgrind openssl iproute2 time"
 
 missing_packages() {
 	for p in "$@"; do

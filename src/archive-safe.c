@@ -303,6 +303,10 @@ archive_extract_safe(const char *file, const char *dir, int flags)
 refused:
 	err_hint("the archive is malformed or malicious; nothing was added");
 out:
+	/* a link that leads out is not left for anyone to follow, even in
+	 * a folder that the caller is about to remove */
+	for (size_t i = 0; ret < 0 && root >= 0 && i < links.n; i++)
+		unlinkat(root, links.v[i], 0);
 	if (root >= 0)
 		close(root);
 	archive_read_free(in);

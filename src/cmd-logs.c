@@ -58,6 +58,8 @@ struct source {
 	int colour;
 	struct mux_stream mux;
 	struct strbuf part[3];	/* a line cut across frames, per stream */
+	long lines;		/* so far: bounded by --tail when it ends */
+	int overflowed;		/* it sent far more than --tail asked */
 };
 
 static int
@@ -130,6 +132,19 @@ emit(struct logs *l, struct source *s, const char *line, size_t len)
 	}
 }
 
+/* A source that sends far more lines than --tail N asked for is an
+ * engine gone wrong (an endless stream): it is stopped, with an error. */
+static int
+over_tail(struct source *s)
+{
+	long n = s->l->follow ? 0 : strtol(s->l->tail, NULL, 10);
+
+	if (n <= 0 || s->lines <= 2 * n + 2)
+		return 0;
+	s->overflowed = 1;
+	return 1;
+}
+
 static int
 on_frame(int stream, const char *data, size_t len, void *arg)
 {
@@ -149,6 +164,9 @@ on_frame(int stream, const char *data, size_t len, void *arg)
 		}
 		len -= n + 1;
 		data = nl + 1;
+		s->lines++;
+		if (over_tail(s))
+			return -1;
 	}
 	while (len) {	/* a line that never ends goes out in pieces */
 		size_t n = LINE_CAP - part->len < len ? LINE_CAP - part->len
@@ -160,6 +178,9 @@ on_frame(int stream, const char *data, size_t len, void *arg)
 		if (part->len == LINE_CAP) {
 			emit(s->l, s, part->buf, part->len);
 			sb_reset(part);
+			s->lines++;
+			if (over_tail(s))
+				return -1;
 		}
 	}
 	if (!s->l->hold)
@@ -370,10 +391,15 @@ run(struct logs *l)
 	}
 	if (l->hold)
 		print_held(l);
-	for (i = 0; !l->follow && i < l->nsrcs; i++)
+	for (i = 0; !l->follow && i < l->nsrcs; i++) {
+		if (l->srcs[i]->overflowed)
+			return err_set("the engine sent far more than the last "
+				       "%s lines of '%s'; stopped", l->tail,
+				       l->srcs[i]->prefix);
 		if (docker_multi_failed(l->m, l->srcs[i]) > 1)
 			return err_set("the engine stopped sending the logs of "
 				       "'%s'", l->srcs[i]->prefix);
+	}
 	return 0;
 }
 

@@ -35,20 +35,35 @@ print_table(json_t *rows)
 	printf("%-*s  %-3s  %-10s  %-9s  %-8s  %s\n", (int)width, "SERVICE", "#",
 	       "STATE", "HEALTH", "RESTARTS", "PORTS");
 	json_array_foreach(rows, i, r) {
-		const char *health = json_string_value(json_object_get(r, "health"));
+		/* names, states and health come from the engine: shown with
+		 * their control bytes escaped, never sent to the terminal */
+		char *service = str_printable(json_string_value(
+			json_object_get(r, "service")) ?: "?");
+		char *state = str_printable(json_string_value(
+			json_object_get(r, "state")) ?: "?");
+		char *health = str_printable(json_string_value(
+			json_object_get(r, "health")) ?: "-");
 
-		printf("%-*s  %-3d  %-10s  %-9s  %-8d  ", (int)width,
-		       json_string_value(json_object_get(r, "service")),
+		printf("%-*s  %-3d  %-10s  %-9s  %-8d  ", (int)width, service,
 		       (int)json_integer_value(json_object_get(r, "replica")),
-		       json_string_value(json_object_get(r, "state")) ?: "?",
-		       health ? health : "-",
+		       state, health,
 		       (int)json_integer_value(json_object_get(r, "restarts")));
-		json_array_foreach(json_object_get(r, "ports"), k, p)
-			printf("%s%s:%d->%d/%s", k ? ", " : "",
-			       json_string_value(json_object_get(p, "host_ip")),
+		free(service);
+		free(state);
+		free(health);
+		json_array_foreach(json_object_get(r, "ports"), k, p) {
+			char *ip = str_printable(json_string_value(
+				json_object_get(p, "host_ip")) ?: "?");
+			char *proto = str_printable(json_string_value(
+				json_object_get(p, "proto")) ?: "?");
+
+			printf("%s%s:%d->%d/%s", k ? ", " : "", ip,
 			       (int)json_integer_value(json_object_get(p, "host_port")),
 			       (int)json_integer_value(json_object_get(p, "port")),
-			       json_string_value(json_object_get(p, "proto")));
+			       proto);
+			free(ip);
+			free(proto);
+		}
 		putchar('\n');
 	}
 }
