@@ -8,6 +8,7 @@
 #include "berth.h"
 #include "box.h"
 #include "progress.h"
+#include "vm.h"
 
 extern const struct cmd_entry cmd_box_add_entry;
 extern const struct cmd_entry cmd_box_build_entry;
@@ -160,12 +161,27 @@ out:
 	return ret;
 }
 
+/* The store's copy, then libvirt's (the local system pool, where 'up'
+ * puts it): a VM made from it keeps reading that one, so it stays. */
 static int
 remove_one(struct box_store *store, const struct box *b, int force)
 {
+	struct vm_conn v = { 0 };
+	const char *pool;
+	int kept = 0;
+
 	if (box_store_remove(store, b, force) < 0)
 		return -1;
-	printf("removed box '%s' version '%s'\n", b->name, b->version);
+	if (vm_open(&v, "qemu:///system") < 0)
+		pool = "";	/* no libvirt here: nothing was uploaded */
+	else if (vm_box_volumes_remove(&v, b->name, b->version, &kept) < 0)
+		pool = ", but its copy in libvirt's pool could not be deleted";
+	else
+		pool = kept ? ", but not its copy in libvirt's pool, which a "
+			      "VM is made from" : "";
+	err_clear();
+	vm_close(&v);
+	printf("removed box '%s' version '%s'%s\n", b->name, b->version, pool);
 	return 0;
 }
 

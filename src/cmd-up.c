@@ -154,7 +154,7 @@ find_virtiofsd(void)
 static char *
 box_volume(const struct box *b, const char *what)
 {
-	return xasprintf("berth-box-%s-%s.%s", b->name, b->version, what);
+	return vm_box_volume(b->name, b->version, what);
 }
 
 /* A file of the box's folder as a pool volume; its path in *path. */

@@ -48,7 +48,7 @@ vm_last_error(void)
  * A dead one (libvirtd restarted) is replaced.
  */
 static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
-static virConnectPtr kept;
+static virConnectPtr kept_conn;
 static char *kept_uri;
 
 static virConnectPtr
@@ -57,17 +57,17 @@ connect_kept(const char *uri)
 	virConnectPtr c = NULL;
 
 	pthread_mutex_lock(&kept_lock);
-	if (kept && !strcmp(kept_uri, uri) && virConnectIsAlive(kept) == 1 &&
-	    virConnectRef(kept) == 0)
-		c = kept;
+	if (kept_conn && !strcmp(kept_uri, uri) &&
+	    virConnectIsAlive(kept_conn) == 1 && virConnectRef(kept_conn) == 0)
+		c = kept_conn;
 	pthread_mutex_unlock(&kept_lock);
 	if (c || !(c = virConnectOpen(uri)))
 		return c;
 	pthread_mutex_lock(&kept_lock);
-	if (kept)
-		virConnectClose(kept);
+	if (kept_conn)
+		virConnectClose(kept_conn);
 	free(kept_uri);
-	kept = virConnectRef(c) == 0 ? c : NULL;
+	kept_conn = virConnectRef(c) == 0 ? c : NULL;
 	kept_uri = xstrdup(uri);
 	pthread_mutex_unlock(&kept_lock);
 	return c;
@@ -197,6 +197,75 @@ vm_volume_delete(struct vm_conn *v, const char *name)
 		ret = err_set("cannot delete volume '%s': %s", name,
 			      vm_last_error());
 	virStorageVolFree(vol);
+	return ret;
+}
+
+char *
+vm_box_volume(const char *box, const char *version, const char *what)
+{
+	return xasprintf("berth-box-%s-%s.%s", box, version, what);
+}
+
+/* Does anything in libvirt still read path: a volume backed by it, or a
+ * domain that boots it (a kernel) or has it as a disk? */
+static int
+path_in_use(struct vm_conn *v, const char *path)
+{
+	virStorageVolPtr *vols = NULL;
+	virDomainPtr *doms = NULL;
+	char *needle = xasprintf(">%s<", path);
+	int n, i, used = 0;
+
+	n = virStoragePoolListAllVolumes(v->pool, &vols, 0);
+	for (i = 0; i < n; i++) {
+		char *xml = used ? NULL : virStorageVolGetXMLDesc(vols[i], 0);
+		const char *b = xml ? strstr(xml, "<backingStore>") : NULL;
+
+		used = used || (b && strstr(b, needle));
+		free(xml);
+		virStorageVolFree(vols[i]);
+	}
+	free(vols);
+	n = virConnectListAllDomains(v->conn, &doms, 0);
+	for (i = 0; i < n; i++) {
+		char *xml = used ? NULL : virDomainGetXMLDesc(doms[i], 0);
+
+		used = used || (xml && (strstr(xml, needle) ||
+					strstr(xml, path)));
+		free(xml);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	free(needle);
+	return used;
+}
+
+int
+vm_box_volumes_remove(struct vm_conn *v, const char *box, const char *version,
+		      int *kept)
+{
+	static const char *const what[] = { "qcow2", "vmlinuz", "initrd" };
+	size_t i;
+	int ret = 0;
+
+	*kept = 0;
+	/* no pool: nothing was ever uploaded (and none is made here) */
+	if (!v->pool && !(v->pool = virStoragePoolLookupByName(v->conn,
+							      VM_POOL)))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(what) && ret == 0; i++) {
+		char *name = vm_box_volume(box, version, what[i]), *path;
+
+		if (vm_volume_exists(v, name) && (path = vm_volume_path(v, name))) {
+			/* a VM made from it keeps it: the overlay reads it */
+			if (path_in_use(v, path))
+				(*kept)++;
+			else
+				ret = vm_volume_delete(v, name);
+			free(path);
+		}
+		free(name);
+	}
 	return ret;
 }
 

@@ -42,6 +42,13 @@ int vm_volume_overlay(struct vm_conn *v, const char *name,
 char *vm_volume_path(struct vm_conn *v, const char *name);
 int vm_volume_exists(struct vm_conn *v, const char *name);
 int vm_volume_delete(struct vm_conn *v, const char *name);
+/* A box version's volumes in the pool, shared by its workspaces: the
+ * image, and the kernel and initrd of a box that boots directly. */
+char *vm_box_volume(const char *box, const char *version, const char *what);
+/* Delete them, but for those a volume or a domain still reads: *kept
+ * counts those. */
+int vm_box_volumes_remove(struct vm_conn *v, const char *box,
+			  const char *version, int *kept);
 
 /* Lookup: 1 found, 0 missing, -1 error. */
 int vm_domain_find(struct vm_conn *v, const char *name, virDomainPtr *out);

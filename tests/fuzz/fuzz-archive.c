@@ -42,21 +42,6 @@ check_inside(const char *root, const char *dir)
 	closedir(d);
 }
 
-/* The extraction folder is the only thing in its parent. */
-static void
-check_alone(const char *parent)
-{
-	DIR *d = opendir(parent);
-	struct dirent *de;
-
-	while (d && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-		    strcmp(de->d_name, "inside"))
-			__builtin_trap();
-	if (d)
-		closedir(d);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -71,7 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (realpath(inside, real)) {
 			archive_extract_safe(box, inside, modes[i]);
 			check_inside(real, inside);
-			check_alone(parent);
+			fuzz_check_alone(parent, "inside");
 		}
 		rm_rf(inside);
 		err_clear();

@@ -29,21 +29,6 @@ add(struct archive *a, const char *name, int dir, const void *data,
 	archive_entry_free(e);
 }
 
-/* Nothing but the target folder in its parent. */
-static void
-check_alone(const char *parent)
-{
-	DIR *d = opendir(parent);
-	struct dirent *de;
-
-	while (d && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-		    strcmp(de->d_name, "opened"))
-			__builtin_trap();
-	if (d)
-		closedir(d);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -69,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		free(bf);
 	}
-	check_alone(parent);
+	fuzz_check_alone(parent, "opened");
 	rm_rf(parent);
 	free(dir);
 	free(target);

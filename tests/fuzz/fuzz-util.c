@@ -1,5 +1,6 @@
 /* fuzz-util.c: the scratch folder and chunked feeding the targets share. */
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,4 +60,18 @@ fuzz_feed_chunked(void *parser, fuzz_feed_fn feed, const uint8_t *data,
 			return;
 		off += n;
 	}
+}
+
+void
+fuzz_check_alone(const char *parent, const char *only)
+{
+	DIR *d = opendir(parent);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    strcmp(de->d_name, only))
+			__builtin_trap();
+	if (d)
+		closedir(d);
 }

@@ -23,4 +23,7 @@ typedef int (*fuzz_feed_fn)(void *parser, const char *data, size_t len);
 void fuzz_feed_chunked(void *parser, fuzz_feed_fn feed, const uint8_t *data,
 		       size_t size);
 
+/* Nothing in parent but the entry only: what a target made stayed in it. */
+void fuzz_check_alone(const char *parent, const char *only);
+
 #endif

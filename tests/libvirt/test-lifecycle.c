@@ -62,6 +62,34 @@ main(void)
 	ok((path = vm_volume_path(&v, "life.qcow2")) != NULL, "its path");
 	free(path);
 
+	{
+		/* box remove takes the box's pool volumes with it, but for
+		 * one a workspace's overlay still reads */
+		int kept = -1;
+
+		vol = virStorageVolCreateXML(v.pool, "<volume><name>"
+			"berth-box-t-1.qcow2</name><capacity>1048576</capacity>"
+			"</volume>", 0);
+		if (vol)
+			virStorageVolFree(vol);
+		vol = virStorageVolCreateXML(v.pool, "<volume><name>"
+			"berth-box-t-2.qcow2</name><capacity>1048576</capacity>"
+			"</volume>", 0);
+		if (vol)
+			virStorageVolFree(vol);
+		vm_volume_overlay(&v, "t-ws.qcow2", "berth-box-t-2.qcow2", 1 << 30);
+		ok(vm_box_volumes_remove(&v, "t", "1", &kept) == 0 && kept == 0 &&
+		   !vm_volume_exists(&v, "berth-box-t-1.qcow2"),
+		   "an unused box version's pool volume is deleted");
+		ok(vm_box_volumes_remove(&v, "t", "2", &kept) == 0 && kept == 1 &&
+		   vm_volume_exists(&v, "berth-box-t-2.qcow2"),
+		   "one a workspace's overlay is backed by stays");
+		vm_volume_delete(&v, "t-ws.qcow2");
+		ok(vm_box_volumes_remove(&v, "t", "2", &kept) == 0 && kept == 0 &&
+		   !vm_volume_exists(&v, "berth-box-t-2.qcow2"),
+		   "and goes once nothing reads it");
+	}
+
 	ok(state_load(&ctx.ws, &st) == 0 && !st.exists && strlen(st.id) == 8,
 	   "a new workspace gets a fresh id");
 	ok(!strncmp(st.domain, "berth-life-", 11), "and a domain name: %s",
