@@ -93,6 +93,54 @@ create_and_start(struct apply *a, struct step *s)
 	return docker_container_action(&a->e->d, id, "start");
 }
 
+/*
+ * A volume of the old container that no named volume of the service
+ * replaces (an image's VOLUME, a Berthfile mount with no source) goes to
+ * the new one at the same place, as compose does: a database in an image
+ * with VOLUME keeps its data when its service is recreated.
+ */
+static int
+keep_anonymous_volumes(struct apply *a, struct step *s)
+{
+	char *path = xasprintf("/containers/%s/json", s->id);
+	json_t *old = NULL, *m, *want;
+	size_t i, k;
+	int ret = -1;
+
+	if (docker_get_json(&a->e->d, path, &old) < 0)
+		goto out;
+	want = json_object_get(json_object_get(s->want.config, "HostConfig"),
+			       "Mounts");
+	json_array_foreach(json_object_get(old, "Mounts"), i, m) {
+		const char *type = json_string_value(json_object_get(m, "Type"));
+		const char *name = json_string_value(json_object_get(m, "Name"));
+		const char *dest = json_string_value(json_object_get(m,
+							"Destination"));
+		json_t *w, *found = NULL;
+
+		if (!type || strcmp(type, "volume") || !name || !dest ||
+		    !json_is_array(want))
+			continue;
+		json_array_foreach(want, k, w)
+			if (!strcmp(json_string_value(json_object_get(w,
+						"Target")) ?: "", dest))
+				found = w;
+		if (found && json_object_get(found, "Source"))
+			continue;	/* a named volume or a bind: kept as is */
+		if (!found) {
+			found = json_pack("{s:s, s:s}", "Type", "volume",
+					  "Target", dest);
+			json_array_append_new(want, found);
+		}
+		json_object_set_new(found, "Source", json_string(name));
+	}
+	ret = 0;
+out:
+	json_decref(old);
+	free(path);
+	return ret;
+}
+
 static int
 apply_step(struct apply *a, struct step *s)
 {
@@ -103,8 +151,10 @@ apply_step(struct apply *a, struct step *s)
 	case STEP_START:
 		return docker_container_action(&a->e->d, s->id, "start");
 	case STEP_RECREATE:
-		/* anonymous volumes stay: recreating must lose no data */
-		if (docker_container_remove(&a->e->d, s->id, 1, 0) < 0)
+		/* anonymous volumes stay, and go to the new container:
+		 * recreating must lose no data */
+		if (keep_anonymous_volumes(a, s) < 0 ||
+		    docker_container_remove(&a->e->d, s->id, 1, 0) < 0)
 			return -1;
 		/* fall through */
 	case STEP_CREATE:

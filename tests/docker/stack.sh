@@ -262,6 +262,35 @@ api GET "/volumes/${ws}_store" | grep -q "\"Name\":\"${ws}_store\"" &&
 	[ "$(ids)" = "$before" ]
 ok $? "its down --volumes leaves the first one's volume and containers"
 
+# An image's VOLUME, with no named volume over it: recreating the service
+# keeps that anonymous volume, as compose does (a database keeps its data).
+anon="$scratch/anon"
+mkdir -p "$anon/ctx"
+printf 'FROM berth/busybox\nVOLUME /keep\nSTOPSIGNAL SIGKILL\n' >"$anon/ctx/Dockerfile"
+anon_file() {
+	cat >"$anon/Berthfile" <<EOF
+workspace = "$ws-anon";
+stack = { services = (
+  { name = "db"; build = "ctx"; image = "$ws/anon";
+    command = [ "sleep", "600" ]; environment = { V = "$1"; };
+    volumes = [ "/scratchpad" ]; }
+); };
+EOF
+}
+anon_file 1
+"$BERTH" -C "$anon" -H "$docker_host" up >/dev/null 2>&1 &&
+	"$BERTH" -C "$anon" -H "$docker_host" exec db sh -c \
+		'echo kept > /keep/marker && echo pad > /scratchpad/marker'
+ok $? "a service whose image has a VOLUME, and a mount with no source"
+anon_file 2
+"$BERTH" -C "$anon" -H "$docker_host" up >"$scratch/anon.out" 2>&1 &&
+	grep -q "^db *recreated (environment changed)" "$scratch/anon.out" &&
+	[ "$("$BERTH" -C "$anon" -H "$docker_host" exec db cat /keep/marker)" = kept ] &&
+	[ "$("$BERTH" -C "$anon" -H "$docker_host" exec db cat /scratchpad/marker)" = pad ]
+ok $? "recreated, it keeps both anonymous volumes and their data" ||
+	diag <"$scratch/anon.out"
+"$BERTH" -C "$anon" -H "$docker_host" down --volumes >/dev/null 2>&1
+
 run b down --volumes
 ! api GET "/volumes/${ws}_store" | grep -q "\"Name\":\"${ws}_store\""
 ok $? "down --volumes removes the named volume"
