@@ -268,17 +268,24 @@ build(struct engine *e, const struct ws *ws, const struct service *svc,
 	struct build_log log = { svc->name, quiet, STRBUF_INIT };
 	json_t *labels = json_pack("{s:s, s:s}", LABEL_CONTEXT, context,
 				   LABEL_WORKSPACE, ws->name);
+	double start;
 	int ret;
 
 	if (!quiet) {
 		printf("%-12s building %s\n", svc->name, ref);
 		fflush(stdout);
 	}
+	start = clock_now();
 	ret = ensure_bases(e, svc);
 	if (ret == 0)
 		ret = docker_image_build(&e->d, svc->build_context,
 					 svc->dockerfile, ref, labels,
 					 on_build_line, &log);
+	if (ret == 0 && !quiet) {
+		printf("%-12s built %s in %.1f s\n", svc->name, ref,
+		       clock_now() - start);
+		fflush(stdout);
+	}
 	if (ret < 0 && log.tail.len)
 		fprintf(stderr, "--- the end of the build of '%s' ---\n%s",
 			svc->name, log.tail.buf);
