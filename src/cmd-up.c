@@ -460,7 +460,7 @@ up(struct cmd_ctx *ctx, int timeout_s)
 	if (box_store_open(&store) < 0 ||
 	    box_store_find(&store, ws->vm.box, NULL, &box) < 0) {
 		if (!strncmp(ws->vm.box, "debian-12", 9))
-			err_hint("build it with 'berth box build %s' (about two "
+			err_hint("build it with 'berth box build %s' (a few "
 				 "minutes), or add one with 'berth box add'",
 				 ws->vm.box);
 		goto out;

@@ -26,13 +26,22 @@ url_escape(const char *s)
 int
 docker_get_json(struct docker *d, const char *path, json_t **out)
 {
+	long status;
+
+	return docker_get_json_status(d, path, out, &status);
+}
+
+int
+docker_get_json_status(struct docker *d, const char *path, json_t **out,
+		       long *status)
+{
 	struct strbuf body = STRBUF_INIT;
 	json_error_t jerr;
-	long status = 0;
 	int ret = -1;
 
 	*out = NULL;
-	if (docker_call(d, "GET", path, NULL, &body, &status) < 0)
+	*status = 0;
+	if (docker_call(d, "GET", path, NULL, &body, status) < 0)
 		goto out;
 	if (!(*out = json_loadb(body.buf, body.len, 0, &jerr))) {
 		err_set("GET %s: the engine sent malformed JSON: %s", path,
@@ -226,6 +235,12 @@ docker_container_remove(struct docker *d, const char *id, int force,
 	long status = 0;
 	int ret = docker_call(d, "DELETE", path, NULL, &resp, &status);
 
+	/* gone already (a removal still under way when it was listed, say
+	 * by an up that was killed): what was asked for holds */
+	if (ret < 0 && status == 404) {
+		err_clear();
+		ret = 0;
+	}
 	free(path);
 	sb_release(&resp);
 	return ret;

@@ -90,6 +90,9 @@ int docker_image_copy(struct docker *from, struct docker *to,
 
 /* The calls berth makes, each named in its errors. */
 int docker_get_json(struct docker *d, const char *path, json_t **out);
+/* The same, with the HTTP status (404: no such object). */
+int docker_get_json_status(struct docker *d, const char *path, json_t **out,
+			   long *status);
 int docker_post_json(struct docker *d, const char *path, json_t *body,
 		     json_t **out);
 int docker_image_import(struct docker *d, const char *tar, const char *repo,

@@ -105,10 +105,14 @@ keep_anonymous_volumes(struct apply *a, struct step *s)
 	char *path = xasprintf("/containers/%s/json", s->id);
 	json_t *old = NULL, *m, *want;
 	size_t i, k;
+	long status;
 	int ret = -1;
 
-	if (docker_get_json(&a->e->d, path, &old) < 0)
+	if (docker_get_json_status(&a->e->d, path, &old, &status) < 0) {
+		/* gone meanwhile: nothing of it to keep */
+		ret = status == 404 ? (err_clear(), 0) : -1;
 		goto out;
+	}
 	want = json_object_get(json_object_get(s->want.config, "HostConfig"),
 			       "Mounts");
 	json_array_foreach(json_object_get(old, "Mounts"), i, m) {

@@ -87,8 +87,9 @@ ok $? "the same image ID runs"
 ok $? "and the service answers"
 
 run "$BERTH" bundle open "$scratch/full.tar.gz" "$scratch/opened"
-[ $rc -eq 1 ] && echo "$out" | grep -q "has a Berthfile already"
-ok $? "opening over a workspace is refused"
+[ $rc -eq 1 ] && echo "$out" | grep -q "is not empty" &&
+	[ -f "$scratch/opened/Berthfile" ]
+ok $? "opening over a workspace is refused, and leaves it as it was"
 echo "not a bundle" >"$scratch/junk.tar.gz"
 run "$BERTH" bundle open "$scratch/junk.tar.gz" "$scratch/junk"
 [ $rc -eq 1 ]

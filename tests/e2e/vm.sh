@@ -21,9 +21,6 @@ name="e2e-$$"
 ws="$scratch/$name"
 "$BERTH" init --template demo --box debian-12 --name "$name" "$ws" >/dev/null
 sed -i 's/memory = "2G"/memory = "1G"/' "$ws/Berthfile"
-# no restart policy, as in most compose files: a VM's shutdown stops every
-# container with code 0, and up must start them all again (halt, reload)
-sed -i '/restart = "unless-stopped";/d' "$ws/Berthfile"
 echo "written on the host" >"$ws/marker.txt"
 # a private folder of someone who is not uid 1000: the guest user takes
 # its owner's uid, so the folder is readable there and what the guest
@@ -228,6 +225,12 @@ echo "# figure: status wall time $(elapsed "$start") s"
 grep -q '"state": "running"' "$scratch/status.json"
 ok $? "says running"
 
+# No restart policy, as in most compose files: a VM's shutdown stops every
+# container with code 0, and up must start them all again (halt, reload).
+sed -i '/restart = "unless-stopped";/d' "$ws/Berthfile"
+"$BERTH" -C "$ws" up >"$scratch/norestart.out" 2>&1
+ok $? "the stack again, with no restart policy on any service" ||
+	diag <"$scratch/norestart.out"
 "$BERTH" -C "$ws" halt >/dev/null 2>&1
 ok $? "halt"
 "$BERTH" -C "$ws" status | grep -q 'shut off'
