@@ -184,8 +184,9 @@ out:
 
 /* What a kernel command line of a box may hold: it reaches the domain's
  * XML and QEMU's arguments. (Letters and digits, then the rest.) */
+#define CMDLINE_PUNCT "=,._/:+-@~%"
 #define CMDLINE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
-		      "0123456789 =,._/:+-@~%"
+		      "0123456789 " CMDLINE_PUNCT
 
 /* Only what berth reads of a .box stays: an archive must not plant
  * berth's own files of the store (box.json, users/) or anything else. */
@@ -290,7 +291,7 @@ box_vagrant_metadata_read(const char *staged, struct box *b)
 			err_set("metadata.json has a kernel command line with "
 				"characters a kernel option never needs");
 			err_hint("allowed are letters, digits, spaces and "
-				 "\"%s\"", CMDLINE_CHARS + 63);
+				 "\"%s\"", CMDLINE_PUNCT);
 			goto out;
 		}
 		if (plain_file_name(k)) {
