@@ -241,6 +241,31 @@ docker_container_remove(struct docker *d, const char *id, int force,
 		err_clear();
 		ret = 0;
 	}
+	/* a forced removal answered 409: another is under way; wait (a
+	 * bounded while) until the container is gone, so that its name is
+	 * free for the one that replaces it */
+	if (ret < 0 && status == 409 && force) {
+		char *inspect = xasprintf("/containers/%s/json", id);
+		json_t *c = NULL;
+		int i;
+
+		for (i = 0; i < 150 && !berth_interrupted; i++) {
+			usleep(200000);
+			if (docker_get_json_status(d, inspect, &c, &status) < 0 &&
+			    status == 404) {
+				err_clear();
+				ret = 0;
+				break;
+			}
+			json_decref(c);
+			c = NULL;
+		}
+		json_decref(c);
+		free(inspect);
+		if (ret < 0)
+			err_set("container %.12s is still being removed after "
+				"30 s", id);
+	}
 	free(path);
 	sb_release(&resp);
 	return ret;

@@ -10,6 +10,8 @@ It answers as Engine 20.10 would, except for what MODE makes it do wrong:
   version-abc    Api-Version: abc
   version-nul    Api-Version: 1.41%00
   version-old    Api-Version: 1.40
+  removing       one container, whose removal another client started: a
+                 DELETE answers 409, and the container is gone after it
 It serves until killed (the test stops it by its PID).
 """
 import json
@@ -67,8 +69,12 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_ping":
             return self.send(200, b"OK", "text/plain")
         if path.endswith("/containers/json"):
-            has = mode in ("endless-logs", "huge-frame", "escapes")
+            has = mode in ("endless-logs", "huge-frame", "escapes",
+                           "removing")
             return self.send(200, [container()] if has else [])
+        if "/containers/" in path and path.endswith("/json") and \
+                mode == "removing" and getattr(Handler, "deleted", False):
+            return self.send(404, {"message": "No such container"})
         if "/containers/" in path and path.endswith("/json"):
             c = container()
             c["State"] = {"Status": c["State"], "Health": None}
@@ -104,7 +110,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.stall()
         return self.send(201, {"Id": "x" * 64})
 
-    do_DELETE = do_POST
+    def do_DELETE(self):
+        if mode == "removing":
+            Handler.deleted = True
+            return self.send(409, {"message": "removal of container is "
+                                   "already in progress"})
+        return self.do_POST()
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):

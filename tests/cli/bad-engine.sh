@@ -93,6 +93,12 @@ timed logs --tail 2
 ! grep -q "$esc" "$scratch/out"
 ok $? "and logs' prefixes too" || diag <"$scratch/out"
 
+engine removing
+timed down
+[ "$rc" -eq 0 ] && within 10 && echo "$out" | grep -q "removed"
+ok $? "a removal another client started (409) is waited out, not an error (${secs} s)" ||
+	echo "$out" | diag
+
 for v in abc nul old; do
 	engine "version-$v"
 	timed ps
