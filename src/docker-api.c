@@ -478,13 +478,13 @@ int
 docker_image_copy(struct docker *from, struct docker *to, const char *name,
 		  const char *scratch_dir)
 {
-	char *tar = xasprintf("%s/berth-image-%ld.tar", scratch_dir,
-			      (long)getpid());
-	int ret = docker_image_save(from, name, tar);
+	char *tar = temp_file(scratch_dir, "berth-image");
+	int ret = tar ? docker_image_save(from, name, tar) : -1;
 
 	if (ret == 0)
 		ret = docker_image_load(to, tar);
-	remove(tar);
+	if (tar)
+		remove(tar);
 	free(tar);
 	return ret;
 }

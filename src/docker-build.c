@@ -101,7 +101,8 @@ struct walk_ctx {
 	int failed;
 };
 
-static struct walk_ctx *walker;	/* nftw has no user pointer */
+/* nftw has no user pointer; builds on threads each walk their own */
+static __thread struct walk_ctx *walker;
 
 /* What a build sees of one entry: its name, type and mode, and its bytes
  * (or a link's target). Times and owners are left out, as the daemon's
@@ -281,13 +282,14 @@ docker_image_build(struct docker *d, const char *dir, const char *dockerfile,
 		   const char *tag, json_t *labels,
 		   int (*on_line)(const char *, void *), void *arg)
 {
-	char *tar = xasprintf("%s/berth-context-%ld.tar", getenv("TMPDIR") ?
-			      getenv("TMPDIR") : "/tmp", (long)getpid());
+	char *tar = temp_file(NULL, "berth-context");
 	struct build_out out = { on_line, arg };
 	struct json_stream js;
 	char *t = NULL, *df = NULL, *path = NULL, *l = NULL, *lq = NULL;
 	int ret = -1;
 
+	if (!tar)
+		return -1;
 	json_stream_init(&js, on_build_message, &out);
 	if (labels) {
 		l = json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS);

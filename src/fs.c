@@ -12,6 +12,25 @@
 
 #include "util.h"
 
+char *
+temp_file(const char *dir, const char *stem)
+{
+	char *path;
+	int fd;
+
+	if (!dir)
+		dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	path = xasprintf("%s/%s-XXXXXX.tar", dir, stem);
+	if ((fd = mkstemps(path, 4)) < 0) {
+		err_set("cannot create a file in '%s': %s", dir,
+			strerror(errno));
+		free(path);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
 int
 path_exists(const char *path)
 {

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +19,37 @@
 #define BUILTIN_BUSYBOX "berth/busybox"
 #define HOST_BUSYBOX "/bin/busybox"
 #define HOST_ENGINE "unix:///var/run/docker.sock"
+/* images made at once: builds overlap on the guest's CPUs; more would
+ * only queue in the engine */
+#define PARALLEL_IMAGES 3
+
+/*
+ * The images of a stack are made on threads, one per image, so that one
+ * build's wait for the engine overlaps another's work. A Dockerfile FROM
+ * the image of a service listed before it waits for that image, which is
+ * the order they were made in one at a time, and its context label then
+ * names that image's ID: a new base rebuilds the images made FROM it.
+ */
+struct prep_jobs;
+struct prep {
+	struct prep_jobs *all;
+	size_t service;
+	pthread_t thread;
+	int done;		/* guarded by all->lock */
+	char *why, *hint;	/* what failed: the thread's own error */
+};
+struct prep_jobs {
+	struct engine *e;
+	const struct ws *ws;
+	struct stack_images *im;
+	json_t *listed;
+	int dry_run, quiet;
+	struct prep *v;
+	size_t n;
+	int running;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+};
 
 /* "name" and "name:latest" are one image. */
 static int
@@ -126,12 +158,11 @@ make_busybox(struct engine *e)
 	static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
 				     "nobody:x:65534:65534:nobody:/:/bin/false\n";
 	static const char group[] = "root:x:0:\nnogroup:x:65534:\n";
-	char *tar = xasprintf("%s/berth-busybox-%ld.tar", getenv("TMPDIR") ?:
-			      "/tmp", (long)getpid());
+	char *tar = NULL;
 	struct strbuf bin = STRBUF_INIT, list = STRBUF_INIT;
 	struct archive *a = NULL;
 	FILE *p;
-	char line[256];
+	char line[256], *save = NULL;
 	int ret = -1;
 
 	if (!elf_is_static(HOST_BUSYBOX)) {
@@ -140,7 +171,8 @@ make_busybox(struct engine *e)
 		err_hint("install it with 'apt-get install busybox-static'");
 		goto out;
 	}
-	if (sb_read_file(&bin, HOST_BUSYBOX) < 0)
+	if (sb_read_file(&bin, HOST_BUSYBOX) < 0 ||
+	    !(tar = temp_file(NULL, "berth-busybox")))
 		goto out;
 	if (!(p = popen(HOST_BUSYBOX " --list", "r"))) {
 		err_set("cannot run %s: %s", HOST_BUSYBOX, strerror(errno));
@@ -162,7 +194,8 @@ make_busybox(struct engine *e)
 	tar_add(a, "bin/busybox", AE_IFREG, 0755, NULL, bin.buf, bin.len);
 	tar_add(a, "etc/passwd", AE_IFREG, 0644, NULL, passwd, strlen(passwd));
 	tar_add(a, "etc/group", AE_IFREG, 0644, NULL, group, strlen(group));
-	for (char *l = strtok(list.buf, "\n"); l; l = strtok(NULL, "\n")) {
+	for (char *l = strtok_r(list.buf, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		char *name;
 
 		if (!strcmp(l, "busybox") || strchr(l, '/'))
@@ -179,7 +212,8 @@ make_busybox(struct engine *e)
 out:
 	if (a)
 		archive_write_free(a);
-	unlink(tar);
+	if (tar)
+		unlink(tar);
 	free(tar);
 	sb_release(&bin);
 	sb_release(&list);
@@ -189,26 +223,30 @@ out:
 static int
 ensure_builtin(struct engine *e, const char *ref, int dry_run)
 {
+	/* two builds FROM it at once make it once */
+	static pthread_mutex_t making = PTHREAD_MUTEX_INITIALIZER;
 	char *id = NULL;
 	int r;
 
 	if (!same_image(ref, BUILTIN_BUSYBOX))
 		return 0;
-	if ((r = image_inspect(e, BUILTIN_BUSYBOX, &id, NULL, NULL)) != 0 ||
-	    dry_run) {
-		free(id);
-		return r < 0 ? -1 : 0;
-	}
-	return make_busybox(e);
+	pthread_mutex_lock(&making);
+	if ((r = image_inspect(e, BUILTIN_BUSYBOX, &id, NULL, NULL)) == 0 &&
+	    !dry_run)
+		r = make_busybox(e);
+	pthread_mutex_unlock(&making);
+	free(id);
+	return r < 0 ? -1 : 0;
 }
 
-/* A Dockerfile that starts FROM berth/busybox needs it made first. */
+/* Call fn with each image a Dockerfile names in FROM, until fn fails. */
 static int
-ensure_bases(struct engine *e, const struct service *svc)
+each_from(const struct service *svc, int (*fn)(const char *ref, void *arg),
+	  void *arg)
 {
 	char *path = path_join(svc->build_context, svc->dockerfile);
 	struct strbuf df = STRBUF_INIT;
-	char *line, *save = NULL;
+	char *line, *save = NULL, *wsave = NULL;
 	int ret = 0;
 
 	if (sb_read_file(&df, path) < 0) {
@@ -223,14 +261,90 @@ ensure_bases(struct engine *e, const struct service *svc)
 			line++;
 		if (strncasecmp(line, "FROM", 4) || !isspace((unsigned char)line[4]))
 			continue;
-		for (w = strtok(line + 5, " \t"); w && !strncmp(w, "--", 2);
-		     w = strtok(NULL, " \t"))
+		/* strtok_r: other builds parse theirs at the same time */
+		for (w = strtok_r(line + 5, " \t", &wsave);
+		     w && !strncmp(w, "--", 2); w = strtok_r(NULL, " \t", &wsave))
 			;
 		if (w)
-			ret = ensure_builtin(e, w, 0);
+			ret = fn(w, arg);
 	}
 	sb_release(&df);
 	free(path);
+	return ret;
+}
+
+static int
+builtin_base(const char *ref, void *arg)
+{
+	return ensure_builtin(arg, ref, 0);
+}
+
+/* A Dockerfile that starts FROM berth/busybox needs it made first. */
+static int
+ensure_bases(struct engine *e, const struct service *svc)
+{
+	return each_from(svc, builtin_base, e);
+}
+
+struct base_ids {
+	struct prep *p;
+	struct strbuf ids;
+};
+
+/* Wait until the services before p's that make REF have made it; the
+ * ID of the last, or NULL. */
+static const char *
+wait_earlier(struct prep *p, const char *ref)
+{
+	struct prep_jobs *all = p->all;
+	const char *id = NULL;
+	size_t k;
+
+	for (k = 0; &all->v[k] != p; k++) {
+		size_t i = all->v[k].service;
+
+		if (!same_image(all->im->ref[i], ref))
+			continue;
+		pthread_mutex_lock(&all->lock);
+		while (!all->v[k].done)
+			pthread_cond_wait(&all->changed, &all->lock);
+		pthread_mutex_unlock(&all->lock);
+		id = all->im->id[i];
+	}
+	return id;
+}
+
+/* A base that an earlier service makes: wait for it, and note its ID. */
+static int
+earlier_base(const char *ref, void *arg)
+{
+	struct base_ids *b = arg;
+	const char *id = wait_earlier(b->p, ref);
+
+	if (id) {
+		id += strncmp(id, "sha256:", 7) ? 0 : 7;
+		sb_addf(&b->ids, "+%.12s", id);
+	}
+	return 0;
+}
+
+/* The context label of p's service, with the IDs of the bases that
+ * earlier services make. */
+static int
+fold_bases(struct prep *p)
+{
+	struct stack_images *im = p->all->im;
+	size_t i = p->service;
+	struct base_ids b = { p, STRBUF_INIT };
+	int ret = each_from(&p->all->ws->stack.services[i], earlier_base, &b);
+
+	if (ret == 0 && b.ids.len) {
+		char *folded = xasprintf("%s%s", im->context[i], b.ids.buf);
+
+		free(im->context[i]);
+		im->context[i] = folded;
+	}
+	sb_release(&b.ids);
 	return ret;
 }
 
@@ -247,10 +361,12 @@ on_build_line(const char *line, void *arg)
 
 	/* the steps show progress; the rest is kept for a failure */
 	if (!b->quiet && !strncmp(line, "Step ", 5)) {
+		flockfile(stdout);	/* other builds print too */
 		printf("    %s: %s", b->service, line);
 		if (!strchr(line, '\n'))
 			putchar('\n');
 		fflush(stdout);
+		funlockfile(stdout);
 	}
 	sb_addstr(&b->tail, line);
 	if (b->tail.len > 8192) {
@@ -451,20 +567,101 @@ fail:
 	return -1;
 }
 
+static void *
+prep_thread(void *arg)
+{
+	struct prep *p = arg;
+	struct prep_jobs *all = p->all;
+	const struct service *svc = &all->ws->stack.services[p->service];
+	size_t i = p->service;
+	const char *made;
+
+	/* an image that an earlier service builds is not pulled meanwhile,
+	 * nor looked up in the list made before that build */
+	made = wait_earlier(p, all->im->ref[i]);
+	if (made && !svc->build_context)
+		all->im->id[i] = xstrdup(made);
+	else if ((svc->build_context && fold_bases(p) < 0) ||
+		 prepare_one(all->e, all->ws, svc, all->dry_run, all->quiet,
+			     all->im->ref[i], all->im->context[i],
+			     all->listed, &all->im->id[i]) < 0) {
+		p->why = xstrdup(err_msg() ? err_msg() : "failed");
+		p->hint = err_hint_msg() ? xstrdup(err_hint_msg()) : NULL;
+	}
+	pthread_mutex_lock(&all->lock);
+	p->done = 1;
+	all->running--;
+	pthread_cond_broadcast(&all->changed);
+	pthread_mutex_unlock(&all->lock);
+	return NULL;
+}
+
+/* Make the images of all->v at once, PARALLEL_IMAGES at a time (one at a
+ * time for a dry run, which only asks); the first that failed, in the
+ * services' order, is the error. */
+static int
+prep_run(struct prep_jobs *all)
+{
+	size_t k, failed = all->n;
+
+	pthread_mutex_init(&all->lock, NULL);
+	pthread_cond_init(&all->changed, NULL);
+	for (k = 0; k < all->n; k++) {
+		struct prep *p = &all->v[k];
+
+		pthread_mutex_lock(&all->lock);
+		while (all->running >= (all->dry_run ? 1 : PARALLEL_IMAGES))
+			pthread_cond_wait(&all->changed, &all->lock);
+		all->running++;
+		pthread_mutex_unlock(&all->lock);
+		if (pthread_create(&p->thread, NULL, prep_thread, p) != 0) {
+			/* no thread to spare: made here, in turn */
+			p->thread = pthread_self();
+			prep_thread(p);
+		}
+	}
+	for (k = 0; k < all->n; k++) {
+		struct prep *p = &all->v[k];
+
+		if (!pthread_equal(p->thread, pthread_self()))
+			pthread_join(p->thread, NULL);
+		if (p->why && failed == all->n)
+			failed = k;
+	}
+	if (failed < all->n) {
+		struct prep *p = &all->v[failed];
+
+		err_set("%s", p->why);
+		if (p->hint)
+			err_hint("%s", p->hint);
+		err_prefix("service '%s'",
+			   all->ws->stack.services[p->service].name);
+	}
+	for (k = 0; k < all->n; k++) {
+		free(all->v[k].why);
+		free(all->v[k].hint);
+	}
+	pthread_cond_destroy(&all->changed);
+	pthread_mutex_destroy(&all->lock);
+	return failed < all->n ? -1 : 0;
+}
+
 int
 stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
 		     int quiet, struct stack_images *im)
 {
 	size_t n = ws->stack.nservices, i, j;
-	json_t *listed;
+	struct prep_jobs all = { .e = e, .ws = ws, .im = im,
+				 .dry_run = dry_run, .quiet = quiet };
 	int ret = -1;
 
 	im->ref = xcalloc(n + 1, sizeof(char *));
 	im->id = xcalloc(n + 1, sizeof(char *));
 	im->context = xcalloc(n + 1, sizeof(char *));
+	all.v = xcalloc(n + 1, sizeof(*all.v));
 	for (i = 0; i < n; i++)
 		im->ref[i] = stack_image_ref(ws, &ws->stack.services[i]);
-	listed = n ? images_listed(e, im->ref, n) : NULL;
+	all.listed = n ? images_listed(e, im->ref, n) : NULL;
 	for (i = 0; i < n; i++) {
 		const struct service *svc = &ws->stack.services[i];
 
@@ -478,19 +675,29 @@ stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
 			    !ws->stack.services[j].build_context ==
 			    !svc->build_context)
 				break;
-		if (j < i) {
-			im->id[i] = im->id[j] ? xstrdup(im->id[j]) : NULL;
-			continue;
-		}
-		if (prepare_one(e, ws, svc, dry_run, quiet, im->ref[i],
-				im->context[i], listed, &im->id[i]) < 0) {
-			err_prefix("service '%s'", svc->name);
-			goto out;
-		}
+		if (j == i)
+			all.v[all.n++] = (struct prep){ .all = &all,
+							.service = i };
 	}
+	if (prep_run(&all) < 0)
+		goto out;
+	/* the services that share an image take what its first one made */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(im->ref[j], im->ref[i]) &&
+			    !ws->stack.services[j].build_context ==
+			    !ws->stack.services[i].build_context) {
+				free(im->id[i]);
+				free(im->context[i]);
+				im->id[i] = im->id[j] ? xstrdup(im->id[j]) : NULL;
+				im->context[i] = im->context[j] ?
+					xstrdup(im->context[j]) : NULL;
+				break;
+			}
 	ret = 0;
 out:
-	json_decref(listed);
+	free(all.v);
+	json_decref(all.listed);
 	return ret;
 }
 

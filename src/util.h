@@ -103,6 +103,10 @@ char *path_dirname(const char *path);
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      int mode);
 int mkdir_p(const char *path, int mode);
+/* A new empty file, mode 0600, named STEM-XXXXXX.tar in DIR (NULL: $TMPDIR
+ * or /tmp): a name no one could have planted a link under, and one per
+ * call, so that threads do not share it. NULL with the error set. */
+char *temp_file(const char *dir, const char *stem);
 /* Remove a tree; it follows no symlink and crosses no mount point. */
 int rm_rf(const char *path);
 /* Print the last lines of a file (a console log, a build log). */

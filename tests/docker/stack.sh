@@ -291,6 +291,40 @@ ok $? "recreated, it keeps both anonymous volumes and their data" ||
 	diag <"$scratch/anon.out"
 "$BERTH" -C "$anon" -H "$docker_host" down --volumes >/dev/null 2>&1
 
+# Images are made at once, but one FROM the image of a service listed
+# before it waits for that one: the second build sees the first's new
+# layer, every time (a race would show the old one now and then).
+layers="$scratch/layers"
+mkdir -p "$layers/base" "$layers/top" "$layers/side"
+printf 'FROM berth/busybox\nCOPY v /v\n' >"$layers/base/Dockerfile"
+printf 'FROM %s/base\nRUN cat /v > /seen\nSTOPSIGNAL SIGKILL\n' "$ws" \
+	>"$layers/top/Dockerfile"
+printf 'FROM berth/busybox\nRUN echo side > /side\nSTOPSIGNAL SIGKILL\n' \
+	>"$layers/side/Dockerfile"
+cat >"$layers/Berthfile" <<EOF
+workspace = "$ws-layers";
+stack = { services = (
+  { name = "base"; build = "base"; image = "$ws/base"; replicas = 0; },
+  { name = "top"; build = "top"; image = "$ws/top"; command = [ "sleep", "600" ]; },
+  { name = "side"; build = "side"; image = "$ws/side"; command = [ "sleep", "600" ]; }
+); };
+EOF
+layered=0
+for v in one two; do
+	echo "$v" >"$layers/base/v"
+	"$BERTH" -C "$layers" -H "$docker_host" up >"$scratch/layers.out" 2>&1 &&
+		[ "$("$BERTH" -C "$layers" -H "$docker_host" exec top cat /seen)" = "$v" ] &&
+		[ "$("$BERTH" -C "$layers" -H "$docker_host" exec side cat /side)" = side ] &&
+		layered=$((layered + 1))
+done
+[ $layered -eq 2 ]
+ok $? "builds at once: the one FROM an earlier service's image has its new layer" ||
+	diag <"$scratch/layers.out"
+grep -q "^base *built" "$scratch/layers.out" &&
+	grep -q "^top *built" "$scratch/layers.out"
+ok $? "and each image that changed says it was built"
+"$BERTH" -C "$layers" -H "$docker_host" down --volumes >/dev/null 2>&1
+
 run b down --volumes
 ! api GET "/volumes/${ws}_store" | grep -q "\"Name\":\"${ws}_store\""
 ok $? "down --volumes removes the named volume"
