@@ -226,6 +226,21 @@ docker_container_action(struct docker *d, const char *id, const char *action)
 }
 
 int
+docker_container_rename(struct docker *d, const char *id, const char *name)
+{
+	char *n = url_escape(name);
+	char *path = xasprintf("/containers/%s/rename?name=%s", id, n);
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret = docker_call(d, "POST", path, "", &resp, &status);
+
+	free(n);
+	free(path);
+	sb_release(&resp);
+	return ret;
+}
+
+int
 docker_container_remove(struct docker *d, const char *id, int force,
 			int volumes)
 {

@@ -109,6 +109,8 @@ int docker_container_action(struct docker *d, const char *id,
 			    const char *action);	/* start, stop, kill... */
 int docker_container_remove(struct docker *d, const char *id, int force,
 			    int volumes);
+int docker_container_rename(struct docker *d, const char *id,
+			    const char *name);
 /* Containers carrying a label, such as "berth.workspace=shop". */
 int docker_containers_by_label(struct docker *d, const char *label,
 			       json_t **list);

@@ -66,18 +66,20 @@ connect_network(struct engine *e, const char *net, const char *id,
 	return ret;
 }
 
+/* Create s's container under NAME (s->name, or a replacement's), and
+ * start it. */
 static int
-create_and_start(struct apply *a, struct step *s)
+create_and_start(struct apply *a, struct step *s, const char *name)
 {
 	const struct service *svc = s->svc;
 	char *id = NULL;
 	size_t i;
 
-	if (docker_container_create(&a->e->d, s->name, s->want.config, &id) < 0) {
+	if (docker_container_create(&a->e->d, name, s->want.config, &id) < 0) {
 		if (strstr(err_msg(), "already in use"))
 			err_hint("a container named '%s' is not this "
 				 "workspace's; remove it with 'docker rm -f %s'",
-				 s->name, s->name);
+				 name, name);
 		return -1;
 	}
 	free(s->id);
@@ -100,7 +102,7 @@ create_and_start(struct apply *a, struct step *s)
  * with VOLUME keeps its data when its service is recreated.
  */
 static int
-keep_anonymous_volumes(struct apply *a, struct step *s)
+keep_anonymous_volumes(struct apply *a, struct step *s, int *running)
 {
 	char *path = xasprintf("/containers/%s/json", s->id);
 	json_t *old = NULL, *m, *want;
@@ -108,11 +110,14 @@ keep_anonymous_volumes(struct apply *a, struct step *s)
 	long status;
 	int ret = -1;
 
+	*running = 0;
 	if (docker_get_json_status(&a->e->d, path, &old, &status) < 0) {
 		/* gone meanwhile: nothing of it to keep */
 		ret = status == 404 ? (err_clear(), 0) : -1;
 		goto out;
 	}
+	*running = json_is_true(json_object_get(json_object_get(old, "State"),
+						"Running"));
 	want = json_object_get(json_object_get(s->want.config, "HostConfig"),
 			       "Mounts");
 	json_array_foreach(json_object_get(old, "Mounts"), i, m) {
@@ -145,24 +150,143 @@ out:
 	return ret;
 }
 
+static double health_budget(const struct healthcheck *h);
+static char *last_health_output(json_t *c);
+
+/*
+ * A running service is replaced start-first: its new container starts
+ * beside the old one, under the service's network alias too, and the old
+ * one goes only once the new one is ready, so that the service answers
+ * throughout. (Docker's DNS names the new one from its start, not from
+ * its first passed check: an app slow to listen misses some requests
+ * meanwhile, which is still fewer than all of them.) Not when two would
+ * collide: a published port (the host has it once) or a volume (two
+ * databases on one data folder); those are replaced stop-first, as
+ * compose does.
+ */
+static int
+start_first(const struct step *s, int old_running)
+{
+	json_t *m, *mounts = json_object_get(json_object_get(s->want.config,
+					"HostConfig"), "Mounts");
+	size_t i;
+
+	if (!old_running || s->svc->nports)
+		return 0;
+	json_array_foreach(mounts, i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "Type")) ?: "",
+			    "volume"))
+			return 0;
+	return 1;
+}
+
+/* Wait until container id runs, and is healthy if it checks its health;
+ * -1 (error set) when it exits, turns unhealthy or takes too long. */
+static int
+wait_ready(struct apply *a, const struct step *s, const char *id)
+{
+	const struct healthcheck *h = &s->svc->health;
+	double budget = h->set && !h->disabled ? health_budget(h) : 60;
+	double start = clock_now();
+	char *path = xasprintf("/containers/%s/json", id);
+	int ret = -1;
+
+	while (!berth_interrupted) {
+		json_t *c = NULL, *st;
+		const char *hs;
+
+		if (docker_get_json(&a->e->d, path, &c) < 0)
+			break;
+		st = json_object_get(c, "State");
+		hs = json_string_value(json_object_get(json_object_get(st,
+						"Health"), "Status"));
+		if (!json_is_true(json_object_get(st, "Running"))) {
+			err_set("it exited with code %lld", (long long)
+				json_integer_value(json_object_get(st,
+							"ExitCode")));
+		} else if (hs && !strcmp(hs, "unhealthy")) {
+			char *out = last_health_output(c);
+
+			err_set("it is unhealthy; its last check said:\n    %s",
+				out);
+			free(out);
+		} else if (!hs || !strcmp(hs, "healthy")) {
+			ret = 0;
+		} else if (clock_now() - start > budget) {
+			err_set("it is not healthy after %.0f s", budget);
+		} else {
+			json_decref(c);
+			usleep(250 * 1000);
+			continue;
+		}
+		json_decref(c);
+		break;
+	}
+	if (berth_interrupted && ret < 0)
+		err_set("interrupted");
+	free(path);
+	return ret;
+}
+
+static int
+replace_start_first(struct apply *a, struct step *s)
+{
+	char *next = xasprintf("%s-next", s->name), *old = s->id;
+	int ret = -1;
+
+	/* one left by an interrupted replacement was removed with the
+	 * containers of no replica (remove_gone) */
+	s->id = NULL;
+	if (create_and_start(a, s, next) < 0 || wait_ready(a, s, s->id) < 0) {
+		err_prefix("its new container did not start, and the old one "
+			   "keeps running");
+		if (s->id)
+			docker_container_remove(&a->e->d, s->id, 1, 0);
+		free(s->id);
+		s->id = old;
+		old = NULL;
+		goto out;
+	}
+	/* a request the old one is answering now may fail: taking it off
+	 * its networks first would make that request hang instead */
+	if (docker_container_remove(&a->e->d, old, 1, 0) < 0 ||
+	    docker_container_rename(&a->e->d, s->id, s->name) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(old);
+	free(next);
+	return ret;
+}
+
 static int
 apply_step(struct apply *a, struct step *s)
 {
+	int running;
+
 	switch (s->action) {
 	case STEP_UNCHANGED:
+	case STEP_START:
+		/* a replacement interrupted after the old one went */
+		if (s->listed_name &&
+		    docker_container_rename(&a->e->d, s->id, s->name) < 0)
+			return -1;
+		return s->action == STEP_START
+			? docker_container_action(&a->e->d, s->id, "start") : 0;
 	case STEP_REMOVE:
 		return 0;
-	case STEP_START:
-		return docker_container_action(&a->e->d, s->id, "start");
 	case STEP_RECREATE:
 		/* anonymous volumes stay, and go to the new container:
 		 * recreating must lose no data */
-		if (keep_anonymous_volumes(a, s) < 0 ||
-		    docker_container_remove(&a->e->d, s->id, 1, 0) < 0)
+		if (keep_anonymous_volumes(a, s, &running) < 0)
+			return -1;
+		if (start_first(s, running))
+			return replace_start_first(a, s);
+		if (docker_container_remove(&a->e->d, s->id, 1, 0) < 0)
 			return -1;
 		/* fall through */
 	case STEP_CREATE:
-		return create_and_start(a, s);
+		return create_and_start(a, s, s->name);
 	}
 	return 0;
 }

@@ -81,27 +81,34 @@ desire(struct engine *e, const struct ws *ws, const struct stack_images *im,
 	return 0;
 }
 
-/* The existing container of svc's replica r, or of its name. */
+/* The existing container of svc's replica r, or of its name; of two
+ * (a replacement interrupted before it took the name), the named one. */
 static json_t *
 find_existing(const struct ws *ws, json_t *existing, const char *service,
 	      int replica, const char *name, char *taken)
 {
 	json_t *c;
-	size_t i;
+	size_t i, found = (size_t)-1;
 
 	json_array_foreach(existing, i, c) {
 		const char *s = stack_label(c, LABEL_SERVICE);
 		const char *r = stack_label(c, LABEL_REPLICA);
+		int named = name && !strcmp(stack_listed_name(c), name);
 
 		if (taken[i] || !ours(ws, c))
 			continue;
-		if ((s && r && !strcmp(s, service) && atoi(r) == replica) ||
-		    (name && !strcmp(stack_listed_name(c), name))) {
-			taken[i] = 1;
-			return c;
+		if (named) {
+			found = i;
+			break;
 		}
+		if (s && r && !strcmp(s, service) && atoi(r) == replica &&
+		    found == (size_t)-1)
+			found = i;
 	}
-	return NULL;
+	if (found == (size_t)-1)
+		return NULL;
+	taken[found] = 1;
+	return json_array_get(existing, found);
 }
 
 static int
@@ -132,6 +139,8 @@ plan_service(struct engine *e, const struct ws *ws,
 			continue;
 		}
 		s->id = xstrdup(json_string_value(json_object_get(c, "Id")));
+		if (strcmp(stack_listed_name(c), d.name))
+			s->listed_name = xstrdup(stack_listed_name(c));
 		state = json_string_value(json_object_get(c, "State"));
 		hash = stack_label(c, LABEL_HASH);
 		if (!hash || strcmp(hash, d.hash)) {
@@ -255,6 +264,7 @@ stack_plan_release(struct stack_plan *plan)
 		free(plan->v[i].service);
 		free(plan->v[i].name);
 		free(plan->v[i].id);
+		free(plan->v[i].listed_name);
 		free(plan->v[i].reason);
 		desired_release(&plan->v[i].want);
 	}

@@ -94,6 +94,8 @@ struct step {
 	int replica;
 	char *name;			/* the container */
 	char *id;			/* the existing container, or NULL */
+	char *listed_name;		/* its name, when not name: an
+					 * interrupted replacement's */
 	char *reason;
 	struct desired want;		/* for create and recreate */
 };
