@@ -277,12 +277,47 @@ api_cmp(const char *a, const char *b)
 	return am != bm ? am - bm : an - bn;
 }
 
+/* The engine that answered a ping last, and when: an up pings it while
+ * it waits for the VM, then again as the stack opens it, a moment later
+ * (each ping is a round trip to a guest that may share the host's CPUs). */
+static pthread_mutex_t pinged_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *pinged;
+static double pinged_at;
+
+static int
+pinged_lately(const struct docker *d)
+{
+	const char *key = d->unix_path ? d->unix_path : d->base;
+	int r;
+
+	pthread_mutex_lock(&pinged_lock);
+	r = pinged && !strcmp(pinged, key) && clock_now() - pinged_at < 1.0;
+	pthread_mutex_unlock(&pinged_lock);
+	return r;
+}
+
+static void
+pinged_now(const struct docker *d)
+{
+	pthread_mutex_lock(&pinged_lock);
+	free(pinged);
+	pinged = xstrdup(d->unix_path ? d->unix_path : d->base);
+	pinged_at = clock_now();
+	pthread_mutex_unlock(&pinged_lock);
+}
+
 int
 docker_ping(struct docker *d)
 {
 	struct strbuf body = STRBUF_INIT;
 	long status = 0;
-	int ret = docker_call(d, "GET", "/_ping", NULL, &body, &status);
+	int ret;
+
+	if (pinged_lately(d)) {
+		strcpy(d->api, API_DEFAULT);
+		return 0;
+	}
+	ret = docker_call(d, "GET", "/_ping", NULL, &body, &status);
 
 	if (ret == 0 && strcmp(body.buf, "OK"))
 		ret = err_set("GET /_ping: the engine answered '%.40s'",
@@ -299,8 +334,10 @@ docker_ping(struct docker *d)
 		err_hint("use Docker Engine 20.10 or newer (Debian 12's "
 			 "docker.io)");
 	}
-	if (ret == 0)
+	if (ret == 0) {
 		strcpy(d->api, API_DEFAULT);
+		pinged_now(d);
+	}
 	sb_release(&body);
 	return ret;
 }

@@ -427,32 +427,41 @@ copy_from_host(struct engine *e, const char *ref)
 }
 
 /*
- * Every image the stack names, in one list call: a no-op up then asks the
- * engine once, not once per service. NULL when the engine will not say;
- * then each image is inspected.
+ * Every image the stack names, looked up one by one on the warm
+ * connection before the threads that make them start, in the shape of the
+ * engine's image list. Not that list call itself: the engine walks every
+ * image it holds for it, and one with the old builds of an afternoon
+ * took 80-160 ms of a no-op up under TCG, where these take ~5 ms each.
  */
+static char *tagged(const char *ref);
+
 static json_t *
 images_listed(struct engine *e, char **refs, size_t n)
 {
-	json_t *filter = json_pack("{s:[]}", "reference"), *list = NULL;
-	char *text, *q, *path;
-	size_t i;
+	json_t *list = json_array();
+	size_t i, j;
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(json_object_get(filter, "reference"),
-				      json_string(refs[i]));
-	text = json_dumps(filter, JSON_COMPACT);
-	q = url_escape(text);
-	path = xasprintf("/images/json?filters=%s", q);
-	if (docker_get_json(&e->d, path, &list) < 0 || !json_is_array(list)) {
-		err_clear();
-		json_decref(list);
-		list = NULL;
+	for (i = 0; i < n; i++) {
+		char *id = NULL, *label = NULL, *tag;
+		int r;
+
+		for (j = 0; j < i && strcmp(refs[j], refs[i]); j++)
+			;
+		if (j < i || strchr(refs[i], '@'))
+			continue;	/* asked already; a digest is exact */
+		if ((r = image_inspect(e, refs[i], &id, LABEL_CONTEXT,
+				       &label)) < 0)
+			err_clear();	/* asked again, and said, later */
+		if (r > 0) {
+			tag = tagged(refs[i]);
+			json_array_append_new(list, json_pack(
+				"{s:s, s:[s], s:{s:s?}}", "Id", id, "RepoTags",
+				tag, "Labels", LABEL_CONTEXT, label));
+			free(tag);
+		}
+		free(id);
+		free(label);
 	}
-	free(path);
-	free(q);
-	free(text);
-	json_decref(filter);
 	return list;
 }
 
