@@ -605,10 +605,12 @@ ws_load(struct ws *ws, const char *path, const char *display,
 	free(root);
 	if (d->n > before)
 		goto out;
-	if (!config_read_file(&cfg, path)) {
+	/* the text read and bounded above, not the file again: one
+	 * swapped meanwhile cannot slip past the checks */
+	if (!config_read_string(&cfg, text.buf)) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			diags_add(d, w.display, 0, NULL, NULL,
-				  "cannot read the file: %s",
+				  "cannot read an @include'd file: %s",
 				  errno ? strerror(errno) : "I/O error");
 		else
 			report_parse_error(&w, &cfg);
