@@ -247,8 +247,10 @@ replace_start_first(struct apply *a, struct step *s)
 		old = NULL;
 		goto out;
 	}
-	/* a request the old one is answering now may fail: taking it off
-	 * its networks first would make that request hang instead */
+	/* a request the old one is answering now, or that finds its address
+	 * as it goes, may fail; taking it off its networks first, or killing
+	 * it first, failed as many requests here, and made more of them
+	 * hang (stack.sh) */
 	if (docker_container_remove(&a->e->d, old, 1, 0) < 0 ||
 	    docker_container_rename(&a->e->d, s->id, s->name) < 0)
 		goto out;

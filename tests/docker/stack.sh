@@ -339,12 +339,17 @@ wait $loop
 grep -q "^app *recreated (environment changed)" "$scratch/sf.out" && [ $rc -eq 0 ]
 ok $? "the changed back end is recreated" || diag <"$scratch/sf.out"
 failed=$(grep -c 'FAILED' "$scratch/sf.requests")
+hung=$(grep -c 'CURL-FAILED' "$scratch/sf.requests")
 total=$(grep -c . "$scratch/sf.requests")
-# (one request that the old container is answering as it goes may fail;
-# replaced stop-first, 2 of 16 failed here: the new one answers at once)
-[ "$failed" -le 1 ] && [ "$total" -ge 10 ] &&
-	grep -q '^one$' "$scratch/sf.requests" && grep -q '^two$' "$scratch/sf.requests"
-ok $? "replaced start-first: $failed of $total requests during the up failed, and the answers went from the old to the new" ||
+# Both answered at once for a while: a "two" came before the last "one"
+# (replaced stop-first, every "one" comes before every "two", with
+# failures between). A request the old one was answering, or that found
+# its address just as it went, may fail (0-2 of ~50 here, some of them by
+# hanging until curl's timeout: "hung"); not one in ten.
+overlap=$(awk '/^one$/ { last_one = NR } /^two$/ && !first_two { first_two = NR }
+	END { print (first_two && first_two < last_one) ? 1 : 0 }' "$scratch/sf.requests")
+[ "$overlap" -eq 1 ] && [ $((failed * 10)) -le "$total" ] && [ "$total" -ge 10 ]
+ok $? "replaced start-first: old and new answered side by side; $failed of $total requests failed, $hung hung" ||
 	diag <"$scratch/sf.requests"
 [ "$(field "$ws-sf-app-1" "c['Id']")" != "$old" ] &&
 	! api GET "/containers/$ws-sf-app-1-next/json" | grep -q '"Id"' &&
