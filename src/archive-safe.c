@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #include "archive-safe.h"
-#include "berth.h"
+#include "config.h"
+#include "util.h"
 #include "spec.h"
 
 #define MAX_ENTRIES 200000	/* a bundle of a big project, with room */

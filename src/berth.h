@@ -1,5 +1,6 @@
-/* berth.h: the project header: every module's interface, and the command
- * table that main.c dispatches through. */
+/* berth.h: the command line's header: the command table that main.c
+ * dispatches through, and what the commands share. Library modules never
+ * include it; commands include it through their modules' headers. */
 
 #ifndef BERTH_H
 #define BERTH_H
@@ -7,6 +8,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "report.h"
 #include "spec.h"
 #include "util.h"
 
@@ -69,11 +71,27 @@ void diags_print(const struct diags *d, FILE *f);
 
 void help_print_main(FILE *f);
 
-/* Where templates and other shipped data live. */
-const char *berth_datadir(void);
-/* berth's own data: $BERTH_HOME, else $XDG_DATA_HOME/berth (boxes, caches). */
-char *berth_home(void);
-int berth_color(FILE *f);
+/* Library events shown to people: lines on stdout, warnings on stderr,
+ * each whole even when several threads report at once. */
+void cli_print_event(void *arg, const struct report_event *ev);
+extern const struct reporter cli_report;
+
+/* What several commands run. */
+struct engine;
+/* All of 'berth up': the VM, then the stack, under the workspace's lock;
+ * errors are printed. */
+int cli_up(struct cmd_ctx *ctx, int timeout_s);
+/* The stack on engine e, with a bundle's images loaded first. */
+int cli_stack_up(struct engine *e, const struct ws *ws, int timeout_s,
+		 const struct reporter *rep);
+/* Print what 'up' would change, or that the VM is not up. */
+int cli_plan_show(const struct ws *ws, int json);
+/* A command that POSTs action (start, stop, restart) to the containers
+ * of the services named, printing "NAME  done" for each. */
+int cli_service_action(const struct cmd_entry *entry, struct cmd_ctx *ctx,
+		       int argc, char **argv, const char *action,
+		       const char *done);
+
 
 extern const struct cmd_entry cmd_box_entry;
 extern const struct cmd_entry cmd_bundle_entry;

@@ -12,7 +12,8 @@
 #include <unistd.h>
 
 #include "archive-safe.h"
-#include "berth.h"
+#include "config.h"
+#include "util.h"
 #include "box.h"
 #include "digest.h"
 

@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "berth.h"
+#include "config.h"
+#include "util.h"
 #include "box.h"
 
 static void

@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "berth.h"
+#include "config.h"
+#include "util.h"
 #include "box.h"
 
 static int

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <libvirt/libvirt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,6 +33,7 @@ struct pack {
 	const struct ws *ws;
 	struct strlist done;	/* paths added, so none goes in twice */
 	json_t *left_out;	/* what could not be bundled, and why */
+	const struct reporter *rep;
 };
 
 static int
@@ -206,7 +206,7 @@ versions(struct engine *e, const struct ws *ws)
 {
 	json_t *v = json_pack("{s:s}", "berth", PACKAGE_VERSION), *engine = NULL;
 	struct vm_conn c = { 0 };
-	unsigned long lib = 0, hv = 0;
+	char *lib = NULL, *hv = NULL;
 
 	if (docker_get_json(&e->d, "/version", &engine) == 0)
 		json_object_set_new(v, "engine", json_pack("{s:O?, s:O?, s:O?}",
@@ -214,20 +214,13 @@ versions(struct engine *e, const struct ws *ws)
 			"api", json_object_get(engine, "ApiVersion"),
 			"kernel", json_object_get(engine, "KernelVersion")));
 	json_decref(engine);
-	if (!ws->docker.host && vm_open(&c, ws->vm.uri) == 0) {
-		char buf[32];
-
-		if (virConnectGetLibVersion(c.conn, &lib) == 0) {
-			snprintf(buf, sizeof(buf), "%lu.%lu.%lu", lib / 1000000,
-				 lib / 1000 % 1000, lib % 1000);
-			json_object_set_new(v, "libvirt", json_string(buf));
-		}
-		if (virConnectGetVersion(c.conn, &hv) == 0) {
-			snprintf(buf, sizeof(buf), "%lu.%lu.%lu", hv / 1000000,
-				 hv / 1000 % 1000, hv % 1000);
-			json_object_set_new(v, "qemu", json_string(buf));
-		}
-	}
+	if (!ws->docker.host && vm_open(&c, ws->vm.uri) == 0 &&
+	    vm_conn_versions(&c, &lib, &hv) == 0)
+		json_object_set_new(v, "libvirt", json_string(lib));
+	if (hv)
+		json_object_set_new(v, "qemu", json_string(hv));
+	free(lib);
+	free(hv);
 	vm_close(&c);
 	err_clear();
 	return v;
@@ -311,9 +304,8 @@ pack(struct pack *p, struct engine *e, int with_images, const char *tmpdir)
 	    add_file(p, "console.log", console, &sb) < 0)
 		goto out;
 	if (with_images && refs.n) {
-		printf("saving %zu image%s from the engine\n", refs.n,
-		       refs.n == 1 ? "" : "s");
-		fflush(stdout);
+		report(p->rep, REPORT_LINE, NULL, "saving %zu image%s from the "
+		       "engine", refs.n, refs.n == 1 ? "" : "s");
 		tar = xasprintf("%s/berth-bundle-images-%ld.tar", tmpdir,
 				(long)getpid());
 		if (docker_images_save(&e->d, &refs, tar) < 0 ||
@@ -336,9 +328,10 @@ out:
 }
 
 int
-bundle_create(const struct ws *ws, const char *file, int with_images)
+bundle_create(const struct ws *ws, const char *file, int with_images,
+	      const struct reporter *rep)
 {
-	struct pack p = { NULL, ws, { 0 }, json_array() };
+	struct pack p = { NULL, ws, { 0 }, json_array(), rep };
 	struct engine e;
 	char *tmp = xasprintf("%s.tmp.%ld", file, (long)getpid());
 	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -438,7 +431,7 @@ empty_or_absent(const char *path)
 
 /* The manifest's box, when it names one berth could look up. */
 static void
-report_box(json_t *box)
+report_box(json_t *box, const struct reporter *rep)
 {
 	struct box_store store = { 0 };
 	struct box b = { 0 };
@@ -450,8 +443,9 @@ report_box(json_t *box)
 		return;
 	if (box_store_open(&store) < 0 ||
 	    box_store_find(&store, bn, bv, &b) < 0) {
-		printf("the box '%s' %s is not here: 'berth up' needs it (%s)\n",
-		       bn, bv ? bv : "", !strncmp(bn, "debian-12", 9)
+		report(rep, REPORT_LINE, bn, "the box '%s' %s is not here: "
+		       "'berth up' needs it (%s)", bn, bv ? bv : "",
+		       !strncmp(bn, "debian-12", 9)
 		       ? "'berth box build' makes it" : "'berth box add'");
 		err_clear();
 	}
@@ -467,7 +461,8 @@ report_box(json_t *box)
  * as it was and removes only the staging berth made.
  */
 int
-bundle_open(const char *file, const char *dir_arg, char **dir_out)
+bundle_open(const char *file, const char *dir_arg, char **dir_out,
+	    const struct reporter *rep)
 {
 	char *staged = NULL, *manifest_path = NULL, *ws_dir = NULL, *dir = NULL;
 	char *parent = NULL, *planted = NULL;
@@ -535,14 +530,15 @@ bundle_open(const char *file, const char *dir_arg, char **dir_out)
 		if (json_is_string(x)) {
 			char *text = str_printable(json_string_value(x));
 
-			printf("not in the bundle: %s\n", text);
+			report(rep, REPORT_LINE, NULL, "not in the bundle: %s",
+			       text);
 			free(text);
 		}
 	if (!json_is_true(json_object_get(m, "with_images")))
-		printf("no images in the bundle: 'berth up' builds or pulls them, "
-		       "so their IDs may differ\n");
+		report(rep, REPORT_LINE, NULL, "no images in the bundle: 'berth "
+		       "up' builds or pulls them, so their IDs may differ");
 	if ((x = json_object_get(m, "box")))
-		report_box(x);
+		report_box(x, rep);
 	*dir_out = dir;
 	dir = NULL;
 	ret = 0;
@@ -571,7 +567,8 @@ manifest(const struct ws *ws)
 }
 
 int
-bundle_load_images(struct engine *e, const struct ws *ws)
+bundle_load_images(struct engine *e, const struct ws *ws,
+		   const struct reporter *rep)
 {
 	char *tar = state_path(ws, "bundle/images.tar");
 	json_t *m = manifest(ws), *img;
@@ -595,8 +592,7 @@ bundle_load_images(struct engine *e, const struct ws *ws)
 		free(path);
 	}
 	if (missing) {
-		printf("loading the bundle's images\n");
-		fflush(stdout);
+		report(rep, REPORT_LINE, NULL, "loading the bundle's images");
 		ret = docker_image_load(&e->d, tar);
 	}
 out:
@@ -606,22 +602,37 @@ out:
 }
 
 void
-bundle_report(const struct ws *ws, const struct stack_images *im)
+bundle_report(struct engine *e, const struct ws *ws,
+	      const struct reporter *rep)
 {
-	json_t *m = manifest(ws), *img;
-	size_t i, k;
+	json_t *m = manifest(ws), *img, *x;
+	size_t i;
 
 	if (!m)
 		return;
 	json_array_foreach(json_object_get(m, "images"), i, img) {
 		const char *svc = json_string_value(json_object_get(img, "service"));
 		const char *id = json_string_value(json_object_get(img, "id"));
+		const struct service *s = ws_find_service(ws, svc ?: "");
+		const char *now;
+		char *ref, *r, *path;
 
-		for (k = 0; k < ws->stack.nservices; k++)
-			if (!strcmp(ws->stack.services[k].name, svc ?: "") &&
-			    id && im->id[k] && strcmp(id, im->id[k]))
-				printf("bundle: '%s' runs image %.19s, not the "
-				       "bundle's %.19s\n", svc, im->id[k], id);
+		if (!s || !id)
+			continue;
+		ref = stack_image_ref(ws, s);
+		r = url_escape(ref);
+		path = xasprintf("/images/%s/json", r);
+		x = NULL;
+		if (docker_get_json(&e->d, path, &x) == 0 &&
+		    (now = json_string_value(json_object_get(x, "Id"))) &&
+		    strcmp(id, now))
+			report(rep, REPORT_LINE, svc, "bundle: '%s' runs image "
+			       "%.19s, not the bundle's %.19s", svc, now, id);
+		err_clear();
+		json_decref(x);
+		free(path);
+		free(r);
+		free(ref);
 	}
 	json_decref(m);
 }

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "berth.h"
+#include "config.h"
+#include "util.h"
 #include "box.h"
 
 void

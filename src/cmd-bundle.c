@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "berth.h"
 #include "bundle.h"
 
 static const struct cmd_entry cmd_bundle_create_entry;
@@ -76,7 +77,7 @@ cmd_bundle_create_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_bundle_create_entry, optind >= argc
 				       ? "where to? such as 'berth bundle create "
 				       "bug-1234.tar.gz'" : "one file at a time");
-	if (bundle_create(&ctx->ws, argv[optind], images) < 0)
+	if (bundle_create(&ctx->ws, argv[optind], images, &cli_report) < 0)
 		return cmd_failf("cannot bundle '%s'", ctx->ws.name);
 	stat(argv[optind], &st);
 	printf("wrote %s (%.1f %s%s) in %.1f s: 'berth bundle open %s' "
@@ -102,7 +103,7 @@ cmd_bundle_open_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				       ? "which bundle?" : "a bundle and a folder, "
 				       "at most");
 	if (bundle_open(argv[optind], argc - optind == 2 ? argv[optind + 1]
-			: NULL, &dir) < 0)
+			: NULL, &dir, &cli_report) < 0)
 		return cmd_failf("cannot open '%s'", argv[optind]);
 	printf("opened into %s: 'cd %s && berth up' brings it up\n", dir, dir);
 	free(dir);

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "berth.h"
 #include "dash.h"
+#include "machine.h"
 #include "stack.h"
 #include "state.h"
 #include "ui/ui.h"
@@ -103,7 +105,6 @@ static void
 apply(struct dash *d)
 {
 	struct engine *e = collector_engine(d->c);
-	struct stack_opts o = { .timeout_s = 600 };
 	char buf[16];
 	int r;
 
@@ -114,7 +115,7 @@ apply(struct dash *d)
 	ui_suspend();
 	printf("berth: applying %s\n", d->ws->file);
 	fflush(stdout);
-	r = stack_up(e, d->ws, &o);
+	r = cli_stack_up(e, d->ws, MACHINE_UP_TIMEOUT_S, &cli_report);
 	if (r < 0)
 		fprintf(stderr, "berth: %s\n", err_msg());
 	printf("\npress Enter to go back to the dashboard ");

@@ -4,11 +4,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include "box.h"
-#include "workspace.h"
+#include "berth.h"
+#include "machine.h"
 
 static int cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -40,64 +39,13 @@ confirm(const char *name)
 }
 
 static int
-destroy(struct workspace *w)
-{
-	char *overlay = xasprintf("%s.qcow2", w->st.domain);
-	char *seed = xasprintf("%s-seed.iso", w->st.domain);
-	char *dir = state_dir(w->ws);
-	int ret = -1;
-
-	if (w->dom) {
-		int state;
-
-		vm_domain_state(w->dom, &state);
-		if (state != VIR_DOMAIN_SHUTOFF && virDomainDestroy(w->dom) < 0) {
-			err_set("cannot stop '%s': %s", w->st.domain,
-				vm_last_error());
-			goto out;
-		}
-		if (virDomainUndefineFlags(w->dom,
-				VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-				VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-				VIR_DOMAIN_UNDEFINE_NVRAM) < 0) {
-			err_set("cannot remove '%s': %s", w->st.domain,
-				vm_last_error());
-			goto out;
-		}
-	}
-	if (vm_pool(&w->v) < 0 || vm_volume_delete(&w->v, overlay) < 0 ||
-	    vm_volume_delete(&w->v, seed) < 0)
-		goto out;
-	if (w->st.box_name) {
-		struct box_store store = { 0 };
-		struct box b;
-
-		if (box_store_open(&store) == 0 &&
-		    box_store_find(&store, w->st.box_name, w->st.box_version,
-				   &b) == 0)
-			box_store_unuse(&store, &b, w->st.id);
-		box_release(&b);
-		box_store_release(&store);
-	}
-	/* the lock file goes too; our open descriptor keeps the lock */
-	if (rm_rf(dir) < 0)
-		goto out;
-	ret = 0;
-out:
-	free(overlay);
-	free(seed);
-	free(dir);
-	return ret;
-}
-
-static int
 cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct workspace w;
+	struct machine w;
 	int c, force = 0, ret = EXIT_FAIL;
 
 	while ((c = getopt_long(argc, argv, ":f", opts, NULL)) != -1) {
@@ -108,7 +56,7 @@ cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error(&cmd_destroy_entry,
 				       "unexpected argument '%s'", argv[optind]);
-	if (workspace_open(ctx, &w, 1) < 0) {
+	if (machine_open(&ctx->ws, &w, 1) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
@@ -122,13 +70,13 @@ cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (destroy(&w) < 0) {
+	if (machine_destroy(&w) < 0) {
 		ret = cmd_failf("cannot destroy '%s'", ctx->ws.name);
 		goto out;
 	}
 	printf("destroyed workspace '%s'\n", ctx->ws.name);
 	ret = EXIT_OK;
 out:
-	workspace_close(&w);
+	machine_close(&w);
 	return ret;
 }

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
+#include "berth.h"
 #include "stack.h"
 #include "state.h"
 
@@ -43,7 +44,7 @@ cmd_down_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (engine_open(&ctx->ws, &e) < 0)
 		ret = -1;
 	else
-		ret = stack_down(&e, &ctx->ws, volumes);
+		ret = stack_down(&e, &ctx->ws, volumes, &cli_report);
 	engine_close(&e);
 	state_unlock(lock);
 	return ret < 0 ? cmd_failf("cannot take '%s' down", ctx->ws.name)

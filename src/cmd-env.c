@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth.h"
 #include "state.h"
-#include "workspace.h"
+#include "machine.h"
 
 static int cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -93,7 +94,7 @@ cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		err_hint("run 'berth up' first");
 		return cmd_fail();
 	}
-	host = workspace_docker_host(&st);
+	host = machine_docker_host(&st);
 	certs = state_path(&ctx->ws, "docker");
 	if (!strcmp(shell, "json"))
 		printf("{\n");

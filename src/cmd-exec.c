@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "berth.h"
 #include "stack.h"
 
 static int cmd_exec_exec(struct cmd_ctx *ctx, int argc, char **argv);

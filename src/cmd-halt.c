@@ -3,7 +3,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "workspace.h"
+#include "berth.h"
+#include "machine.h"
 
 static int cmd_halt_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -29,7 +30,7 @@ cmd_halt_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct workspace w;
+	struct machine w;
 	int c, timeout_s = 90, ret = EXIT_FAIL;
 
 	while ((c = getopt_long(argc, argv, ":t:f", opts, NULL)) != -1) {
@@ -44,7 +45,7 @@ cmd_halt_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_halt_entry,
 				       "unexpected argument '%s'", argv[optind]);
 	interrupt_catch();
-	if (workspace_open(ctx, &w, 1) < 0) {
+	if (machine_open(&ctx->ws, &w, 1) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
@@ -53,13 +54,13 @@ cmd_halt_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (workspace_halt(&w, timeout_s) < 0) {
+	if (machine_halt(&w, timeout_s, &cli_report) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
 	printf("workspace '%s' is halted\n", ctx->ws.name);
 	ret = EXIT_OK;
 out:
-	workspace_close(&w);
+	machine_close(&w);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth.h"
 #include "docker-stream.h"
 #include "stack.h"
 

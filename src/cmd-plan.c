@@ -4,6 +4,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 
+#include "berth.h"
+#include "machine.h"
 #include "stack.h"
 
 static int cmd_plan_exec(struct cmd_ctx *ctx, int argc, char **argv);
@@ -23,6 +25,61 @@ const struct cmd_entry cmd_plan_entry = {
 	.exec = cmd_plan_exec,
 };
 
+static void
+print_plan(const struct ws *ws, const struct stack_plan *plan, int json)
+{
+	if (json) {
+		json_t *pj = stack_plan_json(plan);
+
+		json_object_set_new(pj, "images_pending",
+				    json_boolean(plan->images_pending));
+		json_dumpf(pj, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(pj);
+		return;
+	}
+	stack_plan_print(ws, plan, 0, stdout);
+	if (plan->images_pending)
+		printf("(images are built or fetched first; their services are "
+		       "recreated)\n");
+}
+
+int
+cli_plan_show(const struct ws *ws, int json)
+{
+	struct stack_plan plan = { 0 };
+	struct engine e;
+	int running, found, ret = -1;
+
+	/* a VM that is not running has no engine to ask */
+	if (!ws->docker.host) {
+		if ((found = machine_find(ws, &running)) < 0)
+			return -1;
+		if (!running) {
+			const char *vm = found ? "not running" : "not created";
+
+			if (json) {
+				json_t *o = json_pack("{s:s, s:[], s:[], s:[]}",
+						      "vm", vm, "containers",
+						      "networks", "volumes");
+
+				json_dumpf(o, stdout, JSON_INDENT(2));
+				putchar('\n');
+				json_decref(o);
+			} else
+				printf("vm  %s: 'berth up' boots it, then creates "
+				       "every service\n", vm);
+			return 0;
+		}
+	}
+	if (engine_open(ws, &e) == 0 &&
+	    (ret = stack_plan_dry(&e, ws, &plan)) == 0)
+		print_plan(ws, &plan, json);
+	stack_plan_release(&plan);
+	engine_close(&e);
+	return ret;
+}
+
 static int
 cmd_plan_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -40,6 +97,6 @@ cmd_plan_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error(&cmd_plan_entry, "unexpected argument "
 				       "'%s'", argv[optind]);
-	return stack_plan_show(&ctx->ws, json) < 0
+	return cli_plan_show(&ctx->ws, json) < 0
 		? cmd_failf("cannot plan '%s'", ctx->ws.name) : EXIT_OK;
 }

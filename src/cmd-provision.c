@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth.h"
 #include "seed.h"
 #include "ssh.h"
-#include "workspace.h"
+#include "machine.h"
 
 static int cmd_provision_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -75,18 +76,18 @@ provision_script(const struct ws *ws, struct strbuf *sh)
 static int
 cmd_provision_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct workspace w;
+	struct machine w;
 	struct strbuf sh = STRBUF_INIT;
 	int r, ret;
 
 	if ((ret = cmd_no_args(&cmd_provision_entry, argc, argv)) >= 0)
 		return ret;
 	interrupt_catch();
-	if (workspace_open(ctx, &w, 1) < 0) {
+	if (machine_open(&ctx->ws, &w, 1) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (workspace_running(&w) < 0) {
+	if (machine_running(&w) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
@@ -108,7 +109,7 @@ cmd_provision_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = cmd_fail();
 		goto out;
 	}
-	if (workspace_docker_wait(&ctx->ws, &w.st, 120) < 0) {
+	if (machine_docker_wait(&ctx->ws, &w.st, 120) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
@@ -116,6 +117,6 @@ cmd_provision_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = EXIT_OK;
 out:
 	sb_release(&sh);
-	workspace_close(&w);
+	machine_close(&w);
 	return ret;
 }

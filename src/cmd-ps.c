@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth.h"
 #include "stack.h"
 
 static int cmd_ps_exec(struct cmd_ctx *ctx, int argc, char **argv);

@@ -1,11 +1,8 @@
 /* cmd-reload.c: halt, then up with the definition made anew from the
  * Berthfile, so that changed VM settings take effect. */
 
-#include <getopt.h>
-
-#include "workspace.h"
-
-extern const struct cmd_entry cmd_up_entry;
+#include "berth.h"
+#include "machine.h"
 
 static int cmd_reload_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -20,17 +17,16 @@ const struct cmd_entry cmd_reload_entry = {
 static int
 cmd_reload_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	char *up_argv[] = { "up", NULL };
-	struct workspace w;
+	struct machine w;
 	int ret;
 
 	if ((ret = cmd_no_args(&cmd_reload_entry, argc, argv)) >= 0)
 		return ret;
 	interrupt_catch();
-	ret = workspace_open(ctx, &w, 1) < 0 || workspace_halt(&w, 90) < 0;
-	workspace_close(&w);
+	ret = machine_open(&ctx->ws, &w, 1) < 0 ||
+	      machine_halt(&w, MACHINE_HALT_TIMEOUT_S, &cli_report) < 0;
+	machine_close(&w);
 	if (ret)
 		return cmd_fail();
-	optind = 0;
-	return cmd_up_entry.exec(ctx, 1, up_argv);
+	return cli_up(ctx, MACHINE_UP_TIMEOUT_S) < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -1,5 +1,6 @@
 /* cmd-restart.c: restart some or all of the stack's services. */
 
+#include "berth.h"
 #include "stack.h"
 
 static int cmd_restart_exec(struct cmd_ctx *ctx, int argc, char **argv);
@@ -16,6 +17,6 @@ const struct cmd_entry cmd_restart_entry = {
 static int
 cmd_restart_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	return stack_action_command(&cmd_restart_entry, ctx, argc, argv,
-				    "restart", "restarted");
+	return cli_service_action(&cmd_restart_entry, ctx, argc, argv,
+				  "restart", "restarted");
 }

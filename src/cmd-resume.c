@@ -2,7 +2,8 @@
 
 #include <getopt.h>
 
-#include "workspace.h"
+#include "berth.h"
+#include "machine.h"
 
 static int cmd_resume_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -17,46 +18,30 @@ const struct cmd_entry cmd_resume_entry = {
 static int
 cmd_resume_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct workspace w;
-	int state, ret;
+	struct machine w;
+	int ret;
 
 	if ((ret = cmd_no_args(&cmd_resume_entry, argc, argv)) >= 0)
 		return ret;
-	if (workspace_open(ctx, &w, 1) < 0) {
+	if (machine_open(&ctx->ws, &w, 1) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (!w.dom) {
-		err_set("workspace '%s' has no VM", ctx->ws.name);
-		err_hint("create it with 'berth up'");
-		ret = cmd_fail();
-		goto out;
-	}
-	vm_domain_state(w.dom, &state);
-	if (state == VIR_DOMAIN_PAUSED) {
-		if (virDomainResume(w.dom) < 0) {
-			err_set("cannot resume '%s': %s", w.st.domain,
-				vm_last_error());
-			ret = cmd_fail();
-			goto out;
-		}
-	} else if (state == VIR_DOMAIN_SHUTOFF &&
-		   virDomainHasManagedSaveImage(w.dom, 0) > 0) {
-		if (virDomainCreate(w.dom) < 0) {	/* restores the save */
-			err_set("cannot restore '%s': %s", w.st.domain,
-				vm_last_error());
-			ret = cmd_fail();
-			goto out;
-		}
-	} else {
+	switch (machine_resume(&w)) {
+	case 1:
+		break;
+	case 0:
 		printf("workspace '%s' is not suspended (%s)\n", ctx->ws.name,
-		       vm_domain_state(w.dom, NULL));
+		       machine_state_name(&w));
 		ret = EXIT_OK;
+		goto out;
+	default:
+		ret = cmd_fail();
 		goto out;
 	}
 	printf("workspace '%s' is running again\n", ctx->ws.name);
 	ret = EXIT_OK;
 out:
-	workspace_close(&w);
+	machine_close(&w);
 	return ret;
 }

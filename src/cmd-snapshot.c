@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth.h"
 #include "snapshot.h"
 
 static const struct cmd_entry cmd_snapshot_save_entry;
@@ -107,9 +108,9 @@ name_arg(const struct cmd_entry *e, int argc, char **argv, int *status)
 }
 
 static int
-open_vm(struct cmd_ctx *ctx, struct workspace *w)
+open_vm(struct cmd_ctx *ctx, struct machine *w)
 {
-	if (workspace_open(ctx, w, 1) < 0)
+	if (machine_open(&ctx->ws, w, 1) < 0)
 		return -1;
 	if (ctx->ws.docker.host) {
 		err_set("workspace '%s' has no VM: its stack runs on %s",
@@ -127,7 +128,7 @@ open_vm(struct cmd_ctx *ctx, struct workspace *w)
 static int
 cmd_snapshot_save_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct workspace w;
+	struct machine w;
 	const char *name = name_arg(&cmd_snapshot_save_entry, argc, argv, &argc);
 	double t0 = clock_now();
 	int running, ret;
@@ -141,14 +142,14 @@ cmd_snapshot_save_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		       running ? "the running" : "the halted", clock_now() - t0);
 		ret = EXIT_OK;
 	}
-	workspace_close(&w);
+	machine_close(&w);
 	return ret;
 }
 
 static int
 cmd_snapshot_restore_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct workspace w;
+	struct machine w;
 	const char *name = name_arg(&cmd_snapshot_restore_entry, argc, argv,
 				    &argc);
 	double t0 = clock_now();
@@ -157,14 +158,14 @@ cmd_snapshot_restore_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (!name)
 		return argc;
 	r = open_vm(ctx, &w) < 0 ? -1 : snapshot_restore(&w, name);
-	workspace_close(&w);
+	machine_close(&w);
 	if (r < 0)
 		return cmd_failf("cannot restore snapshot '%s'", name);
 	printf("restored the disk of snapshot '%s' in %.1f s; bringing the "
 	       "workspace up\n", name, clock_now() - t0);
 	fflush(stdout);
 	interrupt_catch();
-	if (workspace_up(ctx, 600) < 0)
+	if (cli_up(ctx, MACHINE_UP_TIMEOUT_S) < 0)
 		return EXIT_FAIL;
 	printf("snapshot '%s' restored and up in %.1f s\n", name,
 	       clock_now() - t0);
@@ -174,7 +175,7 @@ cmd_snapshot_restore_exec(struct cmd_ctx *ctx, int argc, char **argv)
 static int
 cmd_snapshot_delete_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct workspace w;
+	struct machine w;
 	const char *name = name_arg(&cmd_snapshot_delete_entry, argc, argv,
 				    &argc);
 	int ret;
@@ -187,7 +188,7 @@ cmd_snapshot_delete_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		printf("deleted snapshot '%s'\n", name);
 		ret = EXIT_OK;
 	}
-	workspace_close(&w);
+	machine_close(&w);
 	return ret;
 }
 
@@ -198,7 +199,7 @@ cmd_snapshot_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct workspace w;
+	struct machine w;
 	json_t *list = NULL, *s;
 	size_t i;
 	int c, json = 0, ret = EXIT_FAIL;
@@ -211,7 +212,7 @@ cmd_snapshot_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error(&cmd_snapshot_list_entry,
 				       "unexpected argument '%s'", argv[optind]);
-	if (workspace_open(ctx, &w, 0) < 0 ||
+	if (machine_open(&ctx->ws, &w, 0) < 0 ||
 	    (w.dom ? snapshot_list(&w, &list) : 0) < 0) {
 		ret = cmd_failf("cannot list the snapshots of '%s'", ctx->ws.name);
 		goto out;
@@ -240,6 +241,6 @@ cmd_snapshot_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = EXIT_OK;
 out:
 	json_decref(list);
-	workspace_close(&w);
+	machine_close(&w);
 	return ret;
 }

@@ -3,8 +3,9 @@
 #include <getopt.h>
 #include <stdlib.h>
 
+#include "berth.h"
 #include "state.h"
-#include "workspace.h"
+#include "machine.h"
 
 static int cmd_ssh_config_exec(struct cmd_ctx *ctx, int argc, char **argv);
 

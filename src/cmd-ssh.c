@@ -6,8 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "berth.h"
 #include "ssh.h"
-#include "workspace.h"
+#include "machine.h"
 
 static int cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -30,7 +31,7 @@ cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "command", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct workspace w;
+	struct machine w;
 	struct strlist args = { 0 };
 	const char *command = NULL;
 	char **v;
@@ -41,12 +42,12 @@ cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			return cmd_bad_option(&cmd_ssh_entry, argv, c);
 		command = optarg;
 	}
-	if (workspace_open(ctx, &w, 0) < 0) {
-		workspace_close(&w);
+	if (machine_open(&ctx->ws, &w, 0) < 0) {
+		machine_close(&w);
 		return cmd_fail();
 	}
-	if (workspace_running(&w) < 0) {
-		workspace_close(&w);
+	if (machine_running(&w) < 0) {
+		machine_close(&w);
 		return cmd_fail();
 	}
 	strlist_push(&args, "ssh");
@@ -57,7 +58,7 @@ cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		strlist_push(&args, argv[i]);
 	if (command)
 		strlist_push(&args, command);
-	workspace_close(&w);
+	machine_close(&w);
 	v = xcalloc(args.n + 1, sizeof(char *));
 	memcpy(v, args.v, args.n * sizeof(char *));
 	fflush(stdout);

@@ -1,5 +1,6 @@
 /* cmd-start.c: start some or all of the stack's services. */
 
+#include "berth.h"
 #include "stack.h"
 
 static int cmd_start_exec(struct cmd_ctx *ctx, int argc, char **argv);
@@ -16,6 +17,6 @@ const struct cmd_entry cmd_start_entry = {
 static int
 cmd_start_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	return stack_action_command(&cmd_start_entry, ctx, argc, argv,
-				    "start", "started");
+	return cli_service_action(&cmd_start_entry, ctx, argc, argv,
+				  "start", "started");
 }

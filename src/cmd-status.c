@@ -6,7 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "workspace.h"
+#include "berth.h"
+#include "machine.h"
 
 static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -39,7 +40,7 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct ws *ws = &ctx->ws;
-	struct workspace w;
+	struct machine w;
 	json_t *o = json_object(), *ports = json_array();
 	const char *state = "not created";
 	int c, json = 0, running = 0, ret = EXIT_FAIL;
@@ -54,7 +55,7 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		json = 1;
 	}
-	if (workspace_open(ctx, &w, 0) < 0) {
+	if (machine_open(&ctx->ws, &w, 0) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
@@ -128,6 +129,6 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 out:
 	json_decref(ports);
 	json_decref(o);
-	workspace_close(&w);
+	machine_close(&w);
 	return ret;
 }

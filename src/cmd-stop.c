@@ -1,5 +1,6 @@
 /* cmd-stop.c: stop some or all of the stack's services. */
 
+#include "berth.h"
 #include "stack.h"
 
 static int cmd_stop_exec(struct cmd_ctx *ctx, int argc, char **argv);
@@ -16,6 +17,6 @@ const struct cmd_entry cmd_stop_entry = {
 static int
 cmd_stop_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	return stack_action_command(&cmd_stop_entry, ctx, argc, argv,
-				    "stop", "stopped");
+	return cli_service_action(&cmd_stop_entry, ctx, argc, argv,
+				  "stop", "stopped");
 }

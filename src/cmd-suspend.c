@@ -3,7 +3,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "workspace.h"
+#include "berth.h"
+#include "machine.h"
 
 static int cmd_suspend_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -23,37 +24,31 @@ const struct cmd_entry cmd_suspend_entry = {
 static int
 cmd_suspend_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct workspace w;
+	struct machine w;
 	char *why = NULL;
 	int ret;
 
 	if ((ret = cmd_no_args(&cmd_suspend_entry, argc, argv)) >= 0)
 		return ret;
-	if (workspace_open(ctx, &w, 1) < 0) {
+	if (machine_open(&ctx->ws, &w, 1) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (workspace_running(&w) < 0) {
-		ret = cmd_fail();
-		goto out;
-	}
-	if (virDomainManagedSave(w.dom, 0) == 0) {
+	switch (machine_suspend(&w, &why)) {
+	case 0:
 		printf("workspace '%s' is suspended to disk\n", ctx->ws.name);
-		ret = EXIT_OK;
-		goto out;
-	}
-	why = xstrdup(vm_last_error());
-	if (virDomainSuspend(w.dom) == 0) {
+		break;
+	case 1:
 		printf("workspace '%s' is paused in memory (saving it to disk "
 		       "is not possible: %s)\n", ctx->ws.name, why);
-	} else {
-		err_set("cannot suspend '%s': %s", w.st.domain, vm_last_error());
+		break;
+	default:
 		ret = cmd_fail();
 		goto out;
 	}
 	ret = EXIT_OK;
 out:
 	free(why);
-	workspace_close(&w);
+	machine_close(&w);
 	return ret;
 }

@@ -6,11 +6,12 @@
 #include <jansson.h>
 #include <libconfig.h>
 #include <libisofs/libisofs.h>
-#include <libvirt/libvirt.h>
 #include <openssl/crypto.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "berth.h"
+#include "vm.h"
 
 static int cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -29,16 +30,14 @@ const struct cmd_entry cmd_version_entry = {
 static void
 add_versions(json_t *obj)
 {
-	unsigned long lv = 0;
+	char *lv = vm_libvirt_version();
 	int maj, min, mic;
 	char buf[64];
 
 	json_object_set_new(obj, "berth", json_string(PACKAGE_VERSION));
-	if (virGetVersion(&lv, NULL, NULL) == 0) {
-		snprintf(buf, sizeof(buf), "%lu.%lu.%lu", lv / 1000000,
-			 lv / 1000 % 1000, lv % 1000);
-		json_object_set_new(obj, "libvirt", json_string(buf));
-	}
+	if (lv)
+		json_object_set_new(obj, "libvirt", json_string(lv));
+	free(lv);
 	json_object_set_new(obj, "libcurl",
 			    json_string(curl_version_info(CURLVERSION_NOW)
 					->version));

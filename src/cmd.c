@@ -1,5 +1,6 @@
 /* cmd.c: the command table, and what every command shares: help text,
- * usage errors, and printing recorded errors. */
+ * usage errors, printing recorded errors and library events, and the
+ * service actions (start, stop, restart). */
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "berth.h"
+#include "stack.h"
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
@@ -263,4 +265,42 @@ cmd_no_args(const struct cmd_entry *e, int argc, char **argv)
 		return cmd_usage_error(e, "unexpected argument '%s'",
 				       argv[optind]);
 	return -1;
+}
+
+void
+cli_print_event(void *arg, const struct report_event *ev)
+{
+	FILE *f = ev->kind == REPORT_WARN ? stderr : stdout;
+
+	(void)arg;
+	flockfile(f);	/* images are made on several threads */
+	if (ev->kind == REPORT_PHASE)
+		fprintf(f, "==> %s\n", ev->text);
+	else
+		fprintf(f, "%s\n", ev->text);
+	fflush(f);
+	funlockfile(f);
+}
+
+const struct reporter cli_report = { cli_print_event, NULL };
+
+int
+cli_service_action(const struct cmd_entry *entry, struct cmd_ctx *ctx,
+		   int argc, char **argv, const char *action, const char *done)
+{
+	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	struct engine e;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
+		return cmd_bad_option(entry, argv, c);
+	if (engine_open(&ctx->ws, &e) < 0)
+		ret = -1;
+	else
+		ret = stack_service_action(&e, &ctx->ws, argc - optind,
+					   argv + optind, action, done,
+					   &cli_report);
+	engine_close(&e);
+	return ret < 0 ? cmd_failf("cannot %s in '%s'", action, ctx->ws.name)
+		       : EXIT_OK;
 }

@@ -203,6 +203,14 @@ docker_easy(struct docker *d, const char *url)
 }
 
 /* The daemon's {"message": ...}, or the body as it is. */
+/* The engine's HTTP status, as the kind of error callers test. */
+static enum err_code
+status_code(long status)
+{
+	return status == 404 ? ERR_NOT_FOUND : status == 409 ? ERR_CONFLICT
+							    : ERR_FAILED;
+}
+
 static void
 daemon_message(const struct strbuf *body, struct strbuf *out)
 {
@@ -257,6 +265,7 @@ docker_call(struct docker *d, const char *method, const char *path,
 
 		daemon_message(resp, &m);
 		err_set("%s %s: %ld %s", method, path, *status, m.buf);
+		err_tag(status_code(*status));
 		sb_release(&m);
 	} else {
 		ret = 0;
@@ -416,6 +425,7 @@ docker_stream(struct docker *d, const char *method, const char *path,
 
 		daemon_message(&sc.error_body, &m);
 		err_set("%s %s: %ld %s", method, path, status, m.buf);
+		err_tag(status_code(status));
 		sb_release(&m);
 	} else if (sc.failed) {
 		if (berth_interrupted)

@@ -7,6 +7,7 @@
 
 static __thread char last_msg[1024];
 static __thread char last_hint[1024];
+static __thread enum err_code last_code;
 
 int
 err_set(const char *fmt, ...)
@@ -17,7 +18,21 @@ err_set(const char *fmt, ...)
 	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
 	va_end(ap);
 	last_hint[0] = '\0';
+	last_code = ERR_FAILED;
 	return -1;
+}
+
+int
+err_tag(enum err_code code)
+{
+	last_code = code;
+	return -1;
+}
+
+enum err_code
+err_code(void)
+{
+	return last_code;
 }
 
 int
@@ -65,4 +80,5 @@ void
 err_clear(void)
 {
 	last_msg[0] = last_hint[0] = '\0';
+	last_code = ERR_FAILED;
 }

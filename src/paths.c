@@ -5,7 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "berth.h"
+#include "config.h"
+#include "util.h"
 
 #ifndef PKGDATADIR
 #define PKGDATADIR "/usr/local/share/berth"

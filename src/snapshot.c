@@ -12,13 +12,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <libvirt/libvirt-qemu.h>
-
 #include "proc.h"
 #include "snapshot.h"
 
 static char *
-overlay_path(struct workspace *w)
+overlay_path(struct machine *w)
 {
 	char *vol = xasprintf("%s.qcow2", w->st.domain);
 	char *path = NULL;
@@ -32,45 +30,13 @@ overlay_path(struct workspace *w)
 }
 
 static int
-is_running(struct workspace *w)
+is_running(struct machine *w)
 {
 	int state = VIR_DOMAIN_NOSTATE;
 
 	if (w->dom)
 		vm_domain_state(w->dom, &state);
 	return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_PAUSED;
-}
-
-/* Run a QMP command (which this takes over) and give its "return". */
-static int
-qmp(virDomainPtr dom, json_t *cmd, json_t **out)
-{
-	char *text = json_dumps(cmd, JSON_COMPACT), *res = NULL;
-	json_t *j;
-	int ret = -1;
-
-	json_decref(cmd);
-	if (out)
-		*out = NULL;
-	if (virDomainQemuMonitorCommand(dom, text, &res, 0) < 0) {
-		err_set("QEMU: %s", vm_last_error());
-		goto out;
-	}
-	j = json_loads(res, 0, NULL);
-	if (json_object_get(j, "error")) {
-		err_set("QEMU: %s", json_string_value(json_object_get(
-			json_object_get(j, "error"), "desc")) ?: res);
-		json_decref(j);
-		goto out;
-	}
-	if (out)
-		*out = json_incref(json_object_get(j, "return"));
-	json_decref(j);
-	ret = 0;
-out:
-	free(text);
-	free(res);
-	return ret;
 }
 
 /* The node QEMU knows the overlay by, for the snapshot commands. */
@@ -81,7 +47,8 @@ overlay_node(virDomainPtr dom, const char *path)
 	char *node = NULL;
 	size_t i;
 
-	if (qmp(dom, json_pack("{s:s}", "execute", "query-block"), &blocks) < 0)
+	if (vm_monitor_qmp(dom, json_pack("{s:s}", "execute", "query-block"),
+			   &blocks) < 0)
 		return NULL;
 	json_array_foreach(blocks, i, b) {
 		json_t *in = json_object_get(b, "inserted");
@@ -166,7 +133,7 @@ has_snapshot(const char *path, const char *name)
 }
 
 static int
-must_exist(struct workspace *w, const char *path, const char *name)
+must_exist(struct machine *w, const char *path, const char *name)
 {
 	int r = has_snapshot(path, name);
 
@@ -201,7 +168,7 @@ meta_save(const struct ws *ws, json_t *j)
 }
 
 static int
-freeze(struct workspace *w, int *paused)
+freeze(struct machine *w, int *paused)
 {
 	*paused = 0;
 	/* the guest agent flushes and freezes every filesystem */
@@ -215,7 +182,7 @@ freeze(struct workspace *w, int *paused)
 }
 
 static void
-thaw(struct workspace *w, int paused)
+thaw(struct machine *w, int paused)
 {
 	if (paused)
 		virDomainResume(w->dom);
@@ -224,7 +191,7 @@ thaw(struct workspace *w, int paused)
 }
 
 int
-snapshot_save(struct workspace *w, const char *name, int *was_running)
+snapshot_save(struct machine *w, const char *name, int *was_running)
 {
 	char *path = overlay_path(w), *node = NULL;
 	json_t *meta = NULL;
@@ -248,10 +215,10 @@ snapshot_save(struct workspace *w, const char *name, int *was_running)
 		if (!(node = overlay_node(w->dom, path)) || freeze(w, &paused) < 0)
 			goto out;
 		frozen = 1;
-		r = qmp(w->dom, json_pack("{s:s, s:{s:s, s:s}}", "execute",
-					  "blockdev-snapshot-internal-sync",
-					  "arguments", "device", node, "name",
-					  name), NULL);
+		r = vm_monitor_qmp(w->dom, json_pack("{s:s, s:{s:s, s:s}}",
+				   "execute", "blockdev-snapshot-internal-sync",
+				   "arguments", "device", node, "name", name),
+				   NULL);
 		thaw(w, paused);
 		frozen = 0;
 		if (r < 0)
@@ -276,7 +243,7 @@ out:
 }
 
 int
-snapshot_restore(struct workspace *w, const char *name)
+snapshot_restore(struct machine *w, const char *name)
 {
 	char *path = overlay_path(w);
 	int ret = -1;
@@ -297,7 +264,7 @@ out:
 }
 
 int
-snapshot_delete(struct workspace *w, const char *name)
+snapshot_delete(struct machine *w, const char *name)
 {
 	char *path = overlay_path(w), *node = NULL;
 	json_t *meta;
@@ -309,10 +276,11 @@ snapshot_delete(struct workspace *w, const char *name)
 		goto out;
 	if (is_running(w)) {
 		if (!(node = overlay_node(w->dom, path)) ||
-		    qmp(w->dom, json_pack("{s:s, s:{s:s, s:s}}", "execute",
-					  "blockdev-snapshot-delete-internal-sync",
-					  "arguments", "device", node, "name",
-					  name), NULL) < 0)
+		    vm_monitor_qmp(w->dom, json_pack("{s:s, s:{s:s, s:s}}",
+				   "execute",
+				   "blockdev-snapshot-delete-internal-sync",
+				   "arguments", "device", node, "name", name),
+				   NULL) < 0)
 			goto out;
 	} else if (qemu_img("-d", name, path) < 0) {
 		goto out;
@@ -328,7 +296,7 @@ out:
 }
 
 int
-snapshot_list(struct workspace *w, json_t **out)
+snapshot_list(struct machine *w, json_t **out)
 {
 	char *path = overlay_path(w);
 	json_t *list = NULL, *meta = NULL, *s;

@@ -5,14 +5,14 @@
 
 #include <jansson.h>
 
-#include "workspace.h"
+#include "machine.h"
 
 /* Running or halted; *was_running says which it was. */
-int snapshot_save(struct workspace *w, const char *name, int *was_running);
+int snapshot_save(struct machine *w, const char *name, int *was_running);
 /* Stops the VM if it runs, and puts its disk back as it was. */
-int snapshot_restore(struct workspace *w, const char *name);
-int snapshot_delete(struct workspace *w, const char *name);
+int snapshot_restore(struct machine *w, const char *name);
+int snapshot_delete(struct machine *w, const char *name);
 /* [{name, time, size, running}], oldest first. */
-int snapshot_list(struct workspace *w, json_t **out);
+int snapshot_list(struct machine *w, json_t **out);
 
 #endif

@@ -143,5 +143,6 @@ ssh_wait(const struct ws *ws, const struct ws_state *st, int timeout_s,
 			return 0;
 		usleep(500000);	/* a refused try returns at once */
 	}
-	return err_set("the VM did not answer on SSH within %d s", timeout_s);
+	err_set("the VM did not answer on SSH within %d s", timeout_s);
+	return err_tag(ERR_TIMEOUT);
 }

@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bundle.h"
 #include "stack.h"
 
 #define MAX_WORKERS 16
@@ -76,7 +75,7 @@ create_and_start(struct apply *a, struct step *s, const char *name)
 	size_t i;
 
 	if (docker_container_create(&a->e->d, name, s->want.config, &id) < 0) {
-		if (strstr(err_msg(), "already in use"))
+		if (err_code() == ERR_CONFLICT)
 			err_hint("a container named '%s' is not this "
 				 "workspace's; remove it with 'docker rm -f %s'",
 				 name, name);
@@ -343,16 +342,17 @@ say(struct apply *a, const char *service, const char *fmt, ...)
 static void
 say(struct apply *a, const char *service, const char *fmt, ...)
 {
+	struct strbuf line = STRBUF_INIT;
 	va_list ap;
 
-	if (a->o->json)
+	if (!a->o->rep)
 		return;
-	printf("%-*s  ", (int)a->width, service);
+	sb_addf(&line, "%-*s  ", (int)a->width, service);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	sb_vaddf(&line, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
+	report(a->o->rep, REPORT_LINE, service, "%s", line.buf);
+	sb_release(&line);
 }
 
 /* 1: every dependency is ready; 0: not yet; -1: one failed (why set). */
@@ -521,10 +521,7 @@ fail(struct apply *a, struct run *r, enum run_state state, char *why)
 	r->state = state;
 	free(r->why);
 	r->why = why;
-	if (!a->o->json) {
-		printf("%-*s  %s\n", (int)a->width, r->svc->name, why);
-		fflush(stdout);
-	}
+	say(a, r->svc->name, "%s", why);
 }
 
 static void
@@ -778,8 +775,6 @@ print_addresses(struct apply *a)
 	size_t i, k;
 	int r;
 
-	if (a->o->json)
-		return;
 	for (i = 0; i < a->ws->stack.nservices; i++) {
 		const struct service *svc = &a->ws->stack.services[i];
 
@@ -839,6 +834,23 @@ remove_gone(struct apply *a, const struct stack_plan *plan)
 	return 0;
 }
 
+/* What 'up' would do, asking the engine but changing nothing. */
+int
+stack_plan_dry(struct engine *e, const struct ws *ws, struct stack_plan *plan)
+{
+	struct stack_images im = { 0 };
+	struct stack_seen seen = { 0 };
+	int ret;
+
+	ret = stack_seen_fetch(e, ws, &seen) < 0 ||
+	      stack_check_foreign(ws, &seen) < 0 ||
+	      stack_images_prepare(e, ws, 1, NULL, &im) < 0 ||
+	      stack_plan_make(e, ws, &im, &seen, plan) < 0 ? -1 : 0;
+	stack_seen_release(&seen);
+	stack_images_release(&im, ws->stack.nservices);
+	return ret;
+}
+
 int
 stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 {
@@ -855,55 +867,33 @@ stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 			a.width = strlen(ws->stack.services[i].name);
 	if (stack_seen_fetch(e, ws, &seen) < 0 ||
 	    stack_check_foreign(ws, &seen) < 0 ||
-	    (!o->dry_run && bundle_load_images(e, ws) < 0) ||
-	    stack_images_prepare(e, ws, o->dry_run, o->json, &im) < 0 ||
+	    stack_images_prepare(e, ws, 0, o->rep, &im) < 0 ||
 	    stack_plan_make(e, ws, &im, &seen, &plan) < 0)
 		goto out;
-	if (o->dry_run) {
-		if (o->json) {
-			json_t *pj = stack_plan_json(&plan);
-
-			json_object_set_new(pj, "images_pending",
-					    json_boolean(plan.images_pending));
-			json_dumpf(pj, stdout, JSON_INDENT(2));
-			putchar('\n');
-			json_decref(pj);
-		} else {
-			stack_plan_print(ws, &plan, 0, stdout);
-			if (plan.images_pending)
-				printf("(images are built or fetched first; "
-				       "their services are recreated)\n");
-		}
-		ret = 0;
-		goto out;
-	}
 	/* the picked ports are kept before anything uses them */
 	if (engine_save_ports(e) < 0 || create_resources(&a, &plan) < 0 ||
 	    remove_gone(&a, &plan) < 0 || engine_forward_ports(e, ws) < 0)
 		goto out;
-	if (!o->json) {
-		for (i = 0; i < plan.networks.n; i++)
-			say(&a, "network", "%s created", plan.networks.v[i]);
-		for (i = 0; i < plan.volumes.n; i++)
-			say(&a, "volume", "%s created", plan.volumes.v[i]);
-		for (i = 0; i < plan.n; i = j) {
-			char *sum;
+	for (i = 0; i < plan.networks.n; i++)
+		say(&a, "network", "%s created", plan.networks.v[i]);
+	for (i = 0; i < plan.volumes.n; i++)
+		say(&a, "volume", "%s created", plan.volumes.v[i]);
+	for (i = 0; i < plan.n; i = j) {
+		char *sum;
 
-			for (j = i + 1; j < plan.n && plan.v[i].action == STEP_REMOVE &&
-			     plan.v[j].action == STEP_REMOVE &&
-			     !strcmp(plan.v[j].service, plan.v[i].service); j++)
-				;
-			if (plan.v[i].action != STEP_REMOVE)
-				continue;
-			sum = stack_service_summary(&plan.v[i], j - i, 1);
-			say(&a, plan.v[i].service, "%s", sum);
-			free(sum);
-		}
+		for (j = i + 1; j < plan.n && plan.v[i].action == STEP_REMOVE &&
+		     plan.v[j].action == STEP_REMOVE &&
+		     !strcmp(plan.v[j].service, plan.v[i].service); j++)
+			;
+		if (plan.v[i].action != STEP_REMOVE)
+			continue;
+		sum = stack_service_summary(&plan.v[i], j - i, 1);
+		say(&a, plan.v[i].service, "%s", sum);
+		free(sum);
 	}
 	ret = run_services(&a, &plan);
 	if (ret == 0)
 		print_addresses(&a);
-	bundle_report(ws, &im);
 out:
 	stack_seen_release(&seen);
 	stack_plan_release(&plan);

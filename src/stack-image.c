@@ -43,7 +43,8 @@ struct prep_jobs {
 	const struct ws *ws;
 	struct stack_images *im;
 	json_t *listed;
-	int dry_run, quiet;
+	int dry_run;
+	const struct reporter *rep;
 	struct prep *v;
 	size_t n;
 	int running;
@@ -350,7 +351,7 @@ fold_bases(struct prep *p)
 
 struct build_log {
 	const char *service;
-	int quiet;
+	const struct reporter *rep;
 	struct strbuf tail;	/* what to show when the build fails */
 };
 
@@ -360,14 +361,9 @@ on_build_line(const char *line, void *arg)
 	struct build_log *b = arg;
 
 	/* the steps show progress; the rest is kept for a failure */
-	if (!b->quiet && !strncmp(line, "Step ", 5)) {
-		flockfile(stdout);	/* other builds print too */
-		printf("    %s: %s", b->service, line);
-		if (!strchr(line, '\n'))
-			putchar('\n');
-		fflush(stdout);
-		funlockfile(stdout);
-	}
+	if (!strncmp(line, "Step ", 5))
+		report(b->rep, REPORT_OUTPUT, b->service, "    %s: %.*s",
+		       b->service, (int)strcspn(line, "\n"), line);
 	sb_addstr(&b->tail, line);
 	if (b->tail.len > 8192) {
 		memmove(b->tail.buf, b->tail.buf + b->tail.len - 4096, 4096);
@@ -379,32 +375,29 @@ on_build_line(const char *line, void *arg)
 
 static int
 build(struct engine *e, const struct ws *ws, const struct service *svc,
-      const char *ref, const char *context, int quiet)
+      const char *ref, const char *context, const struct reporter *rep)
 {
-	struct build_log log = { svc->name, quiet, STRBUF_INIT };
+	struct build_log log = { svc->name, rep, STRBUF_INIT };
 	json_t *labels = json_pack("{s:s, s:s}", LABEL_CONTEXT, context,
 				   LABEL_WORKSPACE, ws->name);
 	double start;
 	int ret;
 
-	if (!quiet) {
-		printf("%-12s building %s\n", svc->name, ref);
-		fflush(stdout);
-	}
+	report(rep, REPORT_LINE, svc->name, "%-12s building %s", svc->name, ref);
 	start = clock_now();
 	ret = ensure_bases(e, svc);
 	if (ret == 0)
 		ret = docker_image_build(&e->d, svc->build_context,
 					 svc->dockerfile, ref, labels,
 					 on_build_line, &log);
-	if (ret == 0 && !quiet) {
-		printf("%-12s built %s in %.1f s\n", svc->name, ref,
-		       clock_now() - start);
-		fflush(stdout);
-	}
+	if (ret == 0)
+		report(rep, REPORT_LINE, svc->name, "%-12s built %s in %.1f s",
+		       svc->name, ref, clock_now() - start);
 	if (ret < 0 && log.tail.len)
-		fprintf(stderr, "--- the end of the build of '%s' ---\n%s",
-			svc->name, log.tail.buf);
+		report(rep, REPORT_WARN, svc->name,
+		       "--- the end of the build of '%s' ---\n%.*s", svc->name,
+		       (int)(log.tail.len - (log.tail.buf[log.tail.len - 1] ==
+					     '\n')), log.tail.buf);
 	json_decref(labels);
 	sb_release(&log.tail);
 	return ret;
@@ -512,8 +505,8 @@ out:
  * that it would have to be made). */
 static int
 prepare_one(struct engine *e, const struct ws *ws, const struct service *svc,
-	    int dry_run, int quiet, const char *ref, const char *context,
-	    json_t *listed, char **id)
+	    int dry_run, const struct reporter *rep, const char *ref,
+	    const char *context, json_t *listed, char **id)
 {
 	char *label = NULL;
 	int r;
@@ -538,29 +531,27 @@ prepare_one(struct engine *e, const struct ws *ws, const struct service *svc,
 		}
 		free(*id);
 		*id = NULL;
-		if (build(e, ws, svc, ref, context, quiet) < 0)
+		if (build(e, ws, svc, ref, context, rep) < 0)
 			goto fail;
 	} else {
 		free(label);
 		if (r > 0 || dry_run)
 			return 0;
 		if (svc->load) {
-			if (!quiet)
-				printf("%-12s loading %s\n", svc->name, svc->load);
+			report(rep, REPORT_LINE, svc->name, "%-12s loading %s",
+			       svc->name, svc->load);
 			r = docker_image_load(&e->d, svc->load);
 		} else if (svc->from_host && e->in_vm) {
-			if (!quiet)
-				printf("%-12s copying %s from the host\n",
-				       svc->name, ref);
+			report(rep, REPORT_LINE, svc->name,
+			       "%-12s copying %s from the host", svc->name, ref);
 			r = copy_from_host(e, ref);
 		} else if (same_image(ref, BUILTIN_BUSYBOX)) {
 			r = ensure_builtin(e, ref, 0);
 		} else {
-			if (!quiet)
-				printf("%-12s pulling %s\n", svc->name, ref);
+			report(rep, REPORT_LINE, svc->name, "%-12s pulling %s",
+			       svc->name, ref);
 			r = docker_image_pull(&e->d, ref, NULL, NULL);
 		}
-		fflush(stdout);
 		if (r < 0)
 			goto fail;
 	}
@@ -591,7 +582,7 @@ prep_thread(void *arg)
 	if (made && !svc->build_context)
 		all->im->id[i] = xstrdup(made);
 	else if ((svc->build_context && fold_bases(p) < 0) ||
-		 prepare_one(all->e, all->ws, svc, all->dry_run, all->quiet,
+		 prepare_one(all->e, all->ws, svc, all->dry_run, all->rep,
 			     all->im->ref[i], all->im->context[i],
 			     all->listed, &all->im->id[i]) < 0) {
 		p->why = xstrdup(err_msg() ? err_msg() : "failed");
@@ -657,11 +648,11 @@ prep_run(struct prep_jobs *all)
 
 int
 stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
-		     int quiet, struct stack_images *im)
+		     const struct reporter *rep, struct stack_images *im)
 {
 	size_t n = ws->stack.nservices, i, j;
 	struct prep_jobs all = { .e = e, .ws = ws, .im = im,
-				 .dry_run = dry_run, .quiet = quiet };
+				 .dry_run = dry_run, .rep = rep };
 	int ret = -1;
 
 	im->ref = xcalloc(n + 1, sizeof(char *));

@@ -1,7 +1,6 @@
 /* stack-query.c: finding a workspace's containers in its engine, and
  * taking the stack down. */
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,7 +179,8 @@ stack_check_services(const struct ws *ws, int argc, char **argv)
 }
 
 int
-stack_down(struct engine *e, const struct ws *ws, int volumes)
+stack_down(struct engine *e, const struct ws *ws, int volumes,
+	   const struct reporter *rep)
 {
 	char *filter = xasprintf("%s=%s", LABEL_WORKSPACE, ws->name);
 	json_t *list = NULL, *x;
@@ -194,7 +194,8 @@ stack_down(struct engine *e, const struct ws *ws, int volumes)
 		if (docker_container_remove(&e->d, json_string_value(
 				json_object_get(x, "Id")), 1, 1) < 0)
 			goto out;
-		printf("%s  removed\n", stack_listed_name(x));
+		report(rep, REPORT_LINE, stack_listed_name(x), "%s  removed",
+		       stack_listed_name(x));
 	}
 	json_decref(list);
 	list = NULL;
@@ -207,7 +208,7 @@ stack_down(struct engine *e, const struct ws *ws, int volumes)
 			continue;
 		if (docker_remove(&e->d, "networks", name) < 0)
 			goto out;
-		printf("network %s  removed\n", name);
+		report(rep, REPORT_LINE, name, "network %s  removed", name);
 	}
 	json_decref(list);
 	list = NULL;
@@ -222,7 +223,8 @@ stack_down(struct engine *e, const struct ws *ws, int volumes)
 				continue;	/* never another folder's data */
 			if (docker_remove(&e->d, "volumes", name) < 0)
 				goto out;
-			printf("volume %s  removed\n", name);
+			report(rep, REPORT_LINE, name, "volume %s  removed",
+			       name);
 		}
 	}
 	ret = 0;
@@ -234,7 +236,8 @@ out:
 
 int
 stack_service_action(struct engine *e, const struct ws *ws, int argc,
-		     char **argv, const char *action, const char *done)
+		     char **argv, const char *action, const char *done,
+		     const struct reporter *rep)
 {
 	struct strlist only = { 0 };
 	json_t *list = NULL, *c;
@@ -256,35 +259,14 @@ stack_service_action(struct engine *e, const struct ws *ws, int argc,
 		if (docker_container_action(&e->d, json_string_value(
 				json_object_get(c, "Id")), action) < 0)
 			goto out;
-		printf("%s  %s\n", stack_listed_name(c), done);
-		fflush(stdout);
+		report(rep, REPORT_LINE, stack_listed_name(c), "%s  %s",
+		       stack_listed_name(c), done);
 	}
 	ret = 0;
 out:
 	json_decref(list);
 	strlist_release(&only);
 	return ret;
-}
-
-int
-stack_action_command(const struct cmd_entry *entry, struct cmd_ctx *ctx,
-		     int argc, char **argv, const char *action,
-		     const char *done)
-{
-	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
-	struct engine e;
-	int c, ret;
-
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
-		return cmd_bad_option(entry, argv, c);
-	if (engine_open(&ctx->ws, &e) < 0)
-		ret = -1;
-	else
-		ret = stack_service_action(&e, &ctx->ws, argc - optind,
-					   argv + optind, action, done);
-	engine_close(&e);
-	return ret < 0 ? cmd_failf("cannot %s in '%s'", action, ctx->ws.name)
-		       : EXIT_OK;
 }
 
 /* One row, from the container's inspect: what 'ps' and scripts see. */

@@ -6,8 +6,10 @@
 
 #include <jansson.h>
 
-#include "berth.h"
+#include "config.h"
+#include "util.h"
 #include "docker.h"
+#include "report.h"
 
 /* Labels on everything berth makes in an engine. */
 #define LABEL_WORKSPACE "berth.workspace"
@@ -108,12 +110,12 @@ struct stack_plan {
 };
 
 /* The images each service runs, made ready: built-in, built, loaded,
- * copied from the host or pulled. dry_run only looks. */
+ * copied from the host or pulled, telling rep. dry_run only looks. */
 struct stack_images {
 	char **ref, **id, **context;	/* per service; id NULL: not there */
 };
 int stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
-			 int quiet, struct stack_images *im);
+			 const struct reporter *rep, struct stack_images *im);
 void stack_images_release(struct stack_images *im, size_t n);
 
 /* What the engine holds under the workspace's name, one list call each:
@@ -142,17 +144,16 @@ json_t *stack_plan_json(const struct stack_plan *plan);
 
 /* The whole of 'up' for the stack: images, networks, volumes, then the
  * containers in dependency order, independent ones in parallel, behind
- * health gates. dry_run prints the plan instead. */
+ * health gates. Each step is told to rep, which may be NULL. */
 struct stack_opts {
-	int dry_run;
-	int json;
 	int timeout_s;
+	const struct reporter *rep;
 };
 int stack_up(struct engine *e, const struct ws *ws,
 	     const struct stack_opts *o);
-
-/* Print the plan (what 'up' would change), or that the VM is not up. */
-int stack_plan_show(const struct ws *ws, int json);
+/* What 'up' would change, from the engine's answers; nothing changes. */
+int stack_plan_dry(struct engine *e, const struct ws *ws,
+		   struct stack_plan *plan);
 
 int stack_seen_fetch(struct engine *e, const struct ws *ws,
 		     struct stack_seen *s);
@@ -176,15 +177,14 @@ int stack_ps(struct engine *e, const struct ws *ws, const struct strlist *only,
 int stack_check_services(const struct ws *ws, int argc, char **argv);
 
 /* POST action (start, stop, restart) to the containers of the services
- * named (all of them when argc is 0), printing "NAME  done" for each. */
+ * named (all of them when argc is 0), telling rep "NAME  done" for each. */
 int stack_service_action(struct engine *e, const struct ws *ws, int argc,
-			 char **argv, const char *action, const char *done);
-/* A command that does one such action: options, engine, action. */
-int stack_action_command(const struct cmd_entry *entry, struct cmd_ctx *ctx,
-			 int argc, char **argv, const char *action,
-			 const char *done);
+			 char **argv, const char *action, const char *done,
+			 const struct reporter *rep);
 
-/* Remove the stack; named volumes too when volumes is set. */
-int stack_down(struct engine *e, const struct ws *ws, int volumes);
+/* Remove the stack, telling rep each thing removed; named volumes too
+ * when volumes is set. */
+int stack_down(struct engine *e, const struct ws *ws, int volumes,
+	       const struct reporter *rep);
 
 #endif

@@ -56,7 +56,7 @@ fresh(const struct ws *ws, struct ws_state *st)
  * A state file that cannot be read (a crash mid-write on a filesystem
  * without atomic rename, a bad edit) is kept beside as state.json.corrupt,
  * never deleted; what it held is recovered from the domain's metadata
- * (workspace_adopt) and the containers' labels.
+ * (machine_adopt) and the containers' labels.
  */
 static int
 set_aside(const struct ws *ws, struct ws_state *st, const char *path,

@@ -8,7 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "berth.h"
+#include "config.h"
+#include "util.h"
 #include "template.h"
 
 static char *

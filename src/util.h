@@ -76,6 +76,12 @@ int err_prefix(const char *fmt, ...) PRINTF_LIKE(1, 2);
 const char *err_msg(void);
 const char *err_hint_msg(void);
 void err_clear(void);
+/* What kind of failure the recorded error is, for control flow to test
+ * (the message is for people, and may change). err_set makes it
+ * ERR_FAILED; err_tag names it; err_prefix keeps it. */
+enum err_code { ERR_FAILED = 0, ERR_TIMEOUT, ERR_NOT_FOUND, ERR_CONFLICT };
+int err_tag(enum err_code code);
+enum err_code err_code(void);
 
 /* Set by SIGINT/SIGTERM once interrupt_catch() ran; long loops check it
  * and fail, so that cleanup still happens. */
@@ -94,6 +100,14 @@ char *utc_now_iso(void);
 char *utc_now_version(void);
 /* Seconds on a monotonic clock, for measuring durations. */
 double clock_now(void);
+
+/* Where templates and other shipped data live. */
+const char *berth_datadir(void);
+/* berth's own data: $BERTH_HOME, else $XDG_DATA_HOME/berth (boxes, caches). */
+char *berth_home(void);
+/* Whether to colour what goes to f: a terminal, and NO_COLOR unset. */
+#include <stdio.h>
+int berth_color(FILE *f);
 
 /* Files. */
 int path_exists(const char *path);

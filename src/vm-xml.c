@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "berth.h"
+#include "config.h"
+#include "util.h"
 #include "state.h"
 #include "template.h"
 #include "vm-xml.h"

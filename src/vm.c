@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -31,6 +33,74 @@ void
 vm_errors_quiet(void)
 {
 	virSetErrorFunc(NULL, on_libvirt_error);
+}
+
+int
+vm_monitor_hmp(virDomainPtr dom, const char *cmd, char **out)
+{
+	*out = NULL;
+	if (virDomainQemuMonitorCommand(dom, cmd, out,
+				VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0)
+		return err_set("QEMU monitor '%s': %s", cmd, vm_last_error());
+	return 0;
+}
+
+/* Run a QMP command (which this takes over) and give its "return". */
+int
+vm_monitor_qmp(virDomainPtr dom, json_t *cmd, json_t **out)
+{
+	char *text = json_dumps(cmd, JSON_COMPACT), *res = NULL;
+	json_t *j;
+	int ret = -1;
+
+	json_decref(cmd);
+	if (out)
+		*out = NULL;
+	if (virDomainQemuMonitorCommand(dom, text, &res, 0) < 0) {
+		err_set("QEMU: %s", vm_last_error());
+		goto out;
+	}
+	j = json_loads(res, 0, NULL);
+	if (json_object_get(j, "error")) {
+		err_set("QEMU: %s", json_string_value(json_object_get(
+			json_object_get(j, "error"), "desc")) ?: res);
+		json_decref(j);
+		goto out;
+	}
+	if (out)
+		*out = json_incref(json_object_get(j, "return"));
+	json_decref(j);
+	ret = 0;
+out:
+	free(text);
+	free(res);
+	return ret;
+}
+
+static char *
+version_text(unsigned long v)
+{
+	return xasprintf("%lu.%lu.%lu", v / 1000000, v / 1000 % 1000,
+			 v % 1000);
+}
+
+char *
+vm_libvirt_version(void)
+{
+	unsigned long v = 0;
+
+	return virGetVersion(&v, NULL, NULL) < 0 ? NULL : version_text(v);
+}
+
+int
+vm_conn_versions(struct vm_conn *v, char **lib, char **hv)
+{
+	unsigned long l = 0, h = 0;
+
+	*lib = virConnectGetLibVersion(v->conn, &l) == 0 ? version_text(l)
+							 : NULL;
+	*hv = virConnectGetVersion(v->conn, &h) == 0 ? version_text(h) : NULL;
+	return *lib ? 0 : -1;
 }
 
 const char *

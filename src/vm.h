@@ -75,6 +75,19 @@ struct vm_entry {
 int vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n);
 void vm_entries_free(struct vm_entry *e, size_t n);
 
+/* QEMU's monitor, the one way into it: an HMP command and its text
+ * output (to free), or a QMP command (which this takes over) and its
+ * "return" (to json_decref). */
+#include <jansson.h>
+int vm_monitor_hmp(virDomainPtr dom, const char *cmd, char **out);
+int vm_monitor_qmp(virDomainPtr dom, json_t *cmd, json_t **out);
+
+/* The libvirt library's version, "9.0.0", or NULL. */
+char *vm_libvirt_version(void);
+/* The versions of the libvirt and the hypervisor behind v, each NULL when
+ * not told; -1 when the library's is not. */
+int vm_conn_versions(struct vm_conn *v, char **lib, char **hv);
+
 /* The last libvirt error, for messages. */
 const char *vm_last_error(void);
 

@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	archive_write_free(a);
 	mkdir_p(parent, 0700);
-	if (bundle_open(tar, target, &dir) == 0) {
+	if (bundle_open(tar, target, &dir, NULL) == 0) {
 		bf = path_join(target, "Berthfile");
 		if (!path_exists(bf))
 			__builtin_trap();

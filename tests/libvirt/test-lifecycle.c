@@ -10,7 +10,7 @@
 #include "state.h"
 #include "vm-xml.h"
 #include "vm.h"
-#include "workspace.h"
+#include "machine.h"
 #include "../unit/tap.h"
 
 static char dir[] = "/tmp/berth-test-lifecycle.XXXXXX";
@@ -24,7 +24,7 @@ main(void)
 	struct vm_plan plan = { 0 };
 	struct vm_conn v;
 	struct vm_entry *e = NULL;
-	struct workspace w;
+	struct machine w;
 	struct strbuf xml = STRBUF_INIT;
 	virDomainPtr dom = NULL;
 	char *bf, *cmd, *path;
@@ -171,7 +171,7 @@ main(void)
 
 	/* state lost: the domain's metadata gives the id back */
 	state_load(&ctx.ws, &again);
-	ok(workspace_adopt(&v, &ctx.ws, &again) == 0 &&
+	ok(machine_adopt(&v, &ctx.ws, &again) == 0 &&
 	   !strcmp(again.id, st.id) && !strcmp(again.domain, st.domain),
 	   "a workspace without state recovers its id from the domain");
 	ok(again.ssh_port == 40022 && again.docker_port == 40376 &&
@@ -193,7 +193,7 @@ main(void)
 		   "a truncated state file is not an error");
 		ok(!path_exists(sp) && path_exists(kept),
 		   "it is kept as state.json.corrupt, not deleted");
-		ok(workspace_adopt(&v, &ctx.ws, &again) == 0 &&
+		ok(machine_adopt(&v, &ctx.ws, &again) == 0 &&
 		   !strcmp(again.id, st.id) && again.ssh_port == 40022,
 		   "and the workspace is recovered from its domain");
 		state_release(&again);
@@ -214,7 +214,7 @@ main(void)
 		   !strcmp(other.ws.name, ctx.ws.name),
 		   "a second folder, a workspace of the same name");
 		state_load(&other.ws, &again);
-		ok(workspace_adopt(&v, &other.ws, &again) == 0 &&
+		ok(machine_adopt(&v, &other.ws, &again) == 0 &&
 		   strcmp(again.id, st.id) && strcmp(again.domain, st.domain),
 		   "it does not take the first one's VM: its own id and domain");
 		state_release(&again);
@@ -235,7 +235,7 @@ main(void)
 	state_load(&ctx.ws, &w.st);
 	w.v = v;
 	vm_domain_find(&w.v, w.st.domain, &w.dom);
-	ok(w.dom && workspace_halt(&w, 5) == 0, "halt");
+	ok(w.dom && machine_halt(&w, 5, NULL) == 0, "halt");
 	ok(!strcmp(vm_domain_state(w.dom, NULL), "shut off"), "shut off");
 	ok(virDomainUndefine(w.dom) == 0, "undefine");
 	virDomainFree(w.dom);

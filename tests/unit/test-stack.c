@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "berth.h"
 #include "config.h"
 #include "stack.h"
 #include "tap.h"

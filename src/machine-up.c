@@ -1,0 +1,578 @@
+/* machine-up.c: bring the workspace VM up: box volume, overlay, seed,
+ * domain, boot (KVM probed, TCG when it fails), and wait until SSH,
+ * cloud-init and Docker are done. Every step can be repeated, so an
+ * interrupted 'up' converges when run again. Progress goes to the
+ * caller's reporter. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "box.h"
+#include "digest.h"
+#include "machine.h"
+#include "seed.h"
+#include "ssh.h"
+#include "tls.h"
+#include "vm-xml.h"
+
+/*
+ * cloud-init is done with this boot when it has written its result, at
+ * the end of its last stage; exit 1 when that lists errors. Waited for in
+ * the shell: 'cloud-init status --wait' starts Python, seconds under TCG.
+ */
+#define CLOUD_INIT_WAIT                                                    \
+	"until [ -e /run/cloud-init/result.json ]; do sleep 0.5; done; "    \
+	"tr -d ' \\n' </run/cloud-init/result.json | "                     \
+	"grep -q '\"errors\":\\[\\]'"
+
+/* Ports: keep the recorded ones while they are still free, else pick. */
+static int
+plan_ports(const struct ws *ws, struct ws_state *st, int running)
+{
+	size_t i;
+
+	if (!running) {
+		if (!st->ssh_port || !port_is_free("127.0.0.1", st->ssh_port))
+			st->ssh_port = port_pick_free();
+		if (!st->docker_port ||
+		    !port_is_free("127.0.0.1", st->docker_port))
+			st->docker_port = port_pick_free();
+		if (st->ssh_port < 0 || st->docker_port < 0)
+			return -1;
+	}
+	if (st->nvm_ports != ws->vm.nports) {
+		free(st->vm_ports);
+		st->vm_ports = xcalloc(ws->vm.nports + 1, sizeof(int));
+		st->nvm_ports = ws->vm.nports;
+	}
+	for (i = 0; i < ws->vm.nports; i++) {
+		const struct port_spec *p = &ws->vm.ports[i];
+
+		if (p->host_port) {
+			/* a fixed port that is taken: say so before booting */
+			if (!running && !port_is_free(p->host_ip,
+						       (int)p->host_port)) {
+				err_set("port %s:%u is in use", p->host_ip,
+					p->host_port);
+				err_hint("free it, or set another host port in "
+					 "%s:%d (vm.ports[%zu])", ws->file,
+					 p->line, i);
+				return -1;
+			}
+			st->vm_ports[i] = (int)p->host_port;
+		} else if (!running && (!st->vm_ports[i] ||
+				!port_is_free(p->host_ip, st->vm_ports[i]))) {
+			if ((st->vm_ports[i] = port_pick_free()) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Everything the domain definition depends on, hashed: a change means the
+ * running VM is out of date. */
+static char *
+vm_settings_hash(const struct ws *ws, const struct box *box)
+{
+	struct digest *d = digest_new("sha256");
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	char *ret;
+
+	sb_addf(&sb, "%s|%s|%s|%d|%llu|%llu|%s|%d|%d|", ws->name, box->name,
+		box->version, ws->vm.cpus, (unsigned long long)ws->vm.memory,
+		(unsigned long long)ws->vm.disk, ws->vm.uri, ws->vm.network,
+		ws->vm.accel);
+	for (i = 0; i < ws->vm.nports; i++)
+		sb_addf(&sb, "p%s:%u:%u/%d|", ws->vm.ports[i].host_ip,
+			ws->vm.ports[i].host_port, ws->vm.ports[i].port,
+			ws->vm.ports[i].proto);
+	for (i = 0; i < ws->vm.nshared; i++)
+		sb_addf(&sb, "s%s:%s:%d|", ws->vm.shared[i].host,
+			ws->vm.shared[i].guest, ws->vm.shared[i].readonly);
+	digest_update(d, sb.buf, sb.len);
+	ret = xstrndup(digest_hex(d), 16);
+	digest_free(d);
+	sb_release(&sb);
+	return ret;
+}
+
+static const char *
+find_virtiofsd(void)
+{
+	static const char *const paths[] = { "/usr/lib/qemu/virtiofsd",
+					     "/usr/libexec/virtiofsd",
+					     "/usr/bin/virtiofsd" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(paths); i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+/* Box volumes are shared by every workspace on the box version. */
+static char *
+box_volume(const struct box *b, const char *what)
+{
+	return vm_box_volume(b->name, b->version, what);
+}
+
+/* A file of the box's folder as a pool volume; its path in *path. */
+static int
+upload_boot_file(struct vm_conn *v, const struct box *b, const char *name,
+		 const char *suffix, char **path)
+{
+	char *vol = box_volume(b, suffix), *file = path_join(b->dir, name);
+	int ret = vm_volume_upload(v, vol, file, "raw");
+
+	*path = ret == 0 ? vm_volume_path(v, vol) : NULL;
+	free(vol);
+	free(file);
+	return *path ? 0 : -1;
+}
+
+static int
+upload_box(struct vm_conn *v, const struct box *b, struct vm_plan *plan,
+	   char **kernel, char **initrd)
+{
+	char *vol = box_volume(b, "qcow2");
+	int ret = vm_volume_upload(v, vol, b->image, "qcow2");
+
+	free(vol);
+	if (ret < 0 || !b->kernel)
+		return ret;
+	/* QEMU reads the kernel from the pool, where it may read, and
+	 * where a remote libvirt has it too */
+	if (upload_boot_file(v, b, b->kernel, "vmlinuz", kernel) < 0 ||
+	    (b->initrd && upload_boot_file(v, b, b->initrd, "initrd",
+					   initrd) < 0))
+		return -1;
+	plan->kernel = *kernel;
+	plan->initrd = *initrd;
+	plan->cmdline = b->cmdline;
+	return 0;
+}
+
+/*
+ * virtiofs shows the host's owners and modes as they are: the guest user
+ * takes the uid of the workspace folder's owner, so that a folder of mode
+ * 0700 is its own in the guest too, and what it writes there is the
+ * owner's on the host. Only for a uid in the range of people's accounts:
+ * below 1000 the box's system accounts live, and root stays root.
+ */
+static unsigned
+guest_uid(const struct ws *ws)
+{
+	struct stat st;
+
+	if (stat(ws->dir, &st) < 0 || st.st_uid < 1000 || st.st_uid >= 60000)
+		return 0;
+	return (unsigned)st.st_uid;
+}
+
+/* The guest's address on QEMU's user-mode network, for the certificate. */
+static const char *const guest_addrs[] = { "10.0.2.15", NULL };
+
+static int
+write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
+	   const struct box *box, const char *seed_vol)
+{
+	struct seed s = { 0 };
+	struct strbuf iso = STRBUF_INIT, ca = STRBUF_INIT, cert = STRBUF_INIT;
+	struct strbuf key = STRBUF_INIT;
+	char *pub = ssh_pubkey(ws), *hostname = xstrdup(ws->name);
+	char *tls = state_path(ws, "docker"), *p;
+	const char **shared = xcalloc(ws->vm.nshared + 1, sizeof(char *));
+	size_t i;
+	int ret = -1;
+
+	if (!pub) {
+		err_set("cannot read the workspace's SSH public key");
+		goto out;
+	}
+	for (i = 0; hostname[i]; i++)
+		if (hostname[i] == '_')
+			hostname[i] = '-';
+	for (i = 0; i < ws->vm.nshared; i++)
+		shared[i] = ws->vm.shared[i].guest;
+	if (tls_ensure(tls, ws->name, guest_addrs) < 0)
+		goto out;
+	p = path_join(tls, "ca.pem");
+	ret = sb_read_file(&ca, p);
+	free(p);
+	p = path_join(tls, "server-cert.pem");
+	ret |= sb_read_file(&cert, p);
+	free(p);
+	p = path_join(tls, "server-key.pem");
+	ret |= sb_read_file(&key, p);
+	free(p);
+	if (ret < 0)
+		goto out;
+	ret = -1;
+	s.hostname = hostname;
+	s.instance_id = st->domain;
+	s.ssh_pubkey = pub;
+	s.user_uid = guest_uid(ws);
+	s.share_workspace = 1;
+	s.shared = shared;
+	s.docker = 1;
+	s.docker_install = !box->has_docker &&
+			   ws->docker.install == DOCKER_INSTALL_AUTO;
+	s.tls_ca = ca.buf;
+	s.tls_cert = cert.buf;
+	s.tls_key = key.buf;
+	if (seed_iso(&s, &iso) < 0 ||
+	    vm_volume_put(v, seed_vol, iso.buf, iso.len, "raw") < 0)
+		goto out;
+	ret = 0;
+out:
+	sb_release(&iso);
+	sb_release(&ca);
+	sb_release(&cert);
+	sb_release(&key);
+	free(shared);
+	free(tls);
+	free(pub);
+	free(hostname);
+	return ret;
+}
+
+static int
+domain_alive(void *arg)
+{
+	int state;
+
+	vm_domain_state(arg, &state);
+	return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED;
+}
+
+/*
+ * /dev/kvm can exist, and libvirt advertise KVM, while a KVM guest cannot
+ * start (QEMU lacks permission) or dies at once ("KVM internal error").
+ * So KVM is tried for real and watched; any failure falls back to TCG.
+ */
+static int
+kvm_works(virDomainPtr dom, const char *console_log)
+{
+	double end = clock_now() + 15;
+
+	while (clock_now() < end) {
+		if (!domain_alive(dom))
+			return 0;
+		if (path_size(console_log) > 0)
+			return 1;	/* the guest is printing: it runs */
+		usleep(250000);
+	}
+	return 0;
+}
+
+/* The console's last lines, for a boot that went wrong. */
+static void
+console_tail(const struct reporter *rep, const char *log, int lines)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	print_tail(log, lines, f);
+	fclose(f);
+	if (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	report(rep, REPORT_WARN, log, "--- the last %d lines of %s ---\n%s",
+	       lines, log, buf);
+	free(buf);
+}
+
+/* What the KVM probe found on this host, so that the next workspace does
+ * not wait for it again: "kvm", "tcg", or NULL when never probed. */
+static char *
+host_accel(const char *set)
+{
+	char *home = berth_home(), *path;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!home)
+		return NULL;
+	mkdir_p(home, 0755);
+	path = path_join(home, "accel");
+	free(home);
+	if (set)
+		write_file_atomic(path, set, strlen(set), 0644);
+	else if (sb_read_file(&sb, path) == 0 && (!strcmp(sb.buf, "kvm") ||
+						   !strcmp(sb.buf, "tcg"))) {
+		free(path);
+		return sb_detach(&sb);
+	}
+	free(path);
+	sb_release(&sb);
+	return NULL;
+}
+
+static int
+boot(struct vm_conn *v, const struct ws *ws, struct ws_state *st,
+     struct vm_plan *plan, virDomainPtr *dom, const struct reporter *rep)
+{
+	struct strbuf xml = STRBUF_INIT;
+	char *known = st->accel ? xstrdup(st->accel) : host_accel(NULL);
+	int want_kvm, probed, ret = -1;
+
+	want_kvm = ws->vm.accel == ACCEL_KVM ||
+		   (ws->vm.accel == ACCEL_AUTO &&
+		    (!known || !strcmp(known, "kvm")) &&
+		    access("/dev/kvm", F_OK) == 0);
+	probed = ws->vm.accel == ACCEL_AUTO && !known;
+	free(known);
+	for (;;) {
+		plan->accel = want_kvm ? "kvm" : "qemu";
+		if (*dom && virDomainGetUUIDString(*dom, plan->uuid) < 0)
+			plan->uuid[0] = '\0';
+		sb_reset(&xml);
+		if (vm_domain_xml(ws, st, plan, &xml) < 0)
+			goto out;
+		if (*dom)
+			virDomainFree(*dom);
+		*dom = NULL;
+		if (vm_domain_define(v, xml.buf, dom) < 0)
+			goto out;
+		free(st->accel);
+		st->accel = xstrdup(want_kvm ? "kvm" : "tcg");
+		if (state_save(ws, st) < 0)
+			goto out;
+		truncate(plan->console_log, 0);
+		report(rep, REPORT_PHASE, NULL, "booting");
+		if (virDomainCreate(*dom) == 0 &&
+		    (!want_kvm || ws->vm.accel == ACCEL_KVM ||
+		     kvm_works(*dom, plan->console_log)))
+			break;
+		if (!want_kvm || ws->vm.accel == ACCEL_KVM) {
+			err_set("cannot start '%s': %s", st->domain,
+				vm_last_error());
+			goto out;
+		}
+		report(rep, REPORT_LINE, NULL,
+		       "    KVM does not work here (%s); using TCG",
+		       domain_alive(*dom) ? "the guest is silent"
+					  : vm_last_error());
+		virDomainDestroy(*dom);
+		want_kvm = 0;
+		if (probed)
+			host_accel("tcg");
+	}
+	if (probed && want_kvm)
+		host_accel("kvm");
+	ret = 0;
+out:
+	sb_release(&xml);
+	return ret;
+}
+
+/* Provisioning is done once per domain: its UUID in the state says so
+ * (a state file from elsewhere names some other domain's). */
+static int
+is_provisioned(const struct ws_state *st, virDomainPtr dom)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	return st->provisioned && virDomainGetUUIDString(dom, uuid) == 0 &&
+	       !strcmp(uuid, st->provisioned);
+}
+
+static int
+mark_provisioned(const struct ws *ws, struct ws_state *st, virDomainPtr dom)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	if (virDomainGetUUIDString(dom, uuid) < 0)
+		return 0;	/* the next up asks over SSH again */
+	free(st->provisioned);
+	st->provisioned = xstrdup(uuid);
+	return state_save(ws, st);
+}
+
+/* On the NAT network the guest is reached at its own address, port 22. */
+static int
+nat_address(struct ws_state *st, virDomainPtr dom, int timeout_s)
+{
+	double end = clock_now() + timeout_s;
+
+	while (clock_now() < end && !berth_interrupted && domain_alive(dom)) {
+		if ((st->ssh_host = vm_guest_address(dom))) {
+			st->ssh_port = 22;
+			return 0;
+		}
+		sleep(1);
+	}
+	return err_set("the VM got no address from the NAT network's DHCP");
+}
+
+int
+machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
+{
+	struct ws_state st;
+	struct vm_conn v = { 0 };
+	struct box_store store = { 0 };
+	struct box box = { 0 };
+	struct vm_plan plan = { 0 };
+	virDomainPtr dom = NULL;
+	char *overlay = NULL, *seed = NULL, *base = NULL, *hash = NULL;
+	char *kernel = NULL, *initrd = NULL, *log = NULL;
+	int state, found, ret = -1;
+
+	if (state_load(ws, &st) < 0)
+		goto out;
+	if (vm_open(&v, ws->vm.uri) < 0)
+		goto out;
+	/* the id is saved before anything is made under its name, so that an
+	 * interrupted up finds and reuses what it made */
+	if (machine_adopt(&v, ws, &st) < 0 ||
+	    (!st.exists && state_save(ws, &st) < 0))
+		goto out;
+	if (box_store_open(&store) < 0 ||
+	    box_store_find(&store, ws->vm.box, NULL, &box) < 0) {
+		if (!strncmp(ws->vm.box, "debian-12", 9))
+			err_hint("build it with 'berth box build %s' (a few "
+				 "minutes), or add one with 'berth box add'",
+				 ws->vm.box);
+		goto out;
+	}
+	hash = vm_settings_hash(ws, &box);
+	if ((found = vm_domain_find_for(&v, st.domain, ws->dir, &dom)) < 0)
+		goto out;
+	if (found && (vm_domain_state(dom, &state), state ==
+		      VIR_DOMAIN_PAUSED)) {
+		/* suspended; or still starting, as libvirt starts domains
+		 * paused (an up killed there): then it runs by now */
+		if (virDomainResume(dom) == 0)
+			report(rep, REPORT_LINE, NULL, "resumed the paused VM");
+		else if (vm_domain_state(dom, &state), state !=
+			 VIR_DOMAIN_RUNNING) {
+			err_set("cannot resume '%s': %s", st.domain,
+				vm_last_error());
+			goto out;
+		}
+		state = VIR_DOMAIN_RUNNING;
+	}
+	if (found && state == VIR_DOMAIN_RUNNING) {
+		/* the fast path: already up */
+		if (st.vm_hash && strcmp(st.vm_hash, hash))
+			report(rep, REPORT_LINE, NULL, "the VM settings in %s "
+			       "changed: run 'berth reload' to apply them",
+			       ws->file);
+		/* seen provisioned: the engine's answer is all it takes */
+		if (is_provisioned(&st, dom)) {
+			ret = machine_docker_wait(ws, &st, timeout_s);
+			goto out;
+		}
+		/* it may still be booting (an up killed midway): the stack
+		 * needs the engine, and cloud-init done, whose last step
+		 * restarts dockerd when it installed Docker */
+		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0)
+			goto out;
+		ssh_run(ws, &st, CLOUD_INIT_WAIT, 1, 30);
+		if (machine_docker_wait(ws, &st, timeout_s) < 0 ||
+		    mark_provisioned(ws, &st, dom) < 0)
+			goto out;
+		ret = 0;
+		goto out;
+	}
+	if (found && virDomainHasManagedSaveImage(dom, 0) > 0) {
+		/* suspended to disk: restore it as it was, no redefinition */
+		report(rep, REPORT_PHASE, NULL, "restoring");
+		if (virDomainCreate(dom) < 0) {
+			err_set("cannot restore '%s': %s", st.domain,
+				vm_last_error());
+			goto out;
+		}
+		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0 ||
+		    machine_docker_wait(ws, &st, timeout_s) < 0)
+			goto out;
+		ret = 0;
+		goto out;
+	}
+	report(rep, REPORT_PHASE, NULL, "defining");
+	if (vm_pool(&v) < 0 || plan_ports(ws, &st, 0) < 0 ||
+	    ssh_keygen(ws) < 0 ||
+	    (ws->vm.network == NET_NAT && vm_nat_network(&v) < 0))
+		goto out;
+	free(st.box_name);
+	free(st.box_version);
+	st.box_name = xstrdup(box.name);
+	st.box_version = xstrdup(box.version);
+	base = box_volume(&box, "qcow2");
+	overlay = xasprintf("%s.qcow2", st.domain);
+	seed = xasprintf("%s-seed.iso", st.domain);
+	log = state_path(ws, "console.log");
+	plan.pool = VM_POOL;
+	plan.overlay = overlay;
+	plan.seed = seed;
+	plan.console_log = log;
+	plan.virtiofsd = find_virtiofsd();
+	plan.virtiofs = plan.virtiofsd != NULL;
+	if (upload_box(&v, &box, &plan, &kernel, &initrd) < 0 ||
+	    vm_volume_overlay(&v, overlay, base, ws->vm.disk) < 0 ||
+	    write_seed(&v, ws, &st, &box, seed) < 0)
+		goto out;
+	box_store_use(&store, &box, st.id, ws->file);
+	free(st.vm_hash);
+	st.vm_hash = xstrdup(hash);
+	free(st.provisioned);
+	st.provisioned = NULL;	/* until this boot's cloud-init is done */
+	if (boot(&v, ws, &st, &plan, &dom, rep) < 0)
+		goto out;
+	free(st.started_at);
+	st.started_at = utc_now_iso();
+	free(st.ssh_host);
+	st.ssh_host = NULL;
+	if (ws->vm.network == NET_NAT && nat_address(&st, dom, timeout_s) < 0)
+		goto out;
+	if (state_save(ws, &st) < 0)
+		goto out;
+	report(rep, REPORT_PHASE, NULL, "cloud-init");
+	if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0) {
+		console_tail(rep, log, 20);
+		goto out;
+	}
+	if (ssh_run(ws, &st, CLOUD_INIT_WAIT " || sudo cloud-init status "
+		    "--long", 0, 30) != 0) {
+		err_set("cloud-init failed in the VM");
+		err_hint("see 'berth ssh -c \"sudo cloud-init status --long\"'");
+		console_tail(rep, log, 20);
+		goto out;
+	}
+	report(rep, REPORT_PHASE, NULL, "docker");
+	if (!box.has_docker && ws->docker.install == DOCKER_INSTALL_NEVER &&
+	    ssh_run(ws, &st, "command -v dockerd", 1, 30) != 0) {
+		err_set("the box '%s' has no Docker, and docker.install is "
+			"\"never\"", box.name);
+		err_hint("set docker.install = \"auto\" in %s, or use a box "
+			 "with Docker such as debian-12-docker", ws->file);
+		goto out;
+	}
+	if (machine_docker_wait(ws, &st, timeout_s) < 0 ||
+	    mark_provisioned(ws, &st, dom) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0 && err_code() == ERR_TIMEOUT)
+		console_tail(rep, log, 20);
+	if (dom)
+		virDomainFree(dom);
+	free(overlay);
+	free(seed);
+	free(base);
+	free(hash);
+	free(kernel);
+	free(initrd);
+	free(log);
+	box_release(&box);
+	box_store_release(&store);
+	vm_close(&v);
+	state_release(&st);
+	return ret;
+}
+

@@ -1,0 +1,90 @@
+/* machine.h: the workspace VM, the one module that drives libvirt for a
+ * workspace: up (box volume, overlay, seed, boot, readiness), suspend,
+ * resume, halt, destroy, and the engine inside it. Commands call these;
+ * they never call libvirt themselves. */
+
+#ifndef BERTH_MACHINE_H
+#define BERTH_MACHINE_H
+
+#include "config.h"
+#include "util.h"
+#include "report.h"
+#include "state.h"
+#include "vm.h"
+
+/* How long 'up' waits for a boot or a service, and 'halt' for the guest
+ * to stop before stopping it hard, unless told otherwise. */
+#define MACHINE_UP_TIMEOUT_S 600
+#define MACHINE_HALT_TIMEOUT_S 90
+
+/* A workspace's VM as a command holds it: state, libvirt connection and
+ * domain, opened together. */
+struct machine {
+	const struct ws *ws;
+	struct ws_state st;
+	struct vm_conn v;
+	virDomainPtr dom;	/* NULL when the VM does not exist */
+	int lock;
+};
+
+/* Without a state file, take over the id of a domain whose metadata
+ * names this workspace's folder (after a crash or a lost .berth/). */
+int machine_adopt(struct vm_conn *v, const struct ws *ws,
+		  struct ws_state *st);
+
+/* machine_adopt on a connection of its own, saving what it found. */
+int machine_recover_state(const struct ws *ws, struct ws_state *st);
+/* -1 when the state's domain is another folder's: its engine is not to
+ * be trusted. libvirt not answering is no error (the engine may). */
+int machine_check_owner(const struct ws *ws, const struct ws_state *st);
+
+/* Load state, connect, find the domain; lock when the command changes it. */
+int machine_open(const struct ws *ws, struct machine *w, int lock);
+void machine_close(struct machine *w);
+
+/* Whether the state's VM exists (1) or not (0), and runs, asked of
+ * libvirt alone; libvirt not answering counts as not existing. */
+int machine_find(const struct ws *ws, int *running);
+/* 0 when the VM runs; else an error that says to run 'berth up'. */
+int machine_running(struct machine *w);
+/* "running", "shut off", "paused", "saved"..., or "not created". */
+const char *machine_state_name(struct machine *w);
+
+/* Bring the VM up, or find it up: define and boot it from its box on the
+ * first run, restore or resume it after suspend, and wait until SSH,
+ * cloud-init and the engine answer. Phases and notes go to rep. Takes no
+ * lock: the caller holds the workspace's. */
+int machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep);
+
+/* 0 saved to disk; 1 paused in memory, with why it could not be saved in
+ * *paused_why (to free); -1 on error. */
+int machine_suspend(struct machine *w, char **paused_why);
+/* 1 running again, 0 when it was not suspended, -1 on error. */
+int machine_resume(struct machine *w);
+/* ACPI or guest-agent shutdown, then a hard stop after timeout_s; what
+ * goes wrong is told to rep. */
+int machine_halt(struct machine *w, int timeout_s, const struct reporter *rep);
+/* Remove the domain, its overlay and seed, and the .berth/ state; the box
+ * stays. */
+int machine_destroy(struct machine *w);
+
+/* A port of the host's, forwarded to the same port in the VM. */
+struct forward {
+	int proto;		/* PROTO_TCP or PROTO_UDP */
+	const char *host_ip;
+	int port;
+	const char *service;	/* what asked for it, for errors */
+	int line;		/* where in the Berthfile */
+};
+/* Add the forwards QEMU's slirp lacks, live (it forgets them when it
+ * stops; 'info usernet' says which it has), with no redefinition. */
+int machine_forward_ports(const struct ws *ws, const char *domain,
+			  const struct forward *f, size_t n);
+
+/* The engine's address: tcp://127.0.0.1:PORT, or the guest's on NAT. */
+char *machine_docker_host(const struct ws_state *st);
+/* Wait until the VM's engine answers GET /_ping over mutual TLS. */
+int machine_docker_wait(const struct ws *ws, const struct ws_state *st,
+			int timeout_s);
+
+#endif
