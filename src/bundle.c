@@ -27,6 +27,7 @@
 
 #define BUNDLE_FORMAT 1
 #define LOG_LINES 1000
+#define LOG_TAIL "1000"
 
 struct pack {
 	struct archive *a;
@@ -166,13 +167,21 @@ add_tree(struct pack *p, const char *dir)
 
 struct log_buf {
 	struct strbuf sb;
+	long lines;
 };
 
 static int
-on_log(int stream, const char *data, size_t len, void *arg)
+on_log(int stream, const char *line, size_t len, void *arg)
 {
+	struct log_buf *lb = arg;
+
 	(void)stream;
-	return sb_add(&((struct log_buf *)arg)->sb, data, len) < 0 ? -1 : 0;
+	/* an engine that sends far more than the tail asked for is wrong */
+	if (++lb->lines > 2 * LOG_LINES + 2)
+		return err_set("the engine sent far more than the last %d "
+			       "lines of a log", LOG_LINES);
+	sb_add(&lb->sb, line, len);
+	return sb_addch(&lb->sb, '\n');
 }
 
 static int
@@ -182,12 +191,13 @@ add_logs(struct pack *p, struct engine *e, json_t *containers)
 	size_t i;
 
 	json_array_foreach(containers, i, c) {
-		struct log_buf lb = { STRBUF_INIT };
+		struct log_buf lb = { STRBUF_INIT, 0 };
+		struct log_query q = { .tail = LOG_TAIL };
 		char *name;
 		int r;
 
 		if (docker_logs(&e->d, json_string_value(json_object_get(c, "Id")),
-				0, LOG_LINES, on_log, &lb) < 0) {
+				&q, on_log, &lb) < 0) {
 			sb_release(&lb.sb);
 			return -1;
 		}

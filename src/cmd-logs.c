@@ -34,7 +34,6 @@ const struct cmd_entry cmd_logs_entry = {
 
 static const int colours[] = { 36, 33, 32, 35, 34, 31 };
 
-#define LINE_CAP (64u << 10)	/* a longer line is shown in pieces */
 #define HOLD_CAP (16u << 20)	/* lines held to merge them by time */
 
 struct logs {
@@ -57,8 +56,7 @@ struct source {
 	struct logs *l;
 	char *prefix;
 	int colour;
-	struct mux_stream mux;
-	struct strbuf part[3];	/* a line cut across frames, per stream */
+	struct log_lines lines_in;
 	long lines;		/* so far: bounded by --tail when it ends */
 	int overflowed;		/* it sent far more than --tail asked */
 };
@@ -147,54 +145,25 @@ over_tail(struct source *s)
 }
 
 static int
-on_frame(int stream, const char *data, size_t len, void *arg)
+on_line(int stream, const char *line, size_t len, void *arg)
 {
 	struct source *s = arg;
-	struct strbuf *part = &s->part[stream == MUX_STDERR ? 2 : 1];
-	const char *nl;
 
-	while (len && (nl = memchr(data, '\n', len))) {
-		size_t n = (size_t)(nl - data);
-
-		if (part->len) {
-			sb_add(part, data, n);
-			emit(s->l, s, part->buf, part->len);
-			sb_reset(part);
-		} else {
-			emit(s->l, s, data, n);
-		}
-		len -= n + 1;
-		data = nl + 1;
-		s->lines++;
-		if (over_tail(s))
-			return -1;
-	}
-	while (len) {	/* a line that never ends goes out in pieces */
-		size_t n = LINE_CAP - part->len < len ? LINE_CAP - part->len
-						      : len;
-
-		sb_add(part, data, n);
-		data += n;
-		len -= n;
-		if (part->len == LINE_CAP) {
-			emit(s->l, s, part->buf, part->len);
-			sb_reset(part);
-			s->lines++;
-			if (over_tail(s))
-				return -1;
-		}
-	}
-	if (!s->l->hold)
-		fflush(stdout);
-	return 0;
+	(void)stream;
+	emit(s->l, s, line, len);
+	s->lines++;
+	return over_tail(s) ? -1 : 0;
 }
 
 static int
-feed_mux(const char *data, size_t len, void *arg)
+feed_lines(const char *data, size_t len, void *arg)
 {
 	struct source *s = arg;
+	int r = log_lines_feed(&s->lines_in, data, len);
 
-	return mux_stream_feed(&s->mux, data, len);
+	if (!s->l->hold)
+		fflush(stdout);
+	return r;
 }
 
 static const char *
@@ -210,6 +179,9 @@ attach(struct logs *l, const char *id, json_t *labels, const char *since)
 	const char *service = label(labels, LABEL_SERVICE);
 	const struct service *svc = ws_find_service(l->ws, service ?: "");
 	struct source *s = xcalloc(1, sizeof(*s));
+	struct log_query q = { .follow = l->follow, .timestamps = 1,
+			       .tail = since ? "all" : l->tail,
+			       .since = since ? since : l->since };
 	char *path;
 	int ret;
 
@@ -224,16 +196,11 @@ attach(struct logs *l, const char *id, json_t *labels, const char *since)
 		free(rep);
 	}
 	s->colour = colours[(svc ? svc->index : 0) % ARRAY_SIZE(colours)];
-	sb_init(&s->part[1], 0);
-	sb_init(&s->part[2], 0);
-	mux_stream_init(&s->mux, on_frame, s);
+	log_lines_init(&s->lines_in, on_line, s);
 	ALLOC_GROW(l->srcs, l->nsrcs + 1, l->alloc);
 	l->srcs[l->nsrcs++] = s;
-	path = xasprintf("/containers/%s/logs?stdout=1&stderr=1&timestamps=1"
-			 "&follow=%d&tail=%s%s%s", id, l->follow,
-			 since ? "all" : l->tail, since || l->since ? "&since=" : "",
-			 since ? since : l->since ? l->since : "");
-	ret = docker_multi_add(l->m, path, feed_mux, s);
+	path = docker_logs_path(id, &q);
+	ret = docker_multi_add(l->m, path, feed_lines, s);
 	free(path);
 	return ret;
 }
@@ -382,14 +349,8 @@ run(struct logs *l)
 		if (l->follow && running == 0 && reconnect(l) < 0)
 			break;
 	}
-	for (i = 0; i < l->nsrcs; i++) {	/* a last line with no newline */
-		struct source *s = l->srcs[i];
-		int k;
-
-		for (k = 1; k <= 2; k++)
-			if (s->part[k].len)
-				emit(l, s, s->part[k].buf, s->part[k].len);
-	}
+	for (i = 0; i < l->nsrcs; i++)	/* a last line with no newline */
+		log_lines_finish(&l->srcs[i]->lines_in);
 	if (l->hold)
 		print_held(l);
 	for (i = 0; !l->follow && i < l->nsrcs; i++) {
@@ -472,8 +433,7 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = EXIT_OK;
 	docker_multi_free(l.m);
 	for (i = 0; i < l.nsrcs; i++) {
-		sb_release(&l.srcs[i]->part[1]);
-		sb_release(&l.srcs[i]->part[2]);
+		log_lines_release(&l.srcs[i]->lines_in);
 		free(l.srcs[i]->prefix);
 		free(l.srcs[i]);
 	}

@@ -22,7 +22,7 @@
 
 #define RETRY_S 2.0
 #define TICK_S 1.0
-#define INITIAL_TAIL 200
+#define INITIAL_TAIL "200"
 
 enum stream_kind { S_EVENTS, S_LOGS, S_STATS };
 
@@ -31,9 +31,8 @@ struct stream {
 	enum stream_kind kind;
 	char *id;		/* the container */
 	char *service, *prefix;
-	struct mux_stream mux;
-	struct strbuf part;	/* a line cut across frames */
-	struct json_stream js;
+	struct log_lines lines;	/* S_LOGS */
+	struct json_stream js;	/* the others */
 };
 
 struct collector {
@@ -58,6 +57,10 @@ struct collector {
 	int ev_running;
 	unsigned long long last_cpu;
 	double last_cpu_at;
+	/* start, stop, restart: each on a thread, joined before the
+	 * collector goes (they report into the model) */
+	struct action **actions;
+	size_t nactions, actions_alloc;
 };
 
 static void
@@ -82,7 +85,6 @@ stream_new(struct collector *c, enum stream_kind kind, const char *id,
 	s->id = xstrdup(id ? id : "");
 	s->service = xstrdup(service ? service : "");
 	s->prefix = xstrdup(prefix ? prefix : "");
-	sb_init(&s->part, 0);
 	ALLOC_GROW(c->streams, c->nstreams + 1, c->alloc);
 	c->streams[c->nstreams++] = s;
 	return s;
@@ -102,7 +104,8 @@ stream_free(void *arg)
 		}
 	if (s->kind != S_LOGS)
 		json_stream_release(&s->js);
-	sb_release(&s->part);
+	else
+		log_lines_release(&s->lines);
 	free(s->id);
 	free(s->service);
 	free(s->prefix);
@@ -122,30 +125,14 @@ has_stream(struct collector *c, enum stream_kind kind, const char *id)
 }
 
 static int
-on_log_frame(int stream, const char *data, size_t len, void *arg)
+on_log_line(int stream, const char *line, size_t len, void *arg)
 {
 	struct stream *s = arg;
 	struct dash_model *m = s->c->m;
-	const char *nl;
 
 	(void)stream;
 	pthread_mutex_lock(&m->lock);
-	while (len && (nl = memchr(data, '\n', len))) {
-		size_t n = (size_t)(nl - data);
-
-		if (s->part.len) {
-			sb_add(&s->part, data, n);
-			log_ring_add(&m->logs, s->service, s->prefix, s->part.buf,
-				     s->part.len);
-			sb_reset(&s->part);
-		} else {
-			log_ring_add(&m->logs, s->service, s->prefix, data, n);
-		}
-		len -= n + 1;
-		data = nl + 1;
-	}
-	if (len && s->part.len < 65536)
-		sb_add(&s->part, data, len);
+	log_ring_add(&m->logs, s->service, s->prefix, line, len);
 	m->changed = 1;
 	pthread_mutex_unlock(&m->lock);
 	return 0;
@@ -156,7 +143,7 @@ feed_logs(const char *data, size_t len, void *arg)
 {
 	struct stream *s = arg;
 
-	return mux_stream_feed(&s->mux, data, len);
+	return log_lines_feed(&s->lines, data, len);
 }
 
 static struct svc_view *
@@ -250,6 +237,7 @@ static void
 attach(struct collector *c, const struct svc_view *v, const char *started_at)
 {
 	const struct service *svc = ws_find_service(c->ws, v->service);
+	struct log_query q = { .follow = 1, .tail = INITIAL_TAIL };
 	char *prefix, *path, since[48];
 	struct stream *s;
 
@@ -258,17 +246,16 @@ attach(struct collector *c, const struct svc_view *v, const char *started_at)
 			? xasprintf("%s-%d", v->service, v->replica)
 			: xstrdup(v->service);
 		s = stream_new(c, S_LOGS, v->id, v->service, prefix);
-		mux_stream_init(&s->mux, on_log_frame, s);
+		log_lines_init(&s->lines, on_log_line, s);
 		/* the first time, some history; after a restart, all since */
 		if (strlist_has(&c->logged, v->id)) {
 			unix_time(started_at, since, sizeof(since));
-			path = xasprintf("/containers/%s/logs?stdout=1&stderr=1"
-					 "&follow=1&since=%s", v->id, since);
+			q.tail = "all";
+			q.since = since;
 		} else {
-			path = xasprintf("/containers/%s/logs?stdout=1&stderr=1"
-					 "&follow=1&tail=%d", v->id, INITIAL_TAIL);
 			strlist_push(&c->logged, v->id);
 		}
+		path = docker_logs_path(v->id, &q);
 		if (docker_multi_add(c->multi, path, feed_logs, s) < 0)
 			stream_free(s);
 		free(path);
@@ -655,6 +642,86 @@ vm_sample(struct collector *c)
 
 /* ---- the collector ---- */
 
+struct action {
+	struct collector *c;
+	struct docker d;
+	char *container, *action;
+	pthread_t thread;
+	volatile int done;	/* set last: the thread only returns after */
+};
+
+static void *
+action_thread(void *arg)
+{
+	struct action *a = arg;
+	int r = docker_container_action(&a->d, a->container, a->action);
+
+	if (r < 0)
+		dash_message(a->c->m, "%s %s failed: %s", a->action, a->container,
+			     err_msg());
+	else
+		dash_message(a->c->m, "%s %s: done", a->action, a->container);
+	wake(a->c);
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void
+action_free(struct action *a)
+{
+	docker_close(&a->d);
+	free(a->container);
+	free(a->action);
+	free(a);
+}
+
+/* Join the actions that are done, or all of them (the last waits out a
+ * stop's grace period, but never leaves a thread behind). */
+static void
+actions_join(struct collector *c, int all)
+{
+	size_t i, k;
+
+	for (i = k = 0; i < c->nactions; i++) {
+		struct action *a = c->actions[i];
+
+		if (all || __atomic_load_n(&a->done, __ATOMIC_ACQUIRE)) {
+			pthread_join(a->thread, NULL);
+			action_free(a);
+		} else {
+			c->actions[k++] = a;
+		}
+	}
+	c->nactions = k;
+}
+
+void
+collector_action(struct collector *c, const char *container,
+		 const char *action)
+{
+	struct action *a;
+
+	if (!c->engine_up) {
+		dash_message(c->m, "no engine: cannot %s %s", action, container);
+		return;
+	}
+	actions_join(c, 0);
+	a = xcalloc(1, sizeof(*a));
+	a->c = c;
+	docker_copy(&a->d, &c->e.d);
+	a->container = xstrdup(container);
+	a->action = xstrdup(action);
+	dash_message(c->m, "%s %s...", action, container);
+	/* a stop can take the container's whole grace period: not here */
+	if (pthread_create(&a->thread, NULL, action_thread, a) == 0) {
+		ALLOC_GROW(c->actions, c->nactions + 1, c->actions_alloc);
+		c->actions[c->nactions++] = a;
+	} else {
+		action_thread(a);
+		action_free(a);
+	}
+}
+
 struct collector *
 collector_new(struct dash_model *m, const struct ws *ws)
 {
@@ -692,6 +759,8 @@ collector_free(struct collector *c)
 		c->ev_stop = 1;
 		pthread_join(c->ev_thread, NULL);
 	}
+	actions_join(c, 1);
+	free(c->actions);
 	libvirt_drop(c);
 	engine_lost(c, "closed");
 	strlist_release(&c->logged);
@@ -778,53 +847,4 @@ collector_poll(struct collector *c, const int *fds, int nfds, int *fds_ready,
 		}
 	}
 	return 0;
-}
-
-struct action {
-	struct collector *c;
-	struct docker d;
-	char *container, *action;
-};
-
-static void *
-action_thread(void *arg)
-{
-	struct action *a = arg;
-	int r = docker_container_action(&a->d, a->container, a->action);
-
-	if (r < 0)
-		dash_message(a->c->m, "%s %s failed: %s", a->action, a->container,
-			     err_msg());
-	else
-		dash_message(a->c->m, "%s %s: done", a->action, a->container);
-	wake(a->c);
-	docker_close(&a->d);
-	free(a->container);
-	free(a->action);
-	free(a);
-	return NULL;
-}
-
-void
-collector_action(struct collector *c, const char *container,
-		 const char *action)
-{
-	struct action *a;
-	pthread_t t;
-
-	if (!c->engine_up) {
-		dash_message(c->m, "no engine: cannot %s %s", action, container);
-		return;
-	}
-	a = xcalloc(1, sizeof(*a));
-	a->c = c;
-	docker_copy(&a->d, &c->e.d);
-	a->container = xstrdup(container);
-	a->action = xstrdup(action);
-	dash_message(c->m, "%s %s...", action, container);
-	/* a stop can take the container's whole grace period: not here */
-	if (pthread_create(&t, NULL, action_thread, a) == 0)
-		pthread_detach(t);
-	else
-		action_thread(a);
 }

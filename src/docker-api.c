@@ -329,24 +329,25 @@ feed_mux(const char *data, size_t len, void *arg)
 	return mux_stream_feed(arg, data, len);
 }
 
-int
-docker_logs(struct docker *d, const char *id, int follow, int tail,
-	    int (*on_data)(int, const char *, size_t, void *), void *arg)
+static int
+feed_lines(const char *data, size_t len, void *arg)
 {
-	struct mux_stream m;
-	char *path, tails[16];
+	return log_lines_feed(arg, data, len);
+}
+
+int
+docker_logs(struct docker *d, const char *id, const struct log_query *q,
+	    log_line_fn on_line, void *arg)
+{
+	char *path = docker_logs_path(id, q);
+	struct log_lines l;
 	int ret;
 
-	if (tail >= 0)
-		snprintf(tails, sizeof(tails), "%d", tail);
-	else
-		strcpy(tails, "all");
-	path = xasprintf("/containers/%s/logs?stdout=1&stderr=1&follow=%d"
-			 "&tail=%s", id, follow, tails);
-	mux_stream_init(&m, on_data, arg);
-	ret = docker_stream(d, "GET", path, NULL, NULL, feed_mux, &m);
+	log_lines_init(&l, on_line, arg);
+	ret = docker_stream(d, "GET", path, NULL, NULL, feed_lines, &l);
 	if (ret == 0)
-		ret = mux_stream_finish(&m);
+		ret = log_lines_finish(&l);
+	log_lines_release(&l);
 	free(path);
 	return ret;
 }

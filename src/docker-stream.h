@@ -54,4 +54,39 @@ int mux_stream_feed(struct mux_stream *m, const char *data, size_t len);
 /* At the end of the stream: is a frame cut short? */
 int mux_stream_finish(const struct mux_stream *m);
 
+/*
+ * A container's log as lines: the one reader of logs that 'logs', the
+ * dashboard and bundles share. Fed the bytes of the stream that
+ * docker_logs_path names, it demultiplexes the frames and cuts each
+ * stream into lines, handed to on_line without their newline; a line
+ * longer than LOG_LINE_CAP comes in pieces, so nothing an engine sends
+ * grows memory without bound.
+ */
+#define LOG_LINE_CAP (64u << 10)
+
+struct log_query {
+	int follow;
+	int timestamps;		/* each line starts "2026-...Z " */
+	const char *tail;	/* "all", or how many lines */
+	const char *since;	/* a UNIX time, or NULL */
+};
+/* GET this for a container's log. */
+char *docker_logs_path(const char *id, const struct log_query *q);
+
+typedef int (*log_line_fn)(int stream, const char *line, size_t len,
+			   void *arg);
+struct log_lines {
+	struct mux_stream mux;
+	struct strbuf part[3];	/* a line cut across frames, per stream */
+	log_line_fn on_line;
+	void *arg;
+};
+void log_lines_init(struct log_lines *l, log_line_fn on_line, void *arg);
+/* 0, or -1 when the frames are malformed or on_line said stop. */
+int log_lines_feed(struct log_lines *l, const char *data, size_t len);
+/* At the end: hand over the lines that had no newline; -1 when the
+ * stream was cut inside a frame. */
+int log_lines_finish(struct log_lines *l);
+void log_lines_release(struct log_lines *l);
+
 #endif

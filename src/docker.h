@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "docker-stream.h"
 #include "util.h"
 
 struct docker {
@@ -114,9 +115,10 @@ int docker_container_rename(struct docker *d, const char *id,
 /* Containers carrying a label, such as "berth.workspace=shop". */
 int docker_containers_by_label(struct docker *d, const char *label,
 			       json_t **list);
-/* Logs demultiplexed into on_data(stream, bytes); follow waits for more. */
-int docker_logs(struct docker *d, const char *id, int follow, int tail,
-		int (*on_data)(int, const char *, size_t, void *), void *arg);
+/* A container's log, line by line (log_lines), to its end; or, with
+ * q->follow, until on_line says stop. */
+int docker_logs(struct docker *d, const char *id, const struct log_query *q,
+		log_line_fn on_line, void *arg);
 /* Run argv in a container; its exit code in *code. */
 int docker_exec(struct docker *d, const char *id, const char *const *argv,
 		int *code, int (*on_data)(int, const char *, size_t, void *),

@@ -27,6 +27,21 @@ collect(int stream, const char *data, size_t len, void *arg)
 	return 0;
 }
 
+/* A log comes in lines, without their newlines. */
+static int
+collect_line(int stream, const char *line, size_t len, void *arg)
+{
+	struct out *x = arg;
+	struct strbuf *sb = stream == MUX_STDERR ? &x->e : &x->o;
+
+	sb_add(sb, line, len);
+	sb_addch(sb, '\n');
+	return 0;
+}
+
+static const struct log_query all_logs = { .tail = "all" };
+static const struct log_query follow_logs = { .follow = 1, .tail = "all" };
+
 static int events_seen;
 
 static int
@@ -206,7 +221,7 @@ main(void)
 	for (i = 0; i < 50; i++) {
 		sb_reset(&x.o);
 		sb_reset(&x.e);
-		docker_logs(&d, id, 0, -1, collect, &x);
+		docker_logs(&d, id, &all_logs, collect_line, &x);
 		if (x.e.len)
 			break;
 		usleep(100000);
@@ -306,7 +321,7 @@ main(void)
 		   "run the built image");
 		json_decref(cfg);
 		sb_reset(&x.o);
-		ok(id && docker_logs(&d, id, 1, -1, collect, &x) == 0,
+		ok(id && docker_logs(&d, id, &follow_logs, collect_line, &x) == 0,
 		   "follow its logs to the end");
 		ok(strstr(x.o.buf, "keep.txt") && strstr(x.o.buf, "keep.log"),
 		   "the context holds what it should");
