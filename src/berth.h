@@ -5,6 +5,7 @@
 #ifndef BERTH_H
 #define BERTH_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -27,11 +28,54 @@ struct cmd_ctx {
 	struct ws ws;
 };
 
+/*
+ * A command's options, as data: from one table come the getopt string,
+ * the parsing and checking of values, the option list of --help, and
+ * what 'berth help --options' gives the shell completion. Each value is
+ * stored at its offset in the command's own struct of options.
+ */
+enum opt_type {
+	OPT_FLAG,	/* an int, set to 1 */
+	OPT_STRING,	/* a const char *, the argument as given */
+	OPT_INT,	/* an int, at least min; def is set before parsing */
+	OPT_CUSTOM,	/* parse(arg, value) takes it, 0 or -1 */
+};
+
+struct cmd_option {
+	const char *name;	/* the long name, "timeout" */
+	int key;		/* the short letter, or 0 */
+	enum opt_type type;
+	size_t offset;		/* OPT_AT(struct ..., field) */
+	const char *arg;	/* the value's name in --help: "S", "FILE" */
+	const char *help;	/* lines for --help, '\n' between */
+	int def, min;		/* OPT_INT: default (shown) and least */
+	const char *bad;	/* the usage error: "--NAME <bad>" */
+	int (*parse)(const char *arg, void *value);
+};
+/* Rows of the table, by type; it ends with OPTIONS_END. */
+#define OPTION_FLAG(n, k, st, field, h)                                     \
+	{ .name = (n), .key = (k), .type = OPT_FLAG,                        \
+	  .offset = offsetof(st, field), .help = (h) }
+#define OPTION_STRING(n, k, st, field, a, h)                                \
+	{ .name = (n), .key = (k), .type = OPT_STRING,                      \
+	  .offset = offsetof(st, field), .arg = (a), .help = (h) }
+#define OPTION_INT(n, k, st, field, a, h, d, least, b)                      \
+	{ .name = (n), .key = (k), .type = OPT_INT,                         \
+	  .offset = offsetof(st, field), .arg = (a), .help = (h),           \
+	  .def = (d), .min = (least), .bad = (b) }
+#define OPTION_CUSTOM(n, k, st, field, a, h, fn, b)                         \
+	{ .name = (n), .key = (k), .type = OPT_CUSTOM,                      \
+	  .offset = offsetof(st, field), .arg = (a), .help = (h),           \
+	  .parse = (fn), .bad = (b) }
+#define OPTIONS_END { .name = NULL }
+
 struct cmd_entry {
 	const char *name;
 	const char *usage;	/* the arguments, after "berth NAME" */
 	const char *summary;	/* one line, lower case, no period */
-	const char *help;	/* options and details, for --help */
+	const char *help;	/* details for --help, before the options */
+	const struct cmd_option *options;	/* ends with { NULL } */
+	int stop_at_arg;	/* options end at the first argument (exec) */
 	unsigned needs;
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
 	/* a group such as "box": its subcommands, named "box add"... */
@@ -58,6 +102,15 @@ int cmd_bad_option(const struct cmd_entry *e, char **argv, int c);
 /* For commands that take only --help: -1 when argv is fine, else the
  * usage error's exit code. */
 int cmd_no_args(const struct cmd_entry *e, int argc, char **argv);
+/* Parse e's options into values (the command's struct), leaving optind
+ * at the first argument: -1 when argv is fine, else the usage error's
+ * exit code (the error is printed). max_args < 0: any number. */
+int cmd_parse(const struct cmd_entry *e, int argc, char **argv, void *values,
+	      int max_args);
+/* The option list of --help; and the options, one a line, for the
+ * completion. */
+void cmd_print_options(const struct cmd_entry *e, FILE *f);
+void cmd_list_options(const struct cmd_entry *e, FILE *f);
 /* Print the recorded error as "berth: <msg>" and its hint; returns EXIT_FAIL. */
 int cmd_fail(void);
 /* Print the recorded error, prefixed with what failed; returns EXIT_FAIL. */

@@ -13,6 +13,24 @@
 
 static int cmd_box_add_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct box_add_opts {
+	const char *name, *version, *checksum;
+	int force, list;
+};
+
+static const struct cmd_option box_add_options[] = {
+	OPTION_STRING("name", 'n', struct box_add_opts, name, "N",
+		      "the box name (default: from SOURCE)"),
+	OPTION_STRING("version", 'v', struct box_add_opts, version, "V",
+		      "the version (default: the catalog's, else 0)"),
+	OPTION_STRING("checksum", 'c', struct box_add_opts, checksum, "T:H",
+		      "expected checksum of SOURCE, such as sha256:..."),
+	OPTION_FLAG("force", 'f', struct box_add_opts, force,
+		    "replace the same name and version"),
+	OPTION_FLAG("list", 'l', struct box_add_opts, list, "list the catalog"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_box_add_entry = {
 	.name = "box add",
 	.usage = "SOURCE [--name N] [--version V] [--checksum TYPE:HEX] [--force]",
@@ -22,13 +40,8 @@ const struct cmd_entry cmd_box_add_entry = {
 	"qcow2 image such as a distribution's cloud image, an http(s) URL of\n"
 	"either, or a name from the catalog ('berth box add --list').\n"
 	"Downloads resume where they stopped; a checksum is verified before\n"
-	"the box enters the store. A failed add leaves nothing behind.\n\n"
-	"options:\n"
-	"  -n, --name N        the box name (default: from SOURCE)\n"
-	"  -v, --version V     the version (default: the catalog's, else 0)\n"
-	"  -c, --checksum T:H  expected checksum of SOURCE, such as sha256:...\n"
-	"  -f, --force         replace the same name and version\n"
-	"  -l, --list          list the catalog\n",
+	"the box enters the store. A failed add leaves nothing behind.\n",
+	.options = box_add_options,
 	.exec = cmd_box_add_exec,
 };
 
@@ -233,45 +246,22 @@ out:
 static int
 cmd_box_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "version", required_argument, NULL, 'v' },
-		{ "checksum", required_argument, NULL, 'c' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "list", no_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct box_add_opts o = { 0 };
 	struct box_store store = { 0 };
 	struct add_plan p = { 0 };
-	int c, force = 0, ret = EXIT_FAIL;
+	int force, ret;
 	char type[16], hex[160];
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, ":n:v:c:fl", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			free(p.name);
-			p.name = xstrdup(optarg);
-			break;
-		case 'v':
-			free(p.version);
-			p.version = xstrdup(optarg);
-			break;
-		case 'c':
-			free(p.checksum);
-			p.checksum = xstrdup(optarg);
-			break;
-		case 'f':
-			force = 1;
-			break;
-		case 'l':
-			plan_release(&p);
-			return list_catalog();
-		default:
-			plan_release(&p);
-			return cmd_bad_option(&cmd_box_add_entry, argv, c);
-		}
-	}
+	if ((ret = cmd_parse(&cmd_box_add_entry, argc, argv, &o, -1)) >= 0)
+		return ret;
+	if (o.list)
+		return list_catalog();
+	ret = EXIT_FAIL;
+	force = o.force;
+	p.name = o.name ? xstrdup(o.name) : NULL;
+	p.version = o.version ? xstrdup(o.version) : NULL;
+	p.checksum = o.checksum ? xstrdup(o.checksum) : NULL;
 	if (argc - optind != 1) {
 		plan_release(&p);
 		return cmd_usage_error(&cmd_box_add_entry,

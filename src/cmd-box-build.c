@@ -16,6 +16,28 @@
 
 static int cmd_box_build_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct box_build_opts {
+	const char *name, *version, *output;
+	int force, reuse, list;
+};
+
+static const struct cmd_option box_build_options[] = {
+	OPTION_STRING("name", 'n', struct box_build_opts, name, "N",
+		      "the box name (default: the recipe's)"),
+	OPTION_STRING("version", 'v', struct box_build_opts, version, "V",
+		      "the version (default: the UTC date and time)"),
+	OPTION_STRING("output", 'o', struct box_build_opts, output, "FILE",
+		      "also write a Vagrant libvirt .box"),
+	OPTION_FLAG("force", 'f', struct box_build_opts, force,
+		    "replace the same name and version"),
+	OPTION_FLAG("reuse", 'r', struct box_build_opts, reuse,
+		    "do nothing when a box built from the same\n"
+		    "recipes is already in the store"),
+	OPTION_FLAG("list", 'l', struct box_build_opts, list,
+		    "list the recipes"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_box_build_entry = {
 	.name = "box build",
 	.usage = "RECIPE [--name N] [--version V] [--output FILE.box] [--force]",
@@ -24,15 +46,8 @@ const struct cmd_entry cmd_box_build_entry = {
 	"Runs the recipe in boxes/RECIPE with debootstrap: it needs root and\n"
 	"the Debian mirror, nothing else. Recipes: debian-12 (no Docker; 'berth\n"
 	"up' installs it) and debian-12-docker (docker.io preinstalled).\n"
-	"The box boots its own kernel directly (no bootloader).\n\n"
-	"options:\n"
-	"  -n, --name N         the box name (default: the recipe's)\n"
-	"  -v, --version V      the version (default: the UTC date and time)\n"
-	"  -o, --output FILE    also write a Vagrant libvirt .box\n"
-	"  -f, --force          replace the same name and version\n"
-	"  -r, --reuse          do nothing when a box built from the same\n"
-	"                       recipes is already in the store\n"
-	"  -l, --list           list the recipes\n",
+	"The box boots its own kernel directly (no bootloader).\n",
+	.options = box_build_options,
 	.exec = cmd_box_build_exec,
 };
 
@@ -175,55 +190,33 @@ read_box_info(const char *staged, struct box *b)
 static int
 cmd_box_build_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "version", required_argument, NULL, 'v' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "reuse", no_argument, NULL, 'r' },
-		{ "list", no_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct box_build_opts o = { 0 };
 	struct box_store store = { 0 };
 	struct strlist recipes = { 0 };
 	struct box b = { 0 }, built = { 0 };
-	const char *recipe, *name = NULL, *output = NULL;
-	char *version = NULL, *recipe_dir = NULL, *staged = NULL;
+	const char *recipe, *name, *output;
+	char *version, *recipe_dir = NULL, *staged = NULL;
 	char *cache = NULL, *digest = NULL, hex[160], *image;
-	int c, force = 0, reuse = 0, found, ret = EXIT_FAIL;
+	int force, reuse, found, c, ret;
 	size_t i;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, ":n:v:o:frl", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			name = optarg;
-			break;
-		case 'v':
-			free(version);
-			version = xstrdup(optarg);
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'f':
-			force = 1;
-			break;
-		case 'r':
-			reuse = 1;
-			break;
-		case 'l':
-			if (recipe_list(&recipes) < 0)
-				return cmd_fail();
-			for (i = 0; i < recipes.n; i++)
-				printf("%s\n", recipes.v[i]);
-			strlist_release(&recipes);
-			return EXIT_OK;
-		default:
-			free(version);
-			return cmd_bad_option(&cmd_box_build_entry, argv, c);
-		}
+	if ((ret = cmd_parse(&cmd_box_build_entry, argc, argv, &o, -1)) >= 0)
+		return ret;
+	if (o.list) {
+		if (recipe_list(&recipes) < 0)
+			return cmd_fail();
+		for (i = 0; i < recipes.n; i++)
+			printf("%s\n", recipes.v[i]);
+		strlist_release(&recipes);
+		return EXIT_OK;
 	}
+	ret = EXIT_FAIL;
+	name = o.name;
+	output = o.output;
+	force = o.force;
+	reuse = o.reuse;
+	version = o.version ? xstrdup(o.version) : NULL;
 	if (argc - optind != 1) {
 		free(version);
 		return cmd_usage_error(&cmd_box_build_entry,

@@ -12,6 +12,39 @@
 
 extern const struct cmd_entry cmd_box_add_entry;
 extern const struct cmd_entry cmd_box_build_entry;
+struct box_list_opts {
+	int json;
+};
+
+static const struct cmd_option box_list_options[] = {
+	OPTION_FLAG("json", 0, struct box_list_opts, json, "print a JSON array"),
+	OPTIONS_END,
+};
+
+struct box_remove_opts {
+	const char *version;
+	int all, force;
+};
+
+static const struct cmd_option box_remove_options[] = {
+	OPTION_STRING("version", 0, struct box_remove_opts, version, "V",
+		      "the version to remove (needed when there are several)"),
+	OPTION_FLAG("all", 0, struct box_remove_opts, all, "every version"),
+	OPTION_FLAG("force", 'f', struct box_remove_opts, force,
+		    "remove it even while a workspace uses it"),
+	OPTIONS_END,
+};
+
+struct box_prune_opts {
+	int dry_run;
+};
+
+static const struct cmd_option box_prune_options[] = {
+	OPTION_FLAG("dry-run", 'n', struct box_prune_opts, dry_run,
+		    "say what would go, remove nothing"),
+	OPTIONS_END,
+};
+
 static const struct cmd_entry cmd_box_list_entry;
 static const struct cmd_entry cmd_box_remove_entry;
 static const struct cmd_entry cmd_box_prune_entry;
@@ -43,9 +76,7 @@ static const struct cmd_entry cmd_box_list_entry = {
 	.name = "box list",
 	.usage = "[--json]",
 	.summary = "list the boxes in the store, and the workspaces using them",
-	.help =
-	"options:\n"
-	"  --json   print a JSON array\n",
+	.options = box_list_options,
 	.exec = cmd_box_list_exec,
 };
 
@@ -55,11 +86,8 @@ static const struct cmd_entry cmd_box_remove_entry = {
 	.summary = "remove a box from the store",
 	.help =
 	"A box that a workspace uses is kept unless -f is given; the\n"
-	"workspace's VM keeps its own copy in the libvirt storage pool.\n\n"
-	"options:\n"
-	"  --version V   the version to remove (needed when there are several)\n"
-	"  --all         every version\n"
-	"  -f, --force   remove it even while a workspace uses it\n",
+	"workspace's VM keeps its own copy in the libvirt storage pool.\n",
+	.options = box_remove_options,
 	.exec = cmd_box_remove_exec,
 };
 
@@ -68,9 +96,8 @@ static const struct cmd_entry cmd_box_prune_entry = {
 	.usage = "[--dry-run]",
 	.summary = "remove every version of each box but the newest",
 	.help =
-	"Versions that a workspace uses are kept.\n\n"
-	"options:\n"
-	"  -n, --dry-run   say what would go, remove nothing\n",
+	"Versions that a workspace uses are kept.\n",
+	.options = box_prune_options,
 	.exec = cmd_box_prune_exec,
 };
 
@@ -102,29 +129,21 @@ box_json(const struct box *b)
 static int
 cmd_box_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct box_list_opts o = { 0 };
 	struct box_store store = { 0 };
 	struct box_list list = { 0 };
-	int c, json = 0, ret = EXIT_FAIL;
+	int ret;
 	size_t i, k;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		if (c != 'j')
-			return cmd_bad_option(&cmd_box_list_entry, argv, c);
-		json = 1;
-	}
-	if (optind < argc)
-		return cmd_usage_error(&cmd_box_list_entry,
-				       "unexpected argument '%s'", argv[optind]);
+	if ((ret = cmd_parse(&cmd_box_list_entry, argc, argv, &o, 0)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
 	if (box_store_open(&store) < 0 || box_store_list(&store, &list) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (json) {
+	if (o.json) {
 		json_t *arr = json_array();
 
 		for (i = 0; i < list.n; i++)
@@ -172,7 +191,7 @@ remove_one(struct box_store *store, const struct box *b, int force)
 
 	if (box_store_remove(store, b, force) < 0)
 		return -1;
-	if (vm_open(&v, "qemu:///system") < 0)
+	if (vm_open(&v, DEFAULT_URI) < 0)
 		pool = "";	/* no libvirt here: nothing was uploaded */
 	else if (vm_box_volumes_remove(&v, b->name, b->version, &kept) < 0)
 		pool = ", but its copy in libvirt's pool could not be deleted";
@@ -188,34 +207,20 @@ remove_one(struct box_store *store, const struct box *b, int force)
 static int
 cmd_box_remove_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "version", required_argument, NULL, 'v' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct box_remove_opts o = { 0 };
 	struct box_store store = { 0 };
 	struct box_list list = { 0 };
-	const char *version = NULL, *name;
-	int c, all = 0, force = 0, ret = EXIT_FAIL;
+	const char *version, *name;
+	int all, force, ret;
 	size_t i, matches = 0;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, ":f", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			version = optarg;
-			break;
-		case 'a':
-			all = 1;
-			break;
-		case 'f':
-			force = 1;
-			break;
-		default:
-			return cmd_bad_option(&cmd_box_remove_entry, argv, c);
-		}
-	}
+	if ((ret = cmd_parse(&cmd_box_remove_entry, argc, argv, &o, -1)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	version = o.version;
+	all = o.all;
+	force = o.force;
 	if (argc - optind != 1)
 		return cmd_usage_error(&cmd_box_remove_entry,
 				       "name one box to remove");
@@ -266,24 +271,17 @@ out:
 static int
 cmd_box_prune_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct box_prune_opts o = { 0 };
 	struct box_store store = { 0 };
 	struct box_list list = { 0 };
-	int c, dry = 0, ret = EXIT_FAIL;
+	int dry, ret;
 	size_t i, removed = 0;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, "+:n", opts, NULL)) != -1) {
-		if (c != 'n')
-			return cmd_bad_option(&cmd_box_prune_entry, argv, c);
-		dry = 1;
-	}
-	if (optind < argc)
-		return cmd_usage_error(&cmd_box_prune_entry,
-				       "unexpected argument '%s'", argv[optind]);
+	if ((ret = cmd_parse(&cmd_box_prune_entry, argc, argv, &o, 0)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	dry = o.dry_run;
 	if (box_store_open(&store) < 0 || box_store_list(&store, &list) < 0) {
 		ret = cmd_fail();
 		goto out;

@@ -7,6 +7,16 @@
 #include "berth.h"
 #include "bundle.h"
 
+struct bundle_create_opts {
+	int with_images;
+};
+
+static const struct cmd_option bundle_create_options[] = {
+	OPTION_FLAG("with-images", 'i', struct bundle_create_opts, with_images,
+		    "include the stack's images"),
+	OPTIONS_END,
+};
+
 static const struct cmd_entry cmd_bundle_create_entry;
 static const struct cmd_entry cmd_bundle_open_entry;
 
@@ -38,9 +48,8 @@ static const struct cmd_entry cmd_bundle_create_entry = {
 	.usage = "FILE [--with-images]",
 	.summary = "write the workspace's bundle to FILE (a .tar.gz)",
 	.help =
-	"The stack's engine must answer: 'berth up' first.\n\n"
-	"options:\n"
-	"  -i, --with-images   include the stack's images\n",
+	"The stack's engine must answer: 'berth up' first.\n",
+	.options = bundle_create_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_bundle_create_exec,
 };
@@ -60,19 +69,14 @@ static const struct cmd_entry cmd_bundle_open_entry = {
 static int
 cmd_bundle_create_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "with-images", no_argument, NULL, 'i' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct bundle_create_opts o = { 0 };
 	double t0 = clock_now();
 	struct stat st;
-	int c, images = 0;
+	int images, r;
 
-	while ((c = getopt_long(argc, argv, ":i", opts, NULL)) != -1) {
-		if (c != 'i')
-			return cmd_bad_option(&cmd_bundle_create_entry, argv, c);
-		images = 1;
-	}
+	if ((r = cmd_parse(&cmd_bundle_create_entry, argc, argv, &o, -1)) >= 0)
+		return r;
+	images = o.with_images;
 	if (optind + 1 != argc)
 		return cmd_usage_error(&cmd_bundle_create_entry, optind >= argc
 				       ? "where to? such as 'berth bundle create "
@@ -91,13 +95,12 @@ cmd_bundle_create_exec(struct cmd_ctx *ctx, int argc, char **argv)
 static int
 cmd_bundle_open_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
 	char *dir = NULL;
-	int c;
+	int r;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
-		return cmd_bad_option(&cmd_bundle_open_entry, argv, c);
+	if ((r = cmd_parse(&cmd_bundle_open_entry, argc, argv, NULL, -1)) >= 0)
+		return r;
 	if (optind >= argc || argc - optind > 2)
 		return cmd_usage_error(&cmd_bundle_open_entry, optind >= argc
 				       ? "which bundle?" : "a bundle and a folder, "

@@ -2,7 +2,6 @@
  * libvirt's wake-ups and the terminal together, folds what came into the
  * model, and redraws at most five times a second. */
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -296,14 +295,10 @@ static int
 cmd_dash_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct dash d = { 0 };
-	int c;
+	int r;
 
-	while ((c = getopt_long(argc, argv, ":", (struct option[]){ { 0 } },
-				NULL)) != -1)
-		return cmd_bad_option(&cmd_dash_entry, argv, c);
-	if (optind < argc)
-		return cmd_usage_error(&cmd_dash_entry, "unexpected argument '%s'",
-				       argv[optind]);
+	if ((r = cmd_no_args(&cmd_dash_entry, argc, argv)) >= 0)
+		return r;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		err_set("berth dash needs a terminal");
 		err_hint("for scripts, 'berth ps --json' and 'berth logs' give "

@@ -1,7 +1,6 @@
 /* cmd-destroy.c: remove the workspace VM and everything berth made for
  * it: domain, overlay, seed and .berth/ state. The box stays. */
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -11,15 +10,23 @@
 
 static int cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct destroy_opts {
+	int force;
+};
+
+static const struct cmd_option destroy_options[] = {
+	OPTION_FLAG("force", 'f', struct destroy_opts, force, "do not ask"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_destroy_entry = {
 	.name = "destroy",
 	.usage = "[-f]",
 	.summary = "remove the VM, its disk and its state; the box stays",
 	.help =
 	"Everything in the VM is lost, named volumes included. Asks first\n"
-	"on a terminal.\n\n"
-	"options:\n"
-	"  -f, --force   do not ask\n",
+	"on a terminal.\n",
+	.options = destroy_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_destroy_exec,
 };
@@ -41,21 +48,12 @@ confirm(const char *name)
 static int
 cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct destroy_opts o = { 0 };
 	struct machine w;
-	int c, force = 0, ret = EXIT_FAIL;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, ":f", opts, NULL)) != -1) {
-		if (c != 'f')
-			return cmd_bad_option(&cmd_destroy_entry, argv, c);
-		force = 1;
-	}
-	if (optind < argc)
-		return cmd_usage_error(&cmd_destroy_entry,
-				       "unexpected argument '%s'", argv[optind]);
+	if ((ret = cmd_parse(&cmd_destroy_entry, argc, argv, &o, 0)) >= 0)
+		return ret;
 	if (machine_open(&ctx->ws, &w, 1) < 0) {
 		ret = cmd_fail();
 		goto out;
@@ -65,7 +63,7 @@ cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (!force && !confirm(ctx->ws.name)) {
+	if (!o.force && !confirm(ctx->ws.name)) {
 		printf("nothing was destroyed\n");
 		ret = EXIT_OK;
 		goto out;

@@ -1,7 +1,6 @@
 /* cmd-env.c: the environment that points the stock docker CLI at the
  * workspace VM's engine: eval "$(berth env)"; docker ps. */
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +11,27 @@
 
 static int cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct env_opts {
+	const char *shell;
+	int unset;
+};
+
+static const struct cmd_option env_options[] = {
+	OPTION_STRING("shell", 0, struct env_opts, shell, "S",
+		      "sh (default), fish, or json"),
+	OPTION_FLAG("unset", 0, struct env_opts, unset,
+		    "print the commands that remove the variables"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_env_entry = {
 	.name = "env",
 	.usage = "[--shell sh|fish|json] [--unset]",
 	.summary = "print DOCKER_HOST and friends for the VM's Docker engine",
 	.help =
 	"eval \"$(berth env)\" makes the docker CLI drive the VM's engine over\n"
-	"mutual TLS; eval \"$(berth env --unset)\" undoes it.\n\n"
-	"options:\n"
-	"  --shell S   sh (default), fish, or json\n"
-	"  --unset     print the commands that remove the variables\n",
+	"mutual TLS; eval \"$(berth env --unset)\" undoes it.\n",
+	.options = env_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_env_exec,
 };
@@ -43,30 +53,21 @@ put(const char *shell, const char *name, const char *value, int last)
 static int
 cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "shell", required_argument, NULL, 's' },
-		{ "unset", no_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *shell = "sh";
+	struct env_opts o = { .shell = "sh" };
+	const char *shell;
 	struct ws_state st;
 	char *host, *certs;
-	int c, unset = 0;
+	int r;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == 's')
-			shell = optarg;
-		else if (c == 'u')
-			unset = 1;
-		else
-			return cmd_bad_option(&cmd_env_entry, argv, c);
-	}
+	if ((r = cmd_parse(&cmd_env_entry, argc, argv, &o, -1)) >= 0)
+		return r;
+	shell = o.shell;
 	if (strcmp(shell, "sh") && strcmp(shell, "fish") &&
 	    strcmp(shell, "json"))
 		return cmd_usage_error(&cmd_env_entry, "unknown shell '%s': use "
 				       "sh, fish or json", shell);
-	if (unset) {
+	if (o.unset) {
 		for (i = 0; i < ARRAY_SIZE(vars); i++) {
 			if (!strcmp(shell, "fish"))
 				printf("set -e %s;\n", vars[i]);

@@ -11,16 +11,28 @@
 
 static int cmd_exec_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct exec_opts {
+	int no_tty, replica;
+};
+
+static const struct cmd_option exec_options[] = {
+	OPTION_FLAG("no-tty", 'T', struct exec_opts, no_tty,
+		    "no TTY, even on a terminal"),
+	OPTION_INT("replica", 'r', struct exec_opts, replica, "N",
+		   "the Nth container of the service", 1, 1,
+		   "takes a number from 1"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_exec_entry = {
 	.name = "exec",
 	.usage = "[-T] [--replica N] SERVICE [--] COMMAND [ARG...]",
 	.summary = "run a command in a service's container",
 	.help =
 	"The command's exit code is berth's. With a terminal on stdin the\n"
-	"command gets a TTY, so 'berth exec app sh' is a shell.\n\n"
-	"options:\n"
-	"  -T, --no-tty      no TTY, even on a terminal\n"
-	"  -r, --replica N   the Nth container of the service (default 1)\n",
+	"command gets a TTY, so 'berth exec app sh' is a shell.\n",
+	.options = exec_options,
+	.stop_at_arg = 1,	/* the command's own options are not berth's */
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_exec_exec,
 };
@@ -28,31 +40,17 @@ const struct cmd_entry cmd_exec_entry = {
 static int
 cmd_exec_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "no-tty", no_argument, NULL, 'T' },
-		{ "replica", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct ws *ws = &ctx->ws;
+	struct exec_opts o = { 0 };
 	const struct service *svc;
 	struct engine e = { 0 };
-	char *name = NULL, *end;
-	int c, tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	int replica = 1, code = 0, ret = EXIT_FAIL;
+	char *name = NULL;
+	int tty, code = 0, ret;
 
-	/* '+': the command's own options are not berth's */
-	while ((c = getopt_long(argc, argv, "+:Tr:", opts, NULL)) != -1) {
-		if (c == 'T') {
-			tty = 0;
-		} else if (c == 'r') {
-			replica = (int)strtol(optarg, &end, 10);
-			if (*end || replica < 1)
-				return cmd_usage_error(&cmd_exec_entry, "--replica "
-						       "takes a number from 1");
-		} else {
-			return cmd_bad_option(&cmd_exec_entry, argv, c);
-		}
-	}
+	if ((ret = cmd_parse(&cmd_exec_entry, argc, argv, &o, -1)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	tty = !o.no_tty && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	if (optind >= argc)
 		return cmd_usage_error(&cmd_exec_entry, "which service?");
 	if (stack_check_services(ws, 1, argv + optind) < 0)
@@ -63,11 +61,11 @@ cmd_exec_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind >= argc)
 		return cmd_usage_error(&cmd_exec_entry, "what command? such as "
 				       "'berth exec %s sh'", svc->name);
-	if (replica > svc->replicas)
+	if (o.replica > svc->replicas)
 		return cmd_usage_error(&cmd_exec_entry, "'%s' has %d replica%s",
 				       svc->name, svc->replicas,
 				       svc->replicas == 1 ? "" : "s");
-	name = stack_container_name(ws, svc, replica);
+	name = stack_container_name(ws, svc, o.replica);
 	if (engine_open(ws, &e) < 0 ||
 	    docker_exec_interactive(&e.d, name, (const char *const *)argv + optind,
 				    tty, &code) < 0) {

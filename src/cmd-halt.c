@@ -1,6 +1,5 @@
 /* cmd-halt.c: shut the workspace VM down, gently first. */
 
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "berth.h"
@@ -8,16 +7,27 @@
 
 static int cmd_halt_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct halt_opts {
+	int timeout_s, force;
+};
+
+static const struct cmd_option halt_options[] = {
+	OPTION_INT("timeout", 't', struct halt_opts, timeout_s, "S",
+		   "wait S seconds before stopping hard", MACHINE_HALT_TIMEOUT_S,
+		   0, "takes a number of seconds"),
+	OPTION_FLAG("force", 'f', struct halt_opts, force,
+		    "stop it hard at once"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_halt_entry = {
 	.name = "halt",
 	.usage = "[--timeout SECONDS] [-f]",
 	.summary = "shut the VM down; the disk and the stack's data stay",
 	.help =
 	"Asks the guest to shut down (guest agent, else ACPI) and stops it\n"
-	"hard after the timeout. 'berth up' starts it again.\n\n"
-	"options:\n"
-	"  -t, --timeout S   wait S seconds before stopping hard (default 90)\n"
-	"  -f, --force       stop it hard at once\n",
+	"hard after the timeout. 'berth up' starts it again.\n",
+	.options = halt_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_halt_exec,
 };
@@ -25,25 +35,12 @@ const struct cmd_entry cmd_halt_entry = {
 static int
 cmd_halt_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct halt_opts o = { 0 };
 	struct machine w;
-	int c, timeout_s = 90, ret = EXIT_FAIL;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, ":t:f", opts, NULL)) != -1) {
-		if (c == 't')
-			timeout_s = atoi(optarg);
-		else if (c == 'f')
-			timeout_s = 0;
-		else
-			return cmd_bad_option(&cmd_halt_entry, argv, c);
-	}
-	if (optind < argc)
-		return cmd_usage_error(&cmd_halt_entry,
-				       "unexpected argument '%s'", argv[optind]);
+	if ((ret = cmd_parse(&cmd_halt_entry, argc, argv, &o, 0)) >= 0)
+		return ret;
 	interrupt_catch();
 	if (machine_open(&ctx->ws, &w, 1) < 0) {
 		ret = cmd_fail();
@@ -54,7 +51,7 @@ cmd_halt_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (machine_halt(&w, timeout_s, &cli_report) < 0) {
+	if (machine_halt(&w, o.force ? 0 : o.timeout_s, &cli_report) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}

@@ -7,14 +7,26 @@
 
 static int cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct help_opts {
+	int commands, options;
+};
+
+static const struct cmd_option help_options[] = {
+	OPTION_FLAG("commands", 0, struct help_opts, commands,
+		    "print the command names, one a line, subcommands as\n"
+		    "\"box add\" (for scripts)"),
+	OPTION_FLAG("options", 0, struct help_opts, options,
+		    "print the options of COMMAND, one a line (for the\n"
+		    "completion)"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_help_entry = {
 	.name = "help",
 	.usage = "[COMMAND [SUBCOMMAND] | --commands]",
 	.summary = "show the commands, or the help of one command",
-	.help =
-	"options:\n"
-	"  --commands   print the command names, one a line, subcommands as\n"
-	"               \"box add\" (for scripts)\n",
+	.options = help_options,
+	.stop_at_arg = 1,
 	.exec = cmd_help_exec,
 };
 
@@ -46,19 +58,16 @@ help_print_main(FILE *f)
 static int
 cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "commands", no_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct help_opts o = { 0 };
 	const struct cmd_entry *e;
 	const char *near;
 	size_t i;
-	int c;
+	int r;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		if (c != 'c')
-			return cmd_bad_option(&cmd_help_entry, argv, c);
+	if ((r = cmd_parse(&cmd_help_entry, argc, argv, &o, -1)) >= 0)
+		return r;
+	if (o.commands) {
 		for (i = 0; i < cmd_count; i++) {
 			const struct cmd_entry *t = cmd_table[i];
 			size_t k;
@@ -69,6 +78,9 @@ cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		return EXIT_OK;
 	}
+	if (optind >= argc && o.options)
+		return cmd_usage_error(&cmd_help_entry, "--options of which "
+				       "command?");
 	if (optind >= argc) {
 		help_print_main(stdout);
 		return EXIT_OK;
@@ -93,6 +105,9 @@ cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		e = sub;
 	}
-	cmd_print_help(e, stdout);
+	if (o.options)
+		cmd_list_options(e, stdout);
+	else
+		cmd_print_help(e, stdout);
 	return EXIT_OK;
 }

@@ -11,6 +11,23 @@
 
 static int cmd_init_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct init_opts {
+	const char *template, *box, *name;
+	int list;
+};
+
+static const struct cmd_option init_options[] = {
+	OPTION_STRING("template", 't', struct init_opts, template, "NAME",
+		      "the template to start from (default: blank)"),
+	OPTION_STRING("box", 'b', struct init_opts, box, "NAME",
+		      "the box the VM boots from"),
+	OPTION_STRING("name", 'n', struct init_opts, name, "NAME",
+		      "the workspace name (default: the folder's)"),
+	OPTION_FLAG("list", 'l', struct init_opts, list,
+		    "list the templates and exit"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_init_entry = {
 	.name = "init",
 	.usage = "[--template NAME] [--box NAME] [--name NAME] [--list] [DIR]",
@@ -18,12 +35,8 @@ const struct cmd_entry cmd_init_entry = {
 	.help =
 	"Writes a Berthfile, and any files the template ships (such as the\n"
 	"demo's build contexts), into DIR or the current folder. It never\n"
-	"overwrites a file: if one is in the way, nothing is written.\n\n"
-	"options:\n"
-	"  -t, --template NAME   the template to start from (default: blank)\n"
-	"  -b, --box NAME        the box the VM boots from\n"
-	"  -n, --name NAME       the workspace name (default: the folder's)\n"
-	"  -l, --list            list the templates and exit\n",
+	"overwrites a file: if one is in the way, nothing is written.\n",
+	.options = init_options,
 	.exec = cmd_init_exec,
 };
 
@@ -44,38 +57,23 @@ list_templates(void)
 static int
 cmd_init_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "template", required_argument, NULL, 't' },
-		{ "box", required_argument, NULL, 'b' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "list", no_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *tmpl = "blank", *box = NULL, *name_opt = NULL;
+	struct init_opts o = { .template = "blank" };
+	const char *tmpl, *box, *name_opt;
 	const char *dir = ".";
 	struct strlist created = { 0 };
 	char *abs = NULL, *name = NULL, *base;
 	size_t i;
-	int c, ret = EXIT_FAIL;
+	int ret;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, ":t:b:n:l", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			tmpl = optarg;
-			break;
-		case 'b':
-			box = optarg;
-			break;
-		case 'n':
-			name_opt = optarg;
-			break;
-		case 'l':
-			return list_templates();
-		default:
-			return cmd_bad_option(&cmd_init_entry, argv, c);
-		}
-	}
+	if ((ret = cmd_parse(&cmd_init_entry, argc, argv, &o, -1)) >= 0)
+		return ret;
+	if (o.list)
+		return list_templates();
+	ret = EXIT_FAIL;
+	tmpl = o.template;
+	box = o.box;
+	name_opt = o.name;
 	if (argc - optind > 1)
 		return cmd_usage_error(&cmd_init_entry, "one folder at a time");
 	if (optind < argc)

@@ -1,7 +1,6 @@
 /* cmd-list.c: every berth workspace on this libvirt host, found from
  * domain metadata, including ones whose folder is gone. */
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 
@@ -10,47 +9,49 @@
 
 static int cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct list_opts {
+	const char *uri;
+	int json;
+};
+
+static const struct cmd_option list_options[] = {
+	OPTION_STRING("uri", 0, struct list_opts, uri, "URI",
+		      "the libvirt URI (default " DEFAULT_URI ")"),
+	OPTION_FLAG("json", 0, struct list_opts, json, "print a JSON array"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_list_entry = {
 	.name = "list",
 	.usage = "[--uri URI] [--json]",
 	.summary = "list every berth workspace VM on this libvirt host",
 	.help =
 	"Works from anywhere: the workspaces are found through the metadata\n"
-	"berth puts in each domain, so one whose folder is gone shows too.\n\n"
-	"options:\n"
-	"  --uri URI   the libvirt URI (default qemu:///system)\n"
-	"  --json      print a JSON array\n",
+	"berth puts in each domain, so one whose folder is gone shows too.\n",
+	.options = list_options,
 	.exec = cmd_list_exec,
 };
 
 static int
 cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "uri", required_argument, NULL, 'u' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *uri = "qemu:///system";
-	struct vm_conn v;
+	struct list_opts lo = { .uri = DEFAULT_URI };
+	const char *uri;
+	struct vm_conn v = { 0 };
 	struct vm_entry *e = NULL;
 	size_t n = 0, i;
-	int c, json = 0, ret = EXIT_FAIL;
+	int ret;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == 'u')
-			uri = optarg;
-		else if (c == 'j')
-			json = 1;
-		else
-			return cmd_bad_option(&cmd_list_entry, argv, c);
-	}
+	if ((ret = cmd_parse(&cmd_list_entry, argc, argv, &lo, -1)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	uri = lo.uri;
 	if (vm_open(&v, uri) < 0 || vm_list(&v, &e, &n) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (json) {
+	if (lo.json) {
 		json_t *arr = json_array();
 
 		for (i = 0; i < n; i++) {

@@ -2,7 +2,6 @@
  * -f it follows them across restarts and recreation, by attaching to
  * each container the engine's events say has started. */
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +13,30 @@
 
 static int cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct logs_opts {
+	int follow, timestamps;
+	char tail[16];		/* "all", or a number */
+	char *since;		/* a UNIX time, or NULL */
+};
+
+static int parse_tail(const char *arg, void *value);
+static int parse_since(const char *arg, void *value);
+
+static const struct cmd_option logs_options[] = {
+	OPTION_FLAG("follow", 'f', struct logs_opts, follow,
+		    "keep printing new lines, across restarts and\n"
+		    "recreation, until interrupted"),
+	OPTION_CUSTOM("tail", 'n', struct logs_opts, tail, "N",
+		      "only the last N lines of each container", parse_tail,
+		      "takes a number of lines"),
+	OPTION_CUSTOM("since", 0, struct logs_opts, since, "T",
+		      "lines since T: a duration (10m, 2h) or a UNIX time",
+		      parse_since, "takes a duration (10m) or a UNIX time"),
+	OPTION_FLAG("timestamps", 't', struct logs_opts, timestamps,
+		    "show each line's time"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_logs_entry = {
 	.name = "logs",
 	.usage = "[-f] [--tail N] [--since T] [-t] [SERVICE...]",
@@ -21,13 +44,8 @@ const struct cmd_entry cmd_logs_entry = {
 	.help =
 	"With no SERVICE, every service of the stack. Lines of several\n"
 	"containers are merged in time order; on a terminal each service\n"
-	"has its colour (NO_COLOR turns that off).\n\n"
-	"options:\n"
-	"  -f, --follow       keep printing new lines, across restarts and\n"
-	"                     recreation, until interrupted\n"
-	"  -n, --tail N       only the last N lines of each container\n"
-	"  --since T          lines since T: a duration (10m, 2h) or a UNIX time\n"
-	"  -t, --timestamps   show each line's time\n",
+	"has its colour (NO_COLOR turns that off).\n",
+	.options = logs_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_logs_exec,
 };
@@ -236,17 +254,32 @@ feed_events(const char *data, size_t len, void *arg)
 }
 
 static int
-parse_since(const char *s, char **out)
+parse_tail(const char *arg, void *value)
 {
+	char *end;
+
+	if (strtol(arg, &end, 10) < 0 || *end || !*arg || strlen(arg) > 9)
+		return -1;
+	snprintf(value, sizeof(((struct logs_opts *)0)->tail), "%s", arg);
+	return 0;
+}
+
+/* A UNIX time as given, or a duration back from now. */
+static int
+parse_since(const char *arg, void *value)
+{
+	char **out = value;
 	uint64_t ms;
 	char *end;
 
-	strtoll(s, &end, 10);
-	if (!*end && *s) {
-		*out = xstrdup(s);
+	strtoll(arg, &end, 10);
+	free(*out);
+	*out = NULL;
+	if (!*end && *arg) {
+		*out = xstrdup(arg);
 		return 0;
 	}
-	if (spec_parse_duration(s, &ms) < 0)
+	if (spec_parse_duration(arg, &ms) < 0)
 		return -1;
 	*out = xasprintf("%lld", (long long)(time(NULL) - (time_t)(ms / 1000)));
 	return 0;
@@ -368,48 +401,23 @@ run(struct logs *l)
 static int
 cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "follow", no_argument, NULL, 'f' },
-		{ "tail", required_argument, NULL, 'n' },
-		{ "since", required_argument, NULL, 's' },
-		{ "timestamps", no_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct logs_opts o = { .tail = "all" };
 	struct logs l = { .ws = &ctx->ws, .width = 4 };
 	struct engine e = { 0 };
-	int c, follow = 0, ret = EXIT_FAIL;
-	char *end;
+	int follow, ret;
 	size_t i;
 
-	strcpy(l.tail, "all");
+	if ((ret = cmd_parse(&cmd_logs_entry, argc, argv, &o, -1)) >= 0) {
+		free(o.since);
+		return ret;
+	}
+	ret = EXIT_FAIL;
+	follow = o.follow;
+	l.timestamps = o.timestamps;
+	memcpy(l.tail, o.tail, sizeof(l.tail));
+	l.since = o.since;
 	sb_init(&l.held, 0);
 	json_stream_init(&l.events, NULL, NULL);
-	while ((c = getopt_long(argc, argv, ":fn:t", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			follow = 1;
-			break;
-		case 'n':
-			if (strtol(optarg, &end, 10) < 0 || *end || !*optarg ||
-			    strlen(optarg) > 9)
-				return cmd_usage_error(&cmd_logs_entry, "--tail "
-						       "takes a number of lines");
-			snprintf(l.tail, sizeof(l.tail), "%s", optarg);
-			break;
-		case 's':
-			free(l.since);
-			if (parse_since(optarg, &l.since) < 0)
-				return cmd_usage_error(&cmd_logs_entry, "--since "
-						       "takes a duration (10m) "
-						       "or a UNIX time");
-			break;
-		case 't':
-			l.timestamps = 1;
-			break;
-		default:
-			return cmd_bad_option(&cmd_logs_entry, argv, c);
-		}
-	}
 	if (stack_check_services(&ctx->ws, argc - optind, argv + optind) < 0)
 		return cmd_fail();
 	for (i = (size_t)optind; i < (size_t)argc; i++)

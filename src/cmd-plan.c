@@ -1,7 +1,6 @@
 /* cmd-plan.c: what 'berth up' would change in the stack, and why, with
  * nothing changed. */
 
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "berth.h"
@@ -9,6 +8,16 @@
 #include "stack.h"
 
 static int cmd_plan_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+struct plan_opts {
+	int json;
+};
+
+static const struct cmd_option plan_options[] = {
+	OPTION_FLAG("json", 0, struct plan_opts, json,
+		    "print the plan as one JSON object"),
+	OPTIONS_END,
+};
 
 const struct cmd_entry cmd_plan_entry = {
 	.name = "plan",
@@ -18,9 +27,8 @@ const struct cmd_entry cmd_plan_entry = {
 	"One line per service: unchanged, create, recreate (with what\n"
 	"changed: image, command, environment, ports, volumes, healthcheck,\n"
 	"restart policy, labels, networks), start, or remove. Images are not\n"
-	"built; a build context that changed shows as a recreate.\n\n"
-	"options:\n"
-	"  --json   print the plan as one JSON object\n",
+	"built; a build context that changed shows as a recreate.\n",
+	.options = plan_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_plan_exec,
 };
@@ -83,20 +91,11 @@ cli_plan_show(const struct ws *ws, int json)
 static int
 cmd_plan_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, json = 0;
+	struct plan_opts o = { 0 };
+	int ret;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c != 'j')
-			return cmd_bad_option(&cmd_plan_entry, argv, c);
-		json = 1;
-	}
-	if (optind < argc)
-		return cmd_usage_error(&cmd_plan_entry, "unexpected argument "
-				       "'%s'", argv[optind]);
-	return cli_plan_show(&ctx->ws, json) < 0
+	if ((ret = cmd_parse(&cmd_plan_entry, argc, argv, &o, 0)) >= 0)
+		return ret;
+	return cli_plan_show(&ctx->ws, o.json) < 0
 		? cmd_failf("cannot plan '%s'", ctx->ws.name) : EXIT_OK;
 }

@@ -1,7 +1,6 @@
 /* cmd-provision.c: run Docker's provisioning again on a running VM: the
  * TLS files, dockerd's options, Docker itself when missing, a restart. */
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -9,6 +9,16 @@
 
 static int cmd_ps_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct ps_opts {
+	int json;
+};
+
+static const struct cmd_option ps_options[] = {
+	OPTION_FLAG("json", 0, struct ps_opts, json,
+		    "print a JSON array, one object per container"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_ps_entry = {
 	.name = "ps",
 	.usage = "[--json] [SERVICE...]",
@@ -16,9 +26,8 @@ const struct cmd_entry cmd_ps_entry = {
 	.help =
 	"Ports are the addresses to use from the host: 127.0.0.1 and the\n"
 	"forwarded port. A service of the Berthfile with no container yet\n"
-	"shows as \"missing\".\n\n"
-	"options:\n"
-	"  --json   print a JSON array, one object per container\n",
+	"shows as \"missing\".\n",
+	.options = ps_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_ps_exec,
 };
@@ -72,22 +81,17 @@ print_table(json_t *rows)
 static int
 cmd_ps_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct ws *ws = &ctx->ws;
+	struct ps_opts o = { 0 };
 	struct strlist only = { 0 };
 	struct engine e;
 	json_t *rows = NULL;
 	size_t i;
-	int opt, json = 0, ret = EXIT_FAIL;
+	int ret;
 
-	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (opt != 'j')
-			return cmd_bad_option(&cmd_ps_entry, argv, opt);
-		json = 1;
-	}
+	if ((ret = cmd_parse(&cmd_ps_entry, argc, argv, &o, -1)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
 	if (stack_check_services(ws, argc - optind, argv + optind) < 0)
 		return cmd_fail();
 	for (i = (size_t)optind; i < (size_t)argc; i++)
@@ -96,7 +100,7 @@ cmd_ps_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = cmd_failf("cannot list the services of '%s'", ws->name);
 		goto out;
 	}
-	if (json) {
+	if (o.json) {
 		json_dumpf(rows, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {

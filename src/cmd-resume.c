@@ -1,6 +1,5 @@
 /* cmd-resume.c: continue a suspended or paused VM. */
 
-#include <getopt.h>
 
 #include "berth.h"
 #include "machine.h"

@@ -9,6 +9,16 @@
 #include "berth.h"
 #include "snapshot.h"
 
+struct snapshot_list_opts {
+	int json;
+};
+
+static const struct cmd_option snapshot_list_options[] = {
+	OPTION_FLAG("json", 0, struct snapshot_list_opts, json,
+		    "print a JSON array"),
+	OPTIONS_END,
+};
+
 static const struct cmd_entry cmd_snapshot_save_entry;
 static const struct cmd_entry cmd_snapshot_restore_entry;
 static const struct cmd_entry cmd_snapshot_list_entry;
@@ -66,9 +76,7 @@ static const struct cmd_entry cmd_snapshot_list_entry = {
 	.name = "snapshot list",
 	.usage = "[--json]",
 	.summary = "list the snapshots: name, time, size, and whether the VM ran",
-	.help =
-	"options:\n"
-	"  --json   print a JSON array\n",
+	.options = snapshot_list_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_snapshot_list_exec,
 };
@@ -85,14 +93,8 @@ static const struct cmd_entry cmd_snapshot_delete_entry = {
 static const char *
 name_arg(const struct cmd_entry *e, int argc, char **argv, int *status)
 {
-	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
-	int c;
-
-	*status = -1;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		*status = cmd_bad_option(e, argv, c);
+	if ((*status = cmd_parse(e, argc, argv, NULL, -1)) >= 0)
 		return NULL;
-	}
 	if (optind + 1 != argc) {
 		*status = cmd_usage_error(e, optind >= argc ? "which snapshot?"
 					  : "one snapshot at a time");
@@ -195,23 +197,16 @@ cmd_snapshot_delete_exec(struct cmd_ctx *ctx, int argc, char **argv)
 static int
 cmd_snapshot_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct snapshot_list_opts o = { 0 };
 	struct machine w;
 	json_t *list = NULL, *s;
 	size_t i;
-	int c, json = 0, ret = EXIT_FAIL;
+	int json, ret;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c != 'j')
-			return cmd_bad_option(&cmd_snapshot_list_entry, argv, c);
-		json = 1;
-	}
-	if (optind < argc)
-		return cmd_usage_error(&cmd_snapshot_list_entry,
-				       "unexpected argument '%s'", argv[optind]);
+	if ((ret = cmd_parse(&cmd_snapshot_list_entry, argc, argv, &o, 0)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	json = o.json;
 	if (machine_open(&ctx->ws, &w, 0) < 0 ||
 	    (w.dom ? snapshot_list(&w, &list) : 0) < 0) {
 		ret = cmd_failf("cannot list the snapshots of '%s'", ctx->ws.name);

@@ -1,6 +1,5 @@
 /* cmd-ssh-config.c: an ssh_config block, for ssh, scp, rsync and editors. */
 
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "berth.h"
@@ -9,14 +8,23 @@
 
 static int cmd_ssh_config_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct ssh_config_opts {
+	const char *host;
+};
+
+static const struct cmd_option ssh_config_options[] = {
+	OPTION_STRING("host", 0, struct ssh_config_opts, host, "NAME",
+		      "the Host name (default: the workspace name)"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_ssh_config_entry = {
 	.name = "ssh-config",
 	.usage = "[--host NAME]",
 	.summary = "print an ssh_config block for the VM",
 	.help =
-	"Append it to ~/.ssh/config, then 'ssh NAME' reaches the VM.\n\n"
-	"options:\n"
-	"  --host NAME   the Host name (default: the workspace name)\n",
+	"Append it to ~/.ssh/config, then 'ssh NAME' reaches the VM.\n",
+	.options = ssh_config_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_ssh_config_exec,
 };
@@ -24,20 +32,15 @@ const struct cmd_entry cmd_ssh_config_entry = {
 static int
 cmd_ssh_config_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "host", required_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *host = ctx->ws.name;
+	struct ssh_config_opts o = { .host = ctx->ws.name };
+	const char *host;
 	struct ws_state st;
 	char *key, *known;
-	int c;
+	int r;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c != 'H')
-			return cmd_bad_option(&cmd_ssh_config_entry, argv, c);
-		host = optarg;
-	}
+	if ((r = cmd_parse(&cmd_ssh_config_entry, argc, argv, &o, -1)) >= 0)
+		return r;
+	host = o.host;
 	if (state_load(&ctx->ws, &st) < 0)
 		return cmd_fail();
 	if (!st.exists || !st.ssh_port) {

@@ -12,14 +12,24 @@
 
 static int cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct ssh_opts {
+	const char *command;
+};
+
+static const struct cmd_option ssh_options[] = {
+	OPTION_STRING("command", 'c', struct ssh_opts, command, "CMD",
+		      "run CMD instead of a shell"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_ssh_entry = {
 	.name = "ssh",
 	.usage = "[-c COMMAND] [-- SSH-ARGS...]",
 	.summary = "open a shell in the VM, or run a command there",
 	.help =
-	"The exit code of the command is berth's exit code.\n\n"
-	"options:\n"
-	"  -c, --command CMD   run CMD instead of a shell\n",
+	"The exit code of the command is berth's exit code.\n",
+	.options = ssh_options,
+	.stop_at_arg = 1,	/* what follows is ssh's */
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_ssh_exec,
 };
@@ -27,21 +37,16 @@ const struct cmd_entry cmd_ssh_entry = {
 static int
 cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "command", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ssh_opts o = { 0 };
 	struct machine w;
 	struct strlist args = { 0 };
-	const char *command = NULL;
+	const char *command;
 	char **v;
-	int c, i;
+	int i;
 
-	while ((c = getopt_long(argc, argv, "+:c:", opts, NULL)) != -1) {
-		if (c != 'c')
-			return cmd_bad_option(&cmd_ssh_entry, argv, c);
-		command = optarg;
-	}
+	if ((i = cmd_parse(&cmd_ssh_entry, argc, argv, &o, -1)) >= 0)
+		return i;
+	command = o.command;
 	if (machine_open(&ctx->ws, &w, 0) < 0) {
 		machine_close(&w);
 		return cmd_fail();

@@ -1,6 +1,5 @@
 /* cmd-status.c: the workspace VM's state, for people or scripts. */
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +10,21 @@
 
 static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct status_opts {
+	int json;
+};
+
+static const struct cmd_option status_options[] = {
+	OPTION_FLAG("json", 0, struct status_opts, json,
+		    "print one JSON object"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.usage = "[--json]",
 	.summary = "show the VM's state, acceleration, ports and uptime",
-	.help =
-	"options:\n"
-	"  --json   print one JSON object\n",
+	.options = status_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_status_exec,
 };
@@ -35,26 +42,20 @@ uptime_s(const char *started)
 static int
 cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct ws *ws = &ctx->ws;
+	struct status_opts so = { 0 };
 	struct machine w;
-	json_t *o = json_object(), *ports = json_array();
+	json_t *o, *ports;
 	const char *state = "not created";
-	int c, json = 0, running = 0, ret = EXIT_FAIL;
+	int running = 0, ret;
 	long up = -1;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c != 'j') {
-			json_decref(o);
-			json_decref(ports);
-			return cmd_bad_option(&cmd_status_entry, argv, c);
-		}
-		json = 1;
-	}
+	if ((ret = cmd_parse(&cmd_status_entry, argc, argv, &so, -1)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	o = json_object();
+	ports = json_array();
 	if (machine_open(&ctx->ws, &w, 0) < 0) {
 		ret = cmd_fail();
 		goto out;
@@ -102,7 +103,7 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	json_object_set_new(o, "ports", ports);
 	ports = NULL;
 	json_object_set_new(o, "stack", json_string("no stack engine yet"));
-	if (json) {
+	if (so.json) {
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 	} else {

@@ -1,6 +1,5 @@
 /* cmd-suspend.c: freeze the VM: its memory to disk, or paused in place. */
 
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "berth.h"

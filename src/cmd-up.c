@@ -1,7 +1,6 @@
 /* cmd-up.c: 'berth up': the VM (machine_up), then the stack (stack_up),
  * under the workspace's lock, with their progress shown as phases. */
 
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "berth.h"
@@ -10,6 +9,20 @@
 #include "stack.h"
 
 static int cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+struct up_opts {
+	int dry_run, timeout_s;
+};
+
+static const struct cmd_option up_options[] = {
+	OPTION_FLAG("dry-run", 'n', struct up_opts, dry_run,
+		    "show what would change, as 'berth plan' does"),
+	OPTION_INT("timeout", 't', struct up_opts, timeout_s, "S",
+		   "give up booting, or waiting on a service, after\n"
+		   "S seconds", MACHINE_UP_TIMEOUT_S, 1,
+		   "takes a number of seconds"),
+	OPTIONS_END,
+};
 
 const struct cmd_entry cmd_up_entry = {
 	.name = "up",
@@ -23,11 +36,8 @@ const struct cmd_entry cmd_up_entry = {
 	"behind their health gates. Only what changed is recreated; the\n"
 	"rest keeps running. With docker.host (or --docker-host) there is no\n"
 	"VM, and the stack goes onto that engine. The serial console goes\n"
-	"to .berth/console.log.\n\n"
-	"options:\n"
-	"  -n, --dry-run     show what would change, as 'berth plan' does\n"
-	"  -t, --timeout S   give up booting, or waiting on a service, after\n"
-	"                    S seconds (default 600)\n",
+	"to .berth/console.log.\n",
+	.options = up_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_up_exec,
 };
@@ -114,34 +124,15 @@ out:
 static int
 cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct ws *ws = &ctx->ws;
-	int c, timeout_s = 600, dry = 0;
-	char *end;
+	struct up_opts o = { 0 };
+	int ret;
 
-	while ((c = getopt_long(argc, argv, ":nt:", opts, NULL)) != -1) {
-		if (c == 'n') {
-			dry = 1;
-			continue;
-		}
-		if (c != 't')
-			return cmd_bad_option(&cmd_up_entry, argv, c);
-		timeout_s = (int)strtol(optarg, &end, 10);
-		if (*end || timeout_s <= 0)
-			return cmd_usage_error(&cmd_up_entry, "--timeout takes "
-					       "a number of seconds");
-	}
-	if (optind < argc)
-		return cmd_usage_error(&cmd_up_entry, "unexpected argument '%s'",
-				       argv[optind]);
-	if (dry)
+	if ((ret = cmd_parse(&cmd_up_entry, argc, argv, &o, 0)) >= 0)
+		return ret;
+	if (o.dry_run)
 		return cli_plan_show(ws, 0) < 0
 			? cmd_failf("cannot plan '%s'", ws->name) : EXIT_OK;
 	interrupt_catch();
-	return cli_up(ctx, timeout_s) < 0 ? EXIT_FAIL : EXIT_OK;
+	return cli_up(ctx, o.timeout_s) < 0 ? EXIT_FAIL : EXIT_OK;
 }
-

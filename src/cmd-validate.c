@@ -8,16 +8,26 @@
 
 static int cmd_validate_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct validate_opts {
+	int json, quiet;
+};
+
+static const struct cmd_option validate_options[] = {
+	OPTION_FLAG("json", 0, struct validate_opts, json,
+		    "print {\"ok\": ..., \"file\": ..., \"errors\": [...]}"),
+	OPTION_FLAG("quiet", 'q', struct validate_opts, quiet,
+		    "print nothing; only the exit code tells"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_validate_entry = {
 	.name = "validate",
 	.usage = "[--json] [-q]",
 	.summary = "check the Berthfile and report every problem in it",
 	.help =
 	"Prints 'ok', or every problem as FILE:LINE: SETTING: MESSAGE with a\n"
-	"hint where there is one, and exits 1. Nothing is changed.\n\n"
-	"options:\n"
-	"  --json        print {\"ok\": ..., \"file\": ..., \"errors\": [...]}\n"
-	"  -q, --quiet   print nothing; only the exit code tells\n",
+	"hint where there is one, and exits 1. Nothing is changed.\n",
+	.options = validate_options,
 	.exec = cmd_validate_exec,
 };
 
@@ -66,27 +76,16 @@ print_json(const char *path, const struct ws *ws, const struct diags *d)
 static int
 cmd_validate_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct validate_opts o = { 0 };
 	struct diags d = { 0 };
 	char *path = NULL;
-	int c, json = 0, quiet = 0, ret = EXIT_FAIL;
+	int json, quiet, ret;
 
-	while ((c = getopt_long(argc, argv, "+:q", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		default:
-			return cmd_bad_option(&cmd_validate_entry, argv, c);
-		}
-	}
+	if ((ret = cmd_parse(&cmd_validate_entry, argc, argv, &o, -1)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	json = o.json;
+	quiet = o.quiet;
 	if (optind < argc)
 		return cmd_usage_error(&cmd_validate_entry,
 				       "unexpected argument '%s' (name the "

@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <curl/curl.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <libconfig.h>
 #include <libisofs/libisofs.h>
@@ -15,15 +14,24 @@
 
 static int cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct version_opts {
+	int json;
+};
+
+static const struct cmd_option version_options[] = {
+	OPTION_FLAG("json", 0, struct version_opts, json,
+		    "print one JSON object"),
+	OPTIONS_END,
+};
+
 const struct cmd_entry cmd_version_entry = {
 	.name = "version",
 	.usage = "[--json]",
 	.summary = "print the versions of berth and its libraries",
 	.help =
 	"Bug reports need these: they show what berth was built and runs "
-	"with.\n\n"
-	"options:\n"
-	"  --json   print one JSON object\n",
+	"with.\n",
+	.options = version_options,
 	.exec = cmd_version_exec,
 };
 
@@ -57,30 +65,18 @@ add_versions(json_t *obj)
 static int
 cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	json_t *obj = json_object();
+	struct version_opts o = { 0 };
+	json_t *obj;
 	const char *key;
 	json_t *val;
-	int c, json = 0, ret = EXIT_USAGE;
+	int ret;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		if (c != 'j') {
-			ret = cmd_bad_option(&cmd_version_entry, argv, c);
-			goto out;
-		}
-		json = 1;
-	}
-	if (optind < argc) {
-		ret = cmd_usage_error(&cmd_version_entry,
-				      "unexpected argument '%s'", argv[optind]);
-		goto out;
-	}
+	if ((ret = cmd_parse(&cmd_version_entry, argc, argv, &o, 0)) >= 0)
+		return ret;
+	obj = json_object();
 	add_versions(obj);
-	if (json) {
+	if (o.json) {
 		json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 	} else {
@@ -88,7 +84,6 @@ cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			printf("%-11s %s\n", key, json_string_value(val));
 	}
 	ret = EXIT_OK;
-out:
 	json_decref(obj);
 	return ret;
 }

@@ -110,6 +110,7 @@ cmd_print_help(const struct cmd_entry *e, FILE *f)
 	fprintf(f, "\n%s.\n", e->summary);
 	if (e->help && *e->help)
 		fprintf(f, "\n%s", e->help);
+	cmd_print_options(e, f);
 	if (e->nsubs) {
 		fprintf(f, "\ncommands:\n");
 		for (i = 0; i < e->nsubs; i++)
@@ -256,15 +257,7 @@ cmd_failf(const char *fmt, ...)
 int
 cmd_no_args(const struct cmd_entry *e, int argc, char **argv)
 {
-	static const struct option none[] = { { NULL, 0, NULL, 0 } };
-	int c;
-
-	if ((c = getopt_long(argc, argv, ":", none, NULL)) != -1)
-		return cmd_bad_option(e, argv, c);
-	if (optind < argc)
-		return cmd_usage_error(e, "unexpected argument '%s'",
-				       argv[optind]);
-	return -1;
+	return cmd_parse(e, argc, argv, NULL, 0);
 }
 
 void
@@ -288,12 +281,11 @@ int
 cli_service_action(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 		   int argc, char **argv, const char *action, const char *done)
 {
-	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
 	struct engine e;
-	int c, ret;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
-		return cmd_bad_option(entry, argv, c);
+	if ((ret = cmd_parse(entry, argc, argv, NULL, -1)) >= 0)
+		return ret;
 	if (engine_open(&ctx->ws, &e) < 0)
 		ret = -1;
 	else

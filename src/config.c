@@ -427,7 +427,7 @@ ws_defaults(struct ws *ws, const char *path)
 	ws->vm.cpus = 2;
 	ws->vm.memory = 2ULL << 30;
 	ws->vm.disk = 20ULL << 30;
-	ws->vm.uri = xstrdup("qemu:///system");
+	ws->vm.uri = xstrdup(DEFAULT_URI);
 	ws->vm.network = NET_USER;
 	ws->vm.accel = ACCEL_AUTO;
 	ws->docker.install = DOCKER_INSTALL_AUTO;

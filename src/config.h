@@ -16,6 +16,9 @@ enum accel_mode { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 enum docker_install { DOCKER_INSTALL_AUTO, DOCKER_INSTALL_NEVER };
 enum dep_condition { DEP_STARTED, DEP_HEALTHY, DEP_COMPLETED };
 
+/* The libvirt URI of a workspace that names none. */
+#define DEFAULT_URI "qemu:///system"
+
 struct strlist {
 	char **v;
 	size_t n, alloc;
