@@ -286,7 +286,7 @@ fill_ports(struct collector *c, json_t *list, char *out, size_t len)
 			continue;
 		used += (size_t)snprintf(out + used, used < len ? len - used : 0,
 					 "%s%s:%lld->%lld", used ? " " : "",
-					 c->e.in_vm == 1 || !ip || !strcmp(ip, "0.0.0.0")
+					 c->e.place == ENGINE_VM_FORWARDED || !ip || !strcmp(ip, "0.0.0.0")
 					 ? "127.0.0.1" : ip, (long long)pub,
 					 (long long)json_integer_value(json_object_get(
 						 p, "PrivatePort")));

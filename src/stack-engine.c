@@ -120,12 +120,12 @@ engine_open(const struct ws *ws, struct engine *e)
 	}
 	if (machine_check_owner(ws, &st) < 0)
 		goto out;
-	e->in_vm = 1;
+	e->place = ENGINE_VM_FORWARDED;
 	e->domain = xstrdup(st.domain);
 	e->uri = xstrdup(ws->vm.uri);
 	/* forwards are for slirp; on NAT the guest is reached directly */
 	if (st.ssh_host && strcmp(st.ssh_host, "127.0.0.1"))
-		e->in_vm = 2;
+		e->place = ENGINE_VM_DIRECT;
 	host = machine_docker_host(&st);
 	certs = state_path(ws, "docker");
 	if (docker_open(&e->d, host, certs) < 0)
@@ -182,7 +182,7 @@ engine_forward_ports(struct engine *e, const struct ws *ws)
 	size_t i, k, n = 0;
 	int rep, ret = -1;
 
-	if (e->in_vm != 1)
+	if (e->place != ENGINE_VM_FORWARDED)
 		return 0;
 	for (i = k = 0; i < ws->stack.nservices; i++)
 		k += ws->stack.services[i].nports *

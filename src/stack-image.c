@@ -541,7 +541,7 @@ prepare_one(struct engine *e, const struct ws *ws, const struct service *svc,
 			report(rep, REPORT_LINE, svc->name, "%-12s loading %s",
 			       svc->name, svc->load);
 			r = docker_image_load(&e->d, svc->load);
-		} else if (svc->from_host && e->in_vm) {
+		} else if (svc->from_host && e->place != ENGINE_HOST) {
 			report(rep, REPORT_LINE, svc->name,
 			       "%-12s copying %s from the host", svc->name, ref);
 			r = copy_from_host(e, ref);

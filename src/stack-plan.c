@@ -76,7 +76,7 @@ desire(struct engine *e, const struct ws *ws, const struct stack_images *im,
 		}
 	stack_desire(ws, svc, replica, im->ref[svc->index],
 		     im->id[svc->index], im->context[svc->index], ports,
-		     e->in_vm, d);
+		     e->place != ENGINE_HOST, d);
 	free(ports);
 	return 0;
 }

@@ -300,7 +300,7 @@ row(struct engine *e, const struct ws *ws, json_t *c)
 
 			sscanf(key, "%u/%7s", &port, proto);
 			/* in the VM, the host side is slirp's 127.0.0.1 forward */
-			if (e->in_vm == 1 && svc)
+			if (e->place == ENGINE_VM_FORWARDED && svc)
 				for (k = 0; k < svc->nports; k++)
 					if (svc->ports[k].port == port)
 						ip = svc->ports[k].host_ip;

@@ -20,10 +20,18 @@
 #define LABEL_SECTIONS "berth.sections"
 #define LABEL_CONTEXT "berth.context"
 
+/* Where an engine is, which says how its published ports reach the
+ * host's 127.0.0.1. */
+enum engine_place {
+	ENGINE_HOST = 0,	/* docker.host: ports are where it binds them */
+	ENGINE_VM_FORWARDED,	/* the VM on slirp: berth forwards each port */
+	ENGINE_VM_DIRECT,	/* the VM on NAT: reached at its own address */
+};
+
 /* Where a workspace's stack runs: the engine in its VM, or docker.host. */
 struct engine {
 	struct docker d;
-	int in_vm;		/* publish in the VM, forward from the host */
+	enum engine_place place;
 	char *ports_file;	/* .berth/ports.json: host ports picked so far */
 	json_t *ports;		/* "web.1.80/tcp" -> 34567 */
 	int ports_dirty;
