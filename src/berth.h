@@ -20,12 +20,18 @@ enum {
 	NEED_WORKSPACE = 1 << 0,	/* a Berthfile, loaded and valid */
 };
 
+struct engine;
+struct machine;
+
 /* Set up by main for the command it runs. */
 struct cmd_ctx {
 	const char *berthfile_opt;	/* -f FILE, or NULL */
 	const char *docker_host_opt;	/* -H URL: docker.host, overridden */
 	int have_ws;
 	struct ws ws;
+	/* opened once, on first use (cmd_engine, cmd_machine); main closes */
+	struct engine *engine;
+	struct machine *machine;
 };
 
 /*
@@ -102,6 +108,13 @@ int cmd_bad_option(const struct cmd_entry *e, char **argv, int c);
 /* For commands that take only --help: -1 when argv is fine, else the
  * usage error's exit code. */
 int cmd_no_args(const struct cmd_entry *e, int argc, char **argv);
+/* The workspace's engine, or its VM (locked when lock is set), opened
+ * on first use and kept in ctx until cmd_close: NULL with the error set
+ * when it cannot be opened. */
+struct engine *cmd_engine(struct cmd_ctx *ctx);
+struct machine *cmd_machine(struct cmd_ctx *ctx, int lock);
+void cmd_close(struct cmd_ctx *ctx);
+
 /* Parse e's options into values (the command's struct), leaving optind
  * at the first argument: -1 when argv is fine, else the usage error's
  * exit code (the error is printed). max_args < 0: any number. */
@@ -130,7 +143,6 @@ void cli_print_event(void *arg, const struct report_event *ev);
 extern const struct reporter cli_report;
 
 /* What several commands run. */
-struct engine;
 /* All of 'berth up': the VM, then the stack, under the workspace's lock;
  * errors are printed. */
 int cli_up(struct cmd_ctx *ctx, int timeout_s);

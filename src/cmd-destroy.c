@@ -49,16 +49,16 @@ static int
 cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct destroy_opts o = { 0 };
-	struct machine w;
+	struct machine *w;
 	int ret;
 
 	if ((ret = cmd_parse(&cmd_destroy_entry, argc, argv, &o, 0)) >= 0)
 		return ret;
-	if (machine_open(&ctx->ws, &w, 1) < 0) {
+	if (!(w = cmd_machine(ctx, 1))) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (!w.dom && !w.st.exists) {
+	if (!w->dom && !w->st.exists) {
 		printf("workspace '%s' has no VM\n", ctx->ws.name);
 		ret = EXIT_OK;
 		goto out;
@@ -68,13 +68,12 @@ cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (machine_destroy(&w) < 0) {
+	if (machine_destroy(w) < 0) {
 		ret = cmd_failf("cannot destroy '%s'", ctx->ws.name);
 		goto out;
 	}
 	printf("destroyed workspace '%s'\n", ctx->ws.name);
 	ret = EXIT_OK;
 out:
-	machine_close(&w);
 	return ret;
 }

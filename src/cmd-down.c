@@ -33,18 +33,15 @@ static int
 cmd_down_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct down_opts o = { 0 };
-	struct engine e;
+	struct engine *e;
 	int lock = -1, ret;
 
 	if ((ret = cmd_parse(&cmd_down_entry, argc, argv, &o, 0)) >= 0)
 		return ret;
 	if (state_lock(&ctx->ws, &lock) < 0)
 		return cmd_fail();
-	if (engine_open(&ctx->ws, &e) < 0)
-		ret = -1;
-	else
-		ret = stack_down(&e, &ctx->ws, o.volumes, &cli_report);
-	engine_close(&e);
+	ret = (e = cmd_engine(ctx))
+	      ? stack_down(e, &ctx->ws, o.volumes, &cli_report) : -1;
 	state_unlock(lock);
 	return ret < 0 ? cmd_failf("cannot take '%s' down", ctx->ws.name)
 		       : EXIT_OK;

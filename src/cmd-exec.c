@@ -43,7 +43,7 @@ cmd_exec_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	const struct ws *ws = &ctx->ws;
 	struct exec_opts o = { 0 };
 	const struct service *svc;
-	struct engine e = { 0 };
+	struct engine *e = NULL;
 	char *name = NULL;
 	int tty, code = 0, ret;
 
@@ -66,17 +66,17 @@ cmd_exec_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				       svc->name, svc->replicas,
 				       svc->replicas == 1 ? "" : "s");
 	name = stack_container_name(ws, svc, o.replica);
-	if (engine_open(ws, &e) < 0 ||
-	    docker_exec_interactive(&e.d, name, (const char *const *)argv + optind,
-				    tty, &code) < 0) {
-		if (strstr(err_msg(), "is not running") ||
-		    strstr(err_msg(), "No such container"))
+	if (!(e = cmd_engine(ctx)) ||
+	    docker_exec_interactive(&e->d, name, (const char *const *)argv +
+				    optind, tty, &code) < 0) {
+		/* 409: not running; 404: no such container */
+		if (e && (err_code() == ERR_CONFLICT ||
+			  err_code() == ERR_NOT_FOUND))
 			err_hint("'berth ps' shows it; 'berth up' starts it");
 		ret = cmd_failf("cannot run the command in '%s'", name);
 	} else {
 		ret = code;
 	}
-	engine_close(&e);
 	free(name);
 	return ret;
 }

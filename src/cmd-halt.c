@@ -36,28 +36,27 @@ static int
 cmd_halt_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct halt_opts o = { 0 };
-	struct machine w;
+	struct machine *w;
 	int ret;
 
 	if ((ret = cmd_parse(&cmd_halt_entry, argc, argv, &o, 0)) >= 0)
 		return ret;
 	interrupt_catch();
-	if (machine_open(&ctx->ws, &w, 1) < 0) {
+	if (!(w = cmd_machine(ctx, 1))) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (!w.dom) {
+	if (!w->dom) {
 		printf("workspace '%s' has no VM\n", ctx->ws.name);
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (machine_halt(&w, o.force ? 0 : o.timeout_s, &cli_report) < 0) {
+	if (machine_halt(w, o.force ? 0 : o.timeout_s, &cli_report) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
 	printf("workspace '%s' is halted\n", ctx->ws.name);
 	ret = EXIT_OK;
 out:
-	machine_close(&w);
 	return ret;
 }

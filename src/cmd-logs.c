@@ -403,7 +403,6 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct logs_opts o = { .tail = "all" };
 	struct logs l = { .ws = &ctx->ws, .width = 4 };
-	struct engine e = { 0 };
 	int follow, ret;
 	size_t i;
 
@@ -432,10 +431,9 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	l.colour = berth_color(stdout);
 	l.hold = !follow;
 	l.follow = follow;
-	l.e = &e;
 	if (follow)
 		interrupt_catch();
-	if (engine_open(&ctx->ws, &e) < 0 || run(&l) < 0)
+	if (!(l.e = cmd_engine(ctx)) || run(&l) < 0)
 		ret = cmd_failf("cannot show the logs of '%s'", ctx->ws.name);
 	else
 		ret = EXIT_OK;
@@ -450,6 +448,5 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	sb_release(&l.held);
 	strlist_release(&l.only);
 	free(l.since);
-	engine_close(&e);
 	return ret;
 }

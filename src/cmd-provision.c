@@ -75,18 +75,18 @@ provision_script(const struct ws *ws, struct strbuf *sh)
 static int
 cmd_provision_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct machine w;
+	struct machine *w;
 	struct strbuf sh = STRBUF_INIT;
 	int r, ret;
 
 	if ((ret = cmd_no_args(&cmd_provision_entry, argc, argv)) >= 0)
 		return ret;
 	interrupt_catch();
-	if (machine_open(&ctx->ws, &w, 1) < 0) {
+	if (!(w = cmd_machine(ctx, 1))) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (machine_running(&w) < 0) {
+	if (machine_running(w) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
@@ -96,7 +96,7 @@ cmd_provision_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	printf("==> provisioning Docker\n");
 	fflush(stdout);
-	if ((r = ssh_run_script(&ctx->ws, &w.st, sh.buf)) != 0) {
+	if ((r = ssh_run_script(&ctx->ws, &w->st, sh.buf)) != 0) {
 		if (r == 3) {
 			err_set("the VM has no Docker, and docker.install is "
 				"\"never\"");
@@ -108,7 +108,7 @@ cmd_provision_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = cmd_fail();
 		goto out;
 	}
-	if (machine_docker_wait(&ctx->ws, &w.st, 120) < 0) {
+	if (machine_docker_wait(&ctx->ws, &w->st, 120) < 0) {
 		ret = cmd_fail();
 		goto out;
 	}
@@ -116,6 +116,5 @@ cmd_provision_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = EXIT_OK;
 out:
 	sb_release(&sh);
-	machine_close(&w);
 	return ret;
 }

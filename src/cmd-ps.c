@@ -84,7 +84,7 @@ cmd_ps_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	const struct ws *ws = &ctx->ws;
 	struct ps_opts o = { 0 };
 	struct strlist only = { 0 };
-	struct engine e;
+	struct engine *e;
 	json_t *rows = NULL;
 	size_t i;
 	int ret;
@@ -96,7 +96,7 @@ cmd_ps_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_fail();
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		strlist_push(&only, argv[i]);
-	if (engine_open(ws, &e) < 0 || stack_ps(&e, ws, &only, &rows) < 0) {
+	if (!(e = cmd_engine(ctx)) || stack_ps(e, ws, &only, &rows) < 0) {
 		ret = cmd_failf("cannot list the services of '%s'", ws->name);
 		goto out;
 	}
@@ -108,7 +108,6 @@ cmd_ps_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	ret = EXIT_OK;
 out:
-	engine_close(&e);
 	json_decref(rows);
 	strlist_release(&only);
 	return ret;

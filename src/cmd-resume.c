@@ -17,21 +17,21 @@ const struct cmd_entry cmd_resume_entry = {
 static int
 cmd_resume_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct machine w;
+	struct machine *w;
 	int ret;
 
 	if ((ret = cmd_no_args(&cmd_resume_entry, argc, argv)) >= 0)
 		return ret;
-	if (machine_open(&ctx->ws, &w, 1) < 0) {
+	if (!(w = cmd_machine(ctx, 1))) {
 		ret = cmd_fail();
 		goto out;
 	}
-	switch (machine_resume(&w)) {
+	switch (machine_resume(w)) {
 	case 1:
 		break;
 	case 0:
 		printf("workspace '%s' is not suspended (%s)\n", ctx->ws.name,
-		       machine_state_name(&w));
+		       machine_state_name(w));
 		ret = EXIT_OK;
 		goto out;
 	default:
@@ -41,6 +41,5 @@ cmd_resume_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	printf("workspace '%s' is running again\n", ctx->ws.name);
 	ret = EXIT_OK;
 out:
-	machine_close(&w);
 	return ret;
 }

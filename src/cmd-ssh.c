@@ -38,7 +38,7 @@ static int
 cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct ssh_opts o = { 0 };
-	struct machine w;
+	struct machine *w;
 	struct strlist args = { 0 };
 	const char *command;
 	char **v;
@@ -47,23 +47,17 @@ cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((i = cmd_parse(&cmd_ssh_entry, argc, argv, &o, -1)) >= 0)
 		return i;
 	command = o.command;
-	if (machine_open(&ctx->ws, &w, 0) < 0) {
-		machine_close(&w);
+	if (!(w = cmd_machine(ctx, 0)) || machine_running(w) < 0)
 		return cmd_fail();
-	}
-	if (machine_running(&w) < 0) {
-		machine_close(&w);
-		return cmd_fail();
-	}
 	strlist_push(&args, "ssh");
 	if (!command && isatty(0))
 		strlist_push(&args, "-t");
-	ssh_base_argv(&ctx->ws, &w.st, &args);
+	ssh_base_argv(&ctx->ws, &w->st, &args);
 	for (i = optind; i < argc; i++)
 		strlist_push(&args, argv[i]);
 	if (command)
 		strlist_push(&args, command);
-	machine_close(&w);
+	cmd_close(ctx);	/* ssh takes this process over */
 	v = xcalloc(args.n + 1, sizeof(char *));
 	memcpy(v, args.v, args.n * sizeof(char *));
 	fflush(stdout);

@@ -44,7 +44,7 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const struct ws *ws = &ctx->ws;
 	struct status_opts so = { 0 };
-	struct machine w;
+	struct machine *w;
 	json_t *o, *ports;
 	const char *state = "not created";
 	int running = 0, ret;
@@ -56,46 +56,46 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = EXIT_FAIL;
 	o = json_object();
 	ports = json_array();
-	if (machine_open(&ctx->ws, &w, 0) < 0) {
+	if (!(w = cmd_machine(ctx, 0))) {
 		ret = cmd_fail();
 		goto out;
 	}
-	if (w.dom) {
+	if (w->dom) {
 		int s;
 
-		state = vm_domain_state(w.dom, &s);
+		state = vm_domain_state(w->dom, &s);
 		running = s == VIR_DOMAIN_RUNNING || s == VIR_DOMAIN_BLOCKED;
 		if (running)
-			up = uptime_s(w.st.started_at);
+			up = uptime_s(w->st.started_at);
 	}
 	json_object_set_new(o, "workspace", json_string(ws->name));
 	json_object_set_new(o, "berthfile", json_string(ws->file));
-	json_object_set_new(o, "domain", json_string(w.st.domain));
+	json_object_set_new(o, "domain", json_string(w->st.domain));
 	json_object_set_new(o, "state", json_string(state));
-	json_object_set_new(o, "accel", w.st.accel ? json_string(w.st.accel)
+	json_object_set_new(o, "accel", w->st.accel ? json_string(w->st.accel)
 						   : json_null());
 	json_object_set_new(o, "box", json_string(ws->vm.box));
 	json_object_set_new(o, "uptime_s", up >= 0 ? json_integer(up)
 						   : json_null());
-	if (w.st.ssh_port) {
+	if (w->st.ssh_port) {
 		json_t *p = json_object();
 
 		json_object_set_new(p, "name", json_string("ssh"));
-		json_object_set_new(p, "host", json_string(w.st.ssh_host ?
-							   w.st.ssh_host :
+		json_object_set_new(p, "host", json_string(w->st.ssh_host ?
+							   w->st.ssh_host :
 							   "127.0.0.1"));
-		json_object_set_new(p, "host_port", json_integer(w.st.ssh_port));
+		json_object_set_new(p, "host_port", json_integer(w->st.ssh_port));
 		json_object_set_new(p, "guest_port", json_integer(22));
 		json_array_append_new(ports, p);
 	}
-	for (i = 0; i < ws->vm.nports && i < w.st.nvm_ports; i++) {
+	for (i = 0; i < ws->vm.nports && i < w->st.nvm_ports; i++) {
 		json_t *p = json_object();
 
 		json_object_set_new(p, "name", json_string("vm.ports"));
 		json_object_set_new(p, "host",
 				    json_string(ws->vm.ports[i].host_ip));
 		json_object_set_new(p, "host_port",
-				    json_integer(w.st.vm_ports[i]));
+				    json_integer(w->st.vm_ports[i]));
 		json_object_set_new(p, "guest_port",
 				    json_integer(ws->vm.ports[i].port));
 		json_array_append_new(ports, p);
@@ -110,8 +110,8 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		json_t *p;
 
 		printf("workspace  %s (%s)\n", ws->name, ws->dir);
-		printf("vm         %s%s%s%s\n", state, w.st.accel ? ", " : "",
-		       w.st.accel ? w.st.accel : "", w.dom ? "" :
+		printf("vm         %s%s%s%s\n", state, w->st.accel ? ", " : "",
+		       w->st.accel ? w->st.accel : "", w->dom ? "" :
 		       " (run 'berth up')");
 		if (up >= 0)
 			printf("uptime     %ldh %02ldm %02lds\n", up / 3600,
@@ -130,6 +130,5 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 out:
 	json_decref(ports);
 	json_decref(o);
-	machine_close(&w);
 	return ret;
 }

@@ -23,17 +23,17 @@ const struct cmd_entry cmd_suspend_entry = {
 static int
 cmd_suspend_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct machine w;
+	struct machine *w;
 	char *why = NULL;
 	int ret;
 
 	if ((ret = cmd_no_args(&cmd_suspend_entry, argc, argv)) >= 0)
 		return ret;
-	if (machine_open(&ctx->ws, &w, 1) < 0) {
+	if (!(w = cmd_machine(ctx, 1))) {
 		ret = cmd_fail();
 		goto out;
 	}
-	switch (machine_suspend(&w, &why)) {
+	switch (machine_suspend(w, &why)) {
 	case 0:
 		printf("workspace '%s' is suspended to disk\n", ctx->ws.name);
 		break;
@@ -48,6 +48,5 @@ cmd_suspend_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = EXIT_OK;
 out:
 	free(why);
-	machine_close(&w);
 	return ret;
 }

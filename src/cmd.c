@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "berth.h"
+#include "machine.h"
 #include "stack.h"
 
 const struct cmd_entry *const cmd_table[] = {
@@ -281,18 +282,58 @@ int
 cli_service_action(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 		   int argc, char **argv, const char *action, const char *done)
 {
-	struct engine e;
+	struct engine *e;
 	int ret;
 
 	if ((ret = cmd_parse(entry, argc, argv, NULL, -1)) >= 0)
 		return ret;
-	if (engine_open(&ctx->ws, &e) < 0)
-		ret = -1;
-	else
-		ret = stack_service_action(&e, &ctx->ws, argc - optind,
-					   argv + optind, action, done,
-					   &cli_report);
-	engine_close(&e);
+	ret = (e = cmd_engine(ctx)) ? stack_service_action(e, &ctx->ws,
+		argc - optind, argv + optind, action, done, &cli_report) : -1;
 	return ret < 0 ? cmd_failf("cannot %s in '%s'", action, ctx->ws.name)
 		       : EXIT_OK;
+}
+
+struct engine *
+cmd_engine(struct cmd_ctx *ctx)
+{
+	struct engine *e;
+
+	if (ctx->engine)
+		return ctx->engine;
+	e = xcalloc(1, sizeof(*e));
+	if (engine_open(&ctx->ws, e) < 0) {
+		engine_close(e);
+		free(e);
+		return NULL;
+	}
+	return ctx->engine = e;
+}
+
+struct machine *
+cmd_machine(struct cmd_ctx *ctx, int lock)
+{
+	struct machine *m;
+
+	if (ctx->machine)
+		return ctx->machine;
+	m = xcalloc(1, sizeof(*m));
+	if (machine_open(&ctx->ws, m, lock) < 0) {
+		machine_close(m);
+		free(m);
+		return NULL;
+	}
+	return ctx->machine = m;
+}
+
+void
+cmd_close(struct cmd_ctx *ctx)
+{
+	if (ctx->engine)
+		engine_close(ctx->engine);
+	if (ctx->machine)
+		machine_close(ctx->machine);
+	free(ctx->engine);
+	free(ctx->machine);
+	ctx->engine = NULL;
+	ctx->machine = NULL;
 }

@@ -145,6 +145,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ret = run(e, &ctx, argc - optind, argv + optind);
+	cmd_close(&ctx);
 	if (ctx.have_ws)
 		ws_release(&ctx.ws);
 	if (fflush(stdout) == EOF && ret == EXIT_OK) {
