@@ -13,6 +13,7 @@
 #include "docker.h"
 #include "spec.h"
 #include "machine.h"
+#include "xml.h"
 
 /* The forwards a domain was made with, in the order hostfwds() writes
  * them: SSH, the Docker API, then vm.ports. They are in its metadata
@@ -20,18 +21,22 @@
 static void
 recover_forwards(const char *xml, const struct ws *ws, struct ws_state *st)
 {
-	const char *p = strstr(xml, "<forwards>"), *end;
+	char *text = xml_first(xml, "//metadata/*[local-name()='workspace']"
+			       "/forwards");
+	const char *p;
 	size_t i = 0;
 
-	if (!p)
-		p = strstr(xml, "user,id=n0");
-	if (!p)
+	if (!text || !*text) {
+		free(text);
+		text = xml_first(xml, "//*[local-name()='arg']/@value"
+				 "[starts-with(., 'user,id=n0')]");
+	}
+	if (!text)
 		return;
-	end = p + strcspn(p + 1, "<'") + 1;
 	free(st->vm_ports);
 	st->vm_ports = xcalloc(ws->vm.nports + 1, sizeof(int));
 	st->nvm_ports = ws->vm.nports;
-	while ((p = strstr(p, "hostfwd=")) && p < end) {
+	for (p = text; (p = strstr(p, "hostfwd=")); ) {
 		char proto[8];
 		int host;
 		unsigned guest;
@@ -47,6 +52,7 @@ recover_forwards(const char *xml, const struct ws *ws, struct ws_state *st)
 			 !strcmp(proto, spec_proto_name(ws->vm.ports[i].proto)))
 			st->vm_ports[i++] = host;
 	}
+	free(text);
 }
 
 /* What the lost state held, from the domain: its forwards, and its box

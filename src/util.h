@@ -109,6 +109,10 @@ char *berth_home(void);
 #include <stdio.h>
 int berth_color(FILE *f);
 
+/* A free TCP port on 127.0.0.1; and whether ip:port can be bound. */
+int port_pick_free(void);
+int port_is_free(const char *ip, int port);
+
 /* Files. */
 int path_exists(const char *path);
 int path_is_dir(const char *path);

@@ -1,26 +1,22 @@
 /* vm.c: libvirt connection, storage volumes and domain lookups. */
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "progress.h"
 #include "util.h"
 #include "vm.h"
+#include "xml.h"
 
-static char *xml_text(const char *xml, const char *tag);
-static char *xml_unescape(char *s);
 
 static void
 on_libvirt_error(void *data, virErrorPtr err)
@@ -283,15 +279,14 @@ path_in_use(struct vm_conn *v, const char *path)
 {
 	virStorageVolPtr *vols = NULL;
 	virDomainPtr *doms = NULL;
-	char *needle = xasprintf(">%s<", path);
 	int n, i, used = 0;
 
 	n = virStoragePoolListAllVolumes(v->pool, &vols, 0);
 	for (i = 0; i < n; i++) {
 		char *xml = used ? NULL : virStorageVolGetXMLDesc(vols[i], 0);
-		const char *b = xml ? strstr(xml, "<backingStore>") : NULL;
 
-		used = used || (b && strstr(b, needle));
+		used = used || xml_any_equals(xml, "/volume/backingStore/path",
+					      path);
 		free(xml);
 		virStorageVolFree(vols[i]);
 	}
@@ -300,13 +295,13 @@ path_in_use(struct vm_conn *v, const char *path)
 	for (i = 0; i < n; i++) {
 		char *xml = used ? NULL : virDomainGetXMLDesc(doms[i], 0);
 
-		used = used || (xml && (strstr(xml, needle) ||
-					strstr(xml, path)));
+		used = used || xml_any_equals(xml, "//source/@file | "
+					      "//backingStore/path | "
+					      "//os/kernel | //os/initrd", path);
 		free(xml);
 		virDomainFree(doms[i]);
 	}
 	free(doms);
-	free(needle);
 	return used;
 }
 
@@ -632,7 +627,7 @@ vm_domain_find_for(struct vm_conn *v, const char *name, const char *dir,
 		return r;
 	if ((meta = virDomainGetMetadata(*out, VIR_DOMAIN_METADATA_ELEMENT,
 					 VM_METADATA_NS, 0)))
-		path = xml_unescape(xml_text(meta, "path"));
+		path = xml_first(meta, "/*/path");
 	free(meta);
 	if (path && !strcmp(path, dir)) {
 		free(path);
@@ -685,48 +680,6 @@ vm_domain_state(virDomainPtr d, int *state)
 	return "unknown";
 }
 
-/* The text of <tag>...</tag> in a small metadata document. */
-static char *
-xml_text(const char *xml, const char *tag)
-{
-	char *open = xasprintf("<%s>", tag), *close = xasprintf("</%s>", tag);
-	const char *a = strstr(xml, open), *b;
-	char *ret = NULL;
-
-	if (a && (b = strstr(a, close)))
-		ret = xstrndup(a + strlen(open), (size_t)(b - a - strlen(open)));
-	free(open);
-	free(close);
-	return ret;
-}
-
-/* Undo xml_escape in place: a folder may hold '&' or '<'. */
-static char *
-xml_unescape(char *s)
-{
-	static const char *const ents[][2] = {
-		{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
-		{ "&quot;", "\"" }, { "&apos;", "'" },
-	};
-	char *r, *w;
-	size_t k;
-
-	for (r = w = s; s && *r; ) {
-		for (k = 0; k < ARRAY_SIZE(ents); k++)
-			if (!strncmp(r, ents[k][0], strlen(ents[k][0])))
-				break;
-		if (k < ARRAY_SIZE(ents)) {
-			*w++ = ents[k][1][0];
-			r += strlen(ents[k][0]);
-		} else {
-			*w++ = *r++;
-		}
-	}
-	if (s)
-		*w = '\0';
-	return s;
-}
-
 int
 vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n)
 {
@@ -749,12 +702,11 @@ vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n)
 			ALLOC_GROW(*out, *n + 1, alloc);
 			e = &(*out)[(*n)++];
 			e->domain = xstrdup(virDomainGetName(doms[i]));
-			e->id = xml_text(meta, "id");
-			e->workspace = xml_text(meta, "name");
-			e->path = xml_unescape(xml_text(meta, "path"));
-			e->box = xml_unescape(xml_text(meta, "box"));
-			e->box_version = xml_unescape(xml_text(meta,
-							       "box-version"));
+			e->id = xml_first(meta, "/*/id");
+			e->workspace = xml_first(meta, "/*/name");
+			e->path = xml_first(meta, "/*/path");
+			e->box = xml_first(meta, "/*/box");
+			e->box_version = xml_first(meta, "/*/box-version");
 			e->state = vm_domain_state(doms[i], NULL);
 			free(meta);
 		}
@@ -778,38 +730,4 @@ vm_entries_free(struct vm_entry *e, size_t n)
 		free(e[i].box_version);
 	}
 	free(e);
-}
-
-int
-port_pick_free(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	if (port < 0)
-		err_set("cannot find a free port on 127.0.0.1: %s",
-			strerror(errno));
-	return port;
-}
-
-int
-port_is_free(const char *ip, int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, ok;
-
-	a.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, ip, &a.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
 }

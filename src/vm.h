@@ -91,8 +91,4 @@ int vm_conn_versions(struct vm_conn *v, char **lib, char **hv);
 /* The last libvirt error, for messages. */
 const char *vm_last_error(void);
 
-/* A free TCP port on 127.0.0.1; and whether ip:port can be bound. */
-int port_pick_free(void);
-int port_is_free(const char *ip, int port);
-
 #endif
