@@ -132,7 +132,6 @@ int cmd_failf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* Load the Berthfile main would load; diags are left for the caller. */
 int cmd_load_workspace(struct cmd_ctx *ctx, char **path_out,
 		       struct diags *d);
-void diags_sort(struct diags *d);
 void diags_print(const struct diags *d, FILE *f);
 
 void help_print_main(FILE *f);

@@ -172,27 +172,6 @@ cmd_load_workspace(struct cmd_ctx *ctx, char **path_out, struct diags *d)
 	return 0;
 }
 
-static int
-diag_cmp(const void *pa, const void *pb)
-{
-	const struct diag *a = pa, *b = pb;
-	int c = strcmp(a->file, b->file);
-
-	if (c)
-		return c;
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	/* keep the order they were found in on one line */
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-void
-diags_sort(struct diags *d)
-{
-	if (d->n > 1)
-		qsort(d->v, d->n, sizeof(*d->v), diag_cmp);
-}
-
 void
 diags_print(const struct diags *d, FILE *f)
 {

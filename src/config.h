@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "spec.h"
+#include "util.h"
 
 #define BERTHFILE_NAME "Berthfile"
 #define NAME_MAX_LEN 40
@@ -18,21 +19,6 @@ enum dep_condition { DEP_STARTED, DEP_HEALTHY, DEP_COMPLETED };
 
 /* The libvirt URI of a workspace that names none. */
 #define DEFAULT_URI "qemu:///system"
-
-struct strlist {
-	char **v;
-	size_t n, alloc;
-};
-
-struct kv {
-	char *key;
-	char *value;
-};
-
-struct kvlist {
-	struct kv *v;
-	size_t n, alloc;
-};
 
 struct shared_folder {
 	char *host;		/* absolute, normalized */
@@ -129,6 +115,8 @@ void diags_add(struct diags *d, const char *file, int line,
 	       const char *setting, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 void diags_release(struct diags *d);
+/* By file, then line, then the order they were found in. */
+void diags_sort(struct diags *d);
 
 /*
  * Find the Berthfile: explicit (from -f), else $BERTH_FILE, else the
@@ -151,10 +139,5 @@ const struct service *ws_find_service(const struct ws *ws, const char *name);
 int ws_service_is_job(const struct ws *ws, const struct service *svc);
 const char *dep_condition_name(enum dep_condition c);
 
-void strlist_push(struct strlist *l, const char *s);
-void strlist_release(struct strlist *l);
-int strlist_has(const struct strlist *l, const char *s);
-void kvlist_set(struct kvlist *l, const char *key, const char *value);
-void kvlist_release(struct kvlist *l);
 
 #endif

@@ -113,6 +113,29 @@ int berth_color(FILE *f);
 int port_pick_free(void);
 int port_is_free(const char *ip, int port);
 
+/* Lists that own their strings. */
+struct strlist {
+	char **v;
+	size_t n, alloc;
+};
+
+struct kv {
+	char *key;
+	char *value;
+};
+
+struct kvlist {
+	struct kv *v;
+	size_t n, alloc;
+};
+
+void strlist_push(struct strlist *l, const char *s);
+void strlist_release(struct strlist *l);
+int strlist_has(const struct strlist *l, const char *s);
+/* Later entries win, as they do in an env file or a shell. */
+void kvlist_set(struct kvlist *l, const char *key, const char *value);
+void kvlist_release(struct kvlist *l);
+
 /* Files. */
 int path_exists(const char *path);
 int path_is_dir(const char *path);
