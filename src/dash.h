@@ -8,7 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "berth.h"
+#include "config.h"
+#include "util.h"
 
 #define LOG_RING_LINES 5000
 

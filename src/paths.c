@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "util.h"
 
 #ifndef PKGDATADIR

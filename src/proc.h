@@ -3,7 +3,7 @@
 #ifndef BERTH_PROC_H
 #define BERTH_PROC_H
 
-#include "config.h"
+#include "util.h"
 
 /*
  * Run argv, searched on PATH, and wait for it. input, when set, is fed to
