@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "berth.h"
+#include "cli.h"
 #include "state.h"
 #include "vm-xml.h"
 #include "vm.h"

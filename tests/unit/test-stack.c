@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "berth.h"
+#include "cli.h"
 #include "config.h"
 #include "stack.h"
 #include "tap.h"

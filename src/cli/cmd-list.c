@@ -1,0 +1,90 @@
+/* cmd-list.c: every berth workspace on this libvirt host, found from
+ * domain metadata, including ones whose folder is gone. */
+
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "vm.h"
+
+static int cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+struct list_opts {
+	const char *uri;
+	int json;
+};
+
+static const struct cmd_option list_options[] = {
+	OPTION_STRING("uri", 0, struct list_opts, uri, "URI",
+		      "the libvirt URI (default " DEFAULT_URI ")"),
+	OPTION_FLAG("json", 0, struct list_opts, json, "print a JSON array"),
+	OPTIONS_END,
+};
+
+const struct cmd_entry cmd_list_entry = {
+	.name = "list",
+	.usage = "[--uri URI] [--json]",
+	.summary = "list every berth workspace VM on this libvirt host",
+	.help =
+	"Works from anywhere: the workspaces are found through the metadata\n"
+	"berth puts in each domain, so one whose folder is gone shows too.\n",
+	.options = list_options,
+	.exec = cmd_list_exec,
+};
+
+static int
+cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct list_opts lo = { .uri = DEFAULT_URI };
+	const char *uri;
+	struct vm_conn v = { 0 };
+	struct vm_entry *e = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	(void)ctx;
+	if ((ret = cmd_parse(&cmd_list_entry, argc, argv, &lo, -1)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	uri = lo.uri;
+	if (vm_open(&v, uri) < 0 || vm_list(&v, &e, &n) < 0) {
+		ret = cmd_fail();
+		goto out;
+	}
+	if (lo.json) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < n; i++) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "workspace",
+					    json_string(e[i].workspace));
+			json_object_set_new(o, "domain", json_string(e[i].domain));
+			json_object_set_new(o, "id", json_string(e[i].id));
+			json_object_set_new(o, "path", json_string(e[i].path));
+			json_object_set_new(o, "state", json_string(e[i].state));
+			json_object_set_new(o, "folder_exists",
+					    json_boolean(e[i].path &&
+							 path_is_dir(e[i].path)));
+			json_array_append_new(arr, o);
+		}
+		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(arr);
+	} else if (!n) {
+		printf("no berth workspaces on %s\n", uri);
+	} else {
+		printf("%-16s %-12s %-30s %s\n", "WORKSPACE", "STATE", "DOMAIN",
+		       "FOLDER");
+		for (i = 0; i < n; i++)
+			printf("%-16s %-12s %-30s %s%s\n", e[i].workspace,
+			       e[i].state, e[i].domain, e[i].path,
+			       e[i].path && path_is_dir(e[i].path) ? ""
+							: " (gone)");
+	}
+	ret = EXIT_OK;
+out:
+	vm_entries_free(e, n);
+	vm_close(&v);
+	return ret;
+}

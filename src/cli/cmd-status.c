@@ -1,0 +1,134 @@
+/* cmd-status.c: the workspace VM's state, for people or scripts. */
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "machine.h"
+
+static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+struct status_opts {
+	int json;
+};
+
+static const struct cmd_option status_options[] = {
+	OPTION_FLAG("json", 0, struct status_opts, json,
+		    "print one JSON object"),
+	OPTIONS_END,
+};
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "[--json]",
+	.summary = "show the VM's state, acceleration, ports and uptime",
+	.options = status_options,
+	.needs = NEED_WORKSPACE,
+	.exec = cmd_status_exec,
+};
+
+static long
+uptime_s(const char *started)
+{
+	struct tm tm = { 0 };
+
+	if (!started || !strptime(started, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return -1;
+	return (long)(time(NULL) - timegm(&tm));
+}
+
+static int
+cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct ws *ws = &ctx->ws;
+	struct status_opts so = { 0 };
+	struct machine *w;
+	json_t *o, *ports;
+	const char *state = "not created";
+	int running = 0, ret;
+	long up = -1;
+	size_t i;
+
+	if ((ret = cmd_parse(&cmd_status_entry, argc, argv, &so, -1)) >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	o = json_object();
+	ports = json_array();
+	if (!(w = cmd_machine(ctx, 0))) {
+		ret = cmd_fail();
+		goto out;
+	}
+	if (w->dom) {
+		int s;
+
+		state = vm_domain_state(w->dom, &s);
+		running = s == VIR_DOMAIN_RUNNING || s == VIR_DOMAIN_BLOCKED;
+		if (running)
+			up = uptime_s(w->st.started_at);
+	}
+	json_object_set_new(o, "workspace", json_string(ws->name));
+	json_object_set_new(o, "berthfile", json_string(ws->file));
+	json_object_set_new(o, "domain", json_string(w->st.domain));
+	json_object_set_new(o, "state", json_string(state));
+	json_object_set_new(o, "accel", w->st.accel ? json_string(w->st.accel)
+						   : json_null());
+	json_object_set_new(o, "box", json_string(ws->vm.box));
+	json_object_set_new(o, "uptime_s", up >= 0 ? json_integer(up)
+						   : json_null());
+	if (w->st.ssh_port) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "name", json_string("ssh"));
+		json_object_set_new(p, "host", json_string(w->st.ssh_host ?
+							   w->st.ssh_host :
+							   "127.0.0.1"));
+		json_object_set_new(p, "host_port", json_integer(w->st.ssh_port));
+		json_object_set_new(p, "guest_port", json_integer(22));
+		json_array_append_new(ports, p);
+	}
+	for (i = 0; i < ws->vm.nports && i < w->st.nvm_ports; i++) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "name", json_string("vm.ports"));
+		json_object_set_new(p, "host",
+				    json_string(ws->vm.ports[i].host_ip));
+		json_object_set_new(p, "host_port",
+				    json_integer(w->st.vm_ports[i]));
+		json_object_set_new(p, "guest_port",
+				    json_integer(ws->vm.ports[i].port));
+		json_array_append_new(ports, p);
+	}
+	json_object_set_new(o, "ports", ports);
+	ports = NULL;
+	json_object_set_new(o, "stack", json_string("no stack engine yet"));
+	if (so.json) {
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else {
+		json_t *p;
+
+		printf("workspace  %s (%s)\n", ws->name, ws->dir);
+		printf("vm         %s%s%s%s\n", state, w->st.accel ? ", " : "",
+		       w->st.accel ? w->st.accel : "", w->dom ? "" :
+		       " (run 'berth up')");
+		if (up >= 0)
+			printf("uptime     %ldh %02ldm %02lds\n", up / 3600,
+			       up / 60 % 60, up % 60);
+		printf("box        %s\n", ws->vm.box);
+		json_array_foreach(json_object_get(o, "ports"), i, p)
+			printf("port       %s:%lld -> %lld (%s)\n",
+			       json_string_value(json_object_get(p, "host")),
+			       json_integer_value(json_object_get(p,
+								"host_port")),
+			       json_integer_value(json_object_get(p,
+								"guest_port")),
+			       json_string_value(json_object_get(p, "name")));
+	}
+	ret = EXIT_OK;
+out:
+	json_decref(ports);
+	json_decref(o);
+	return ret;
+}

@@ -1,0 +1,138 @@
+/* cmd-up.c: 'berth up': the VM (machine_up), then the stack (stack_up),
+ * under the workspace's lock, with their progress shown as phases. */
+
+#include <stdlib.h>
+
+#include "cli.h"
+#include "bundle.h"
+#include "machine.h"
+#include "stack.h"
+
+static int cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+struct up_opts {
+	int dry_run, timeout_s;
+};
+
+static const struct cmd_option up_options[] = {
+	OPTION_FLAG("dry-run", 'n', struct up_opts, dry_run,
+		    "show what would change, as 'berth plan' does"),
+	OPTION_INT("timeout", 't', struct up_opts, timeout_s, "S",
+		   "give up booting, or waiting on a service, after\n"
+		   "S seconds", MACHINE_UP_TIMEOUT_S, 1,
+		   "takes a number of seconds"),
+	OPTIONS_END,
+};
+
+const struct cmd_entry cmd_up_entry = {
+	.name = "up",
+	.usage = "[--dry-run] [--timeout SECONDS]",
+	.summary = "bring the workspace VM and its stack up",
+	.help =
+	"Clones the VM from its box (a qcow2 overlay on the box's volume in\n"
+	"libvirt's 'default' pool), writes its cloud-init seed, boots it and\n"
+	"waits for SSH, cloud-init and Docker. Then it lays the stack out:\n"
+	"images, networks, volumes, and the services in dependency order,\n"
+	"behind their health gates. Only what changed is recreated; the\n"
+	"rest keeps running. With docker.host (or --docker-host) there is no\n"
+	"VM, and the stack goes onto that engine. The serial console goes\n"
+	"to .berth/console.log.\n",
+	.options = up_options,
+	.needs = NEED_WORKSPACE,
+	.exec = cmd_up_exec,
+};
+
+/* The phases of one up, timed from its start. */
+struct up_display {
+	double t0;
+};
+
+static void
+show(void *arg, const struct report_event *ev)
+{
+	const struct up_display *u = arg;
+
+	if (ev->kind != REPORT_PHASE) {
+		cli_print_event(NULL, ev);
+		return;
+	}
+	printf("==> %-10s (%.1f s)\n", ev->text, clock_now() - u->t0);
+	fflush(stdout);
+}
+
+int
+cli_stack_up(struct engine *e, const struct ws *ws, int timeout_s,
+	     const struct reporter *rep)
+{
+	struct stack_opts o = { .timeout_s = timeout_s, .rep = rep };
+
+	/* a workspace opened from a bundle runs the bundle's image IDs */
+	if (bundle_load_images(e, ws, rep) < 0 || stack_up(e, ws, &o) < 0)
+		return -1;
+	bundle_report(e, ws, rep);
+	return 0;
+}
+
+/* The stack, on the engine in the VM or on docker.host. */
+static int
+stack(const struct ws *ws, int timeout_s, const struct reporter *rep)
+{
+	struct engine e;
+	int ret = -1;
+
+	if (engine_open(ws, &e) == 0)
+		ret = cli_stack_up(&e, ws, timeout_s, rep);
+	engine_close(&e);
+	return ret;
+}
+
+int
+cli_up(struct cmd_ctx *ctx, int timeout_s)
+{
+	const struct ws *ws = &ctx->ws;
+	struct up_display u = { clock_now() };
+	struct reporter rep = { show, &u };
+	int lock = -1, ret = -1;
+
+	if (state_lock(ws, &lock) < 0) {
+		cmd_fail();
+		return -1;
+	}
+	if (!ws->docker.host && machine_up(ws, timeout_s, &rep) < 0) {
+		cmd_failf("cannot bring '%s' up", ws->name);
+		goto out;
+	}
+	if (!ws->docker.host)
+		report(&rep, REPORT_PHASE, NULL, "stack");
+	if (stack(ws, timeout_s, &rep) < 0) {
+		cmd_failf("cannot lay out the stack of '%s'", ws->name);
+		goto out;
+	}
+	if (ws->docker.host)
+		printf("stack '%s' is up on %s in %.1f s\n", ws->name,
+		       ws->docker.host, clock_now() - u.t0);
+	else
+		printf("workspace '%s' is up in %.1f s: 'berth ps' lists the "
+		       "services, 'berth ssh' opens a shell\n", ws->name,
+		       clock_now() - u.t0);
+	ret = 0;
+out:
+	state_unlock(lock);
+	return ret;
+}
+
+static int
+cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct ws *ws = &ctx->ws;
+	struct up_opts o = { 0 };
+	int ret;
+
+	if ((ret = cmd_parse(&cmd_up_entry, argc, argv, &o, 0)) >= 0)
+		return ret;
+	if (o.dry_run)
+		return cli_plan_show(ws, 0) < 0
+			? cmd_failf("cannot plan '%s'", ws->name) : EXIT_OK;
+	interrupt_catch();
+	return cli_up(ctx, o.timeout_s) < 0 ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,590 @@
+/* docker-api.c: the Engine API calls berth makes, over docker.c's
+ * transport and docker-stream.c's parsers. */
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "docker-stream.h"
+#include "docker.h"
+
+char *
+url_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0), *ret;
+
+	if (!e)
+		fatal("out of memory escaping a URL");
+	ret = xstrdup(e);
+	curl_free(e);
+	return ret;
+}
+
+int
+docker_get_json(struct docker *d, const char *path, json_t **out)
+{
+	long status;
+
+	return docker_get_json_status(d, path, out, &status);
+}
+
+int
+docker_get_json_status(struct docker *d, const char *path, json_t **out,
+		       long *status)
+{
+	struct strbuf body = STRBUF_INIT;
+	json_error_t jerr;
+	int ret = -1;
+
+	*out = NULL;
+	*status = 0;
+	if (docker_call(d, "GET", path, NULL, &body, status) < 0)
+		goto out;
+	if (!(*out = json_loadb(body.buf, body.len, 0, &jerr))) {
+		err_set("GET %s: the engine sent malformed JSON: %s", path,
+			jerr.text);
+		goto out;
+	}
+	ret = 0;
+out:
+	sb_release(&body);
+	return ret;
+}
+
+int
+docker_post_json(struct docker *d, const char *path, json_t *body,
+		 json_t **out)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret;
+
+	if (out)
+		*out = NULL;
+	ret = docker_call(d, "POST", path, text ? text : "{}", &resp, &status);
+	if (ret == 0 && out && resp.len)
+		*out = json_loadb(resp.buf, resp.len, 0, NULL);
+	free(text);
+	sb_release(&resp);
+	return ret;
+}
+
+/* JSON message streams: feed the parser; its error fails the call. */
+static int
+feed_json(const char *data, size_t len, void *arg)
+{
+	return json_stream_feed(arg, data, len);
+}
+
+static int
+json_stream_call(struct docker *d, const char *method, const char *path,
+		 const char *upload)
+{
+	struct json_stream js;
+	int ret;
+
+	json_stream_init(&js, NULL, NULL);
+	ret = docker_stream(d, method, path, upload, NULL, feed_json, &js);
+	if (ret == 0)
+		ret = json_stream_finish(&js);
+	if (ret < 0 && js.error)
+		err_set("%s %s: %s", method, path, js.error);
+	json_stream_release(&js);
+	return ret;
+}
+
+int
+docker_image_import(struct docker *d, const char *tar, const char *repo,
+		    const char *tag)
+{
+	char *r = url_escape(repo), *t = url_escape(tag);
+	char *path = xasprintf("/images/create?fromSrc=-&repo=%s&tag=%s", r, t);
+	int ret = json_stream_call(d, "POST", path, tar);
+
+	free(path);
+	free(r);
+	free(t);
+	return ret;
+}
+
+static int
+write_file_sink(const char *data, size_t len, void *arg)
+{
+	return fwrite(data, 1, len, arg) == len ? 0 :
+	       err_set("cannot write the image archive");
+}
+
+static int
+save_to(struct docker *d, const char *path, const char *file)
+{
+	char *tmp = xasprintf("%s.tmp", file);
+	FILE *f = fopen(tmp, "wb");
+	int ret = -1;
+
+	if (!f) {
+		err_set("cannot create '%s'", tmp);
+		goto out;
+	}
+	ret = docker_stream(d, "GET", path, NULL, NULL, write_file_sink, f);
+	if (fclose(f) != 0 && ret == 0)
+		ret = err_set("cannot write '%s'", tmp);
+	if (ret == 0 && rename(tmp, file) < 0)
+		ret = err_set("cannot rename '%s'", tmp);
+	if (ret < 0)
+		remove(tmp);
+out:
+	free(tmp);
+	return ret;
+}
+
+int
+docker_image_save(struct docker *d, const char *name, const char *file)
+{
+	char *n = url_escape(name), *path = xasprintf("/images/%s/get", n);
+	int ret = save_to(d, path, file);
+
+	free(n);
+	free(path);
+	return ret;
+}
+
+int
+docker_images_save(struct docker *d, const struct strlist *names,
+		   const char *file)
+{
+	struct strbuf path = STRBUF_INIT;
+	size_t i;
+	int ret;
+
+	sb_addstr(&path, "/images/get?");
+	for (i = 0; i < names->n; i++) {
+		char *n = url_escape(names->v[i]);
+
+		sb_addf(&path, "%snames=%s", i ? "&" : "", n);
+		free(n);
+	}
+	ret = save_to(d, path.buf, file);
+	sb_release(&path);
+	return ret;
+}
+
+int
+docker_image_load(struct docker *d, const char *tar)
+{
+	return json_stream_call(d, "POST", "/images/load?quiet=1", tar);
+}
+
+/* POST a body; the engine answers with the Id of what it made. */
+static int
+post_for_id(struct docker *d, const char *path, json_t *body, char **id)
+{
+	json_t *out = NULL;
+	int ret = docker_post_json(d, path, body, &out);
+
+	*id = NULL;
+	if (ret == 0) {
+		const char *v = json_string_value(json_object_get(out, "Id"));
+
+		if (v)
+			*id = xstrdup(v);
+		else
+			ret = err_set("POST %s: the engine gave no Id", path);
+	}
+	json_decref(out);
+	return ret;
+}
+
+int
+docker_container_create(struct docker *d, const char *name, json_t *config,
+			char **id)
+{
+	char *n = url_escape(name), *path = xasprintf("/containers/create?name=%s",
+						  n);
+	int ret = post_for_id(d, path, config, id);
+
+	free(n);
+	free(path);
+	return ret;
+}
+
+int
+docker_container_action(struct docker *d, const char *id, const char *action)
+{
+	char *path = xasprintf("/containers/%s/%s", id, action);
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret = docker_call(d, "POST", path, "", &resp, &status);
+
+	/* 304: already started or stopped, which is what was asked */
+	free(path);
+	sb_release(&resp);
+	return ret;
+}
+
+int
+docker_image_inspect(struct docker *d, const char *ref, json_t **out)
+{
+	char *r = url_escape(ref), *path = xasprintf("/images/%s/json", r);
+	int ret = docker_get_json(d, path, out);
+
+	if (ret < 0 && err_code() == ERR_NOT_FOUND) {
+		err_clear();
+		ret = 0;
+	} else if (ret == 0) {
+		ret = 1;
+	}
+	free(path);
+	free(r);
+	return ret;
+}
+
+int
+docker_network_connect(struct docker *d, const char *net, const char *id,
+		       const char *alias)
+{
+	char *n = url_escape(net), *path = xasprintf("/networks/%s/connect", n);
+	json_t *body = json_pack("{s:s, s:{s:[s]}}", "Container", id,
+				 "EndpointConfig", "Aliases", alias);
+	int ret = docker_post_json(d, path, body, NULL);
+
+	json_decref(body);
+	free(path);
+	free(n);
+	return ret;
+}
+
+int
+docker_container_state(struct docker *d, const char *id,
+		       struct container_state *s)
+{
+	char *path = xasprintf("/containers/%s/json", id);
+	json_t *st;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = docker_get_json(d, path, &s->inspect);
+	free(path);
+	if (ret < 0)
+		return -1;
+	st = json_object_get(s->inspect, "State");
+	s->status = json_string_value(json_object_get(st, "Status"));
+	s->running = json_is_true(json_object_get(st, "Running"));
+	s->exit_code = (long)json_integer_value(json_object_get(st,
+								"ExitCode"));
+	s->health = json_string_value(json_object_get(json_object_get(st,
+						"Health"), "Status"));
+	s->started_at = json_string_value(json_object_get(st, "StartedAt"));
+	s->restarts = (long)json_integer_value(json_object_get(s->inspect,
+							      "RestartCount"));
+	return 0;
+}
+
+void
+container_state_release(struct container_state *s)
+{
+	json_decref(s->inspect);
+	memset(s, 0, sizeof(*s));
+}
+
+char *
+container_last_check(const struct container_state *s)
+{
+	json_t *log = json_object_get(json_object_get(json_object_get(
+		s->inspect, "State"), "Health"), "Log");
+	const char *out = json_string_value(json_object_get(json_array_get(log,
+		json_array_size(log) - 1), "Output"));
+	char *t;
+	size_t n;
+
+	if (!out || !*out)
+		return xstrdup("(the check printed nothing)");
+	t = xstrdup(out);
+	n = strlen(t);
+	while (n && (t[n - 1] == '\n' || t[n - 1] == '\r'))
+		t[--n] = '\0';
+	return t;
+}
+
+int
+docker_container_rename(struct docker *d, const char *id, const char *name)
+{
+	char *n = url_escape(name);
+	char *path = xasprintf("/containers/%s/rename?name=%s", id, n);
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret = docker_call(d, "POST", path, "", &resp, &status);
+
+	free(n);
+	free(path);
+	sb_release(&resp);
+	return ret;
+}
+
+int
+docker_container_remove(struct docker *d, const char *id, int force,
+			int volumes)
+{
+	char *path = xasprintf("/containers/%s?force=%d&v=%d", id, force,
+			       volumes);
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret = docker_call(d, "DELETE", path, NULL, &resp, &status);
+
+	/* gone already (a removal still under way when it was listed, say
+	 * by an up that was killed): what was asked for holds */
+	if (ret < 0 && status == 404) {
+		err_clear();
+		ret = 0;
+	}
+	/* a forced removal answered 409: another is under way; wait (a
+	 * bounded while) until the container is gone, so that its name is
+	 * free for the one that replaces it */
+	if (ret < 0 && status == 409 && force) {
+		char *inspect = xasprintf("/containers/%s/json", id);
+		json_t *c = NULL;
+		int i;
+
+		for (i = 0; i < 150 && !berth_interrupted; i++) {
+			usleep(200000);
+			if (docker_get_json_status(d, inspect, &c, &status) < 0 &&
+			    status == 404) {
+				err_clear();
+				ret = 0;
+				break;
+			}
+			json_decref(c);
+			c = NULL;
+		}
+		json_decref(c);
+		free(inspect);
+		if (ret < 0)
+			err_set("container %.12s is still being removed after "
+				"30 s", id);
+	}
+	free(path);
+	sb_release(&resp);
+	return ret;
+}
+
+int
+docker_containers_by_label(struct docker *d, const char *label, json_t **list)
+{
+	return docker_list_by_label(d, "containers", label, list);
+}
+
+int
+docker_list_by_label(struct docker *d, const char *kind, const char *label,
+		     json_t **list)
+{
+	json_t *filters = json_object(), *labels = json_array();
+	char *ftext, *f, *path;
+	int ret;
+
+	json_array_append_new(labels, json_string(label));
+	json_object_set_new(filters, "label", labels);
+	ftext = json_dumps(filters, JSON_COMPACT);
+	f = url_escape(ftext);
+	path = !strcmp(kind, "containers")
+		? xasprintf("/containers/json?all=1&filters=%s", f)
+		: xasprintf("/%s?filters=%s", kind, f);
+	ret = docker_get_json(d, path, list);
+	/* volumes come wrapped: {"Volumes": [...], "Warnings": ...} */
+	if (ret == 0 && json_is_object(*list) &&
+	    json_is_array(json_object_get(*list, "Volumes"))) {
+		json_t *v = json_incref(json_object_get(*list, "Volumes"));
+
+		json_decref(*list);
+		*list = v;
+	}
+	free(path);
+	free(f);
+	free(ftext);
+	json_decref(filters);
+	return ret;
+}
+
+static int
+feed_mux(const char *data, size_t len, void *arg)
+{
+	return mux_stream_feed(arg, data, len);
+}
+
+static int
+feed_lines(const char *data, size_t len, void *arg)
+{
+	return log_lines_feed(arg, data, len);
+}
+
+int
+docker_logs(struct docker *d, const char *id, const struct log_query *q,
+	    log_line_fn on_line, void *arg)
+{
+	char *path = docker_logs_path(id, q);
+	struct log_lines l;
+	int ret;
+
+	log_lines_init(&l, on_line, arg);
+	ret = docker_stream(d, "GET", path, NULL, NULL, feed_lines, &l);
+	if (ret == 0)
+		ret = log_lines_finish(&l);
+	log_lines_release(&l);
+	free(path);
+	return ret;
+}
+
+int
+docker_exec_create(struct docker *d, const char *container,
+		   const char *const *argv, int with_stdin, int tty,
+		   char **exec_id)
+{
+	json_t *cfg = json_object(), *cmd = json_array();
+	char *path = xasprintf("/containers/%s/exec", container);
+	const char *term = getenv("TERM");
+	int ret;
+	size_t i;
+
+	for (i = 0; argv[i]; i++)
+		json_array_append_new(cmd, json_string(argv[i]));
+	json_object_set_new(cfg, "Cmd", cmd);
+	json_object_set_new(cfg, "AttachStdin", json_boolean(with_stdin));
+	json_object_set_new(cfg, "AttachStdout", json_true());
+	json_object_set_new(cfg, "AttachStderr", json_true());
+	json_object_set_new(cfg, "Tty", json_boolean(tty));
+	if (tty && term)
+		json_object_set_new(cfg, "Env", json_pack("[s+]", "TERM=", term));
+	ret = post_for_id(d, path, cfg, exec_id);
+	json_decref(cfg);
+	free(path);
+	return ret;
+}
+
+int
+docker_exec(struct docker *d, const char *id, const char *const *argv,
+	    int *code, int (*on_data)(int, const char *, size_t, void *),
+	    void *arg)
+{
+	json_t *out = NULL;
+	struct mux_stream m;
+	char *start = NULL, *inspect = NULL, *exec_id = NULL;
+	int ret = -1;
+
+	if (docker_exec_create(d, id, argv, 0, 0, &exec_id) < 0)
+		goto out;
+	start = xasprintf("/exec/%s/start", exec_id);
+	mux_stream_init(&m, on_data, arg);
+	ret = docker_stream(d, "POST", start, NULL,
+			    "{\"Detach\":false,\"Tty\":false}", feed_mux, &m);
+	if (ret < 0)
+		goto out;
+	ret = -1;
+	inspect = xasprintf("/exec/%s/json", exec_id);
+	if (docker_get_json(d, inspect, &out) < 0)
+		goto out;
+	*code = (int)json_integer_value(json_object_get(out, "ExitCode"));
+	ret = 0;
+out:
+	json_decref(out);
+	free(start);
+	free(inspect);
+	free(exec_id);
+	return ret;
+}
+
+static int
+create_named(struct docker *d, const char *kind, const char *name,
+	     json_t *labels)
+{
+	json_t *cfg = json_object();
+	char *path = xasprintf("/%s/create", kind);
+	int ret;
+
+	json_object_set_new(cfg, "Name", json_string(name));
+	json_object_set_new(cfg, "Labels", labels ? json_incref(labels)
+						  : json_object());
+	ret = docker_post_json(d, path, cfg, NULL);
+	json_decref(cfg);
+	free(path);
+	return ret;
+}
+
+int
+docker_network_create(struct docker *d, const char *name, json_t *labels)
+{
+	return create_named(d, "networks", name, labels);
+}
+
+int
+docker_volume_create(struct docker *d, const char *name, json_t *labels)
+{
+	return create_named(d, "volumes", name, labels);
+}
+
+int
+docker_remove(struct docker *d, const char *kind, const char *name)
+{
+	char *n = url_escape(name), *path = xasprintf("/%s/%s", kind, n);
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret = docker_call(d, "DELETE", path, NULL, &resp, &status);
+
+	if (ret < 0 && status == 404)
+		ret = 0;	/* gone already */
+	free(path);
+	free(n);
+	sb_release(&resp);
+	return ret;
+}
+
+int
+docker_image_pull(struct docker *d, const char *image,
+		  int (*on_status)(json_t *msg, void *arg), void *arg)
+{
+	const char *colon = strrchr(image, ':'), *slash = strrchr(image, '/');
+	char *name, *tag, *n, *t, *path;
+	struct json_stream js;
+	int ret;
+
+	/* "host:5000/repo" has a colon that is no tag */
+	if (colon && (!slash || colon > slash)) {
+		name = xstrndup(image, (size_t)(colon - image));
+		tag = xstrdup(colon + 1);
+	} else {
+		name = xstrdup(image);
+		tag = xstrdup("latest");
+	}
+	n = url_escape(name);
+	t = url_escape(tag);
+	path = xasprintf("/images/create?fromImage=%s&tag=%s", n, t);
+	json_stream_init(&js, on_status, arg);
+	ret = docker_stream(d, "POST", path, NULL, NULL, feed_json, &js);
+	if (ret == 0)
+		ret = json_stream_finish(&js);
+	if (ret < 0 && js.error)
+		err_set("pulling '%s': %s", image, js.error);
+	json_stream_release(&js);
+	free(path);
+	free(n);
+	free(t);
+	free(name);
+	free(tag);
+	return ret;
+}
+
+int
+docker_image_copy(struct docker *from, struct docker *to, const char *name,
+		  const char *scratch_dir)
+{
+	char *tar = temp_file(scratch_dir, "berth-image");
+	int ret = tar ? docker_image_save(from, name, tar) : -1;
+
+	if (ret == 0)
+		ret = docker_image_load(to, tar);
+	if (tar)
+		remove(tar);
+	free(tar);
+	return ret;
+}
