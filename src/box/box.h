@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "report.h"
 
 #define BOX_IMAGE "box.img"
 #define BOX_META "box.json"
@@ -90,6 +91,35 @@ int box_import(const char *src, const char *staged, struct box *b);
 /* Write a box as a Vagrant libvirt .box (a tar), with berth's boot
  * extension in metadata.json and a Vagrantfile that uses it. */
 int box_write_vagrant(const struct box *b, const char *file);
+
+/* Adding a box from SOURCE: a file, an http(s) URL or a catalog name. */
+struct box_add_req {
+	const char *source;
+	char *name, *version;	/* given, else from the source or catalog */
+	char *checksum;		/* "type:hex", given or the catalog's */
+	char *url;		/* when downloading */
+	char *local;		/* the file to import */
+	char *download;		/* kept until verified, then removed */
+};
+/* Say where SOURCE is, and fill what it implies. */
+int box_add_resolve(struct box_add_req *p);
+/* Fetch (resuming), verify, import and commit it, telling rep. */
+int box_add(struct box_store *store, struct box_add_req *p, int force,
+	    const struct reporter *rep);
+void box_add_release(struct box_add_req *p);
+
+/* The recipes in boxes/ (those with a 'recipe' file). */
+int box_recipes(struct strlist *out);
+/* Build a box from a recipe and add it to the store, telling rep the
+ * steps; with reuse, a box built from the same recipes is kept as is.
+ * Needs root. A failed build leaves nothing in the store, and its log's
+ * end goes to rep. */
+struct box_build_req {
+	const char *recipe, *name, *version;
+	const char *output;	/* also write a Vagrant .box here, or NULL */
+	int force, reuse;
+};
+int box_build(const struct box_build_req *req, const struct reporter *rep);
 
 /* The catalog: a JSON file a box in boxes/catalog, in the Vagrant
  * box-catalog shape. */

@@ -243,7 +243,8 @@ cmd_no_args(const struct cmd_entry *e, int argc, char **argv)
 void
 cli_print_event(void *arg, const struct report_event *ev)
 {
-	FILE *f = ev->kind == REPORT_WARN ? stderr : stdout;
+	FILE *f = ev->kind == REPORT_WARN || ev->kind == REPORT_NOTE ? stderr
+								     : stdout;
 
 	(void)arg;
 	flockfile(f);	/* images are made on several threads */

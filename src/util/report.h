@@ -11,6 +11,7 @@ enum report_kind {
 	REPORT_PHASE,	/* a stage of a long job begins: text is its name */
 	REPORT_LINE,	/* a line of progress for people */
 	REPORT_OUTPUT,	/* a line of a tool's own output (a build step) */
+	REPORT_NOTE,	/* a note beside the output (a download begins) */
 	REPORT_WARN,	/* something went wrong, and the job goes on */
 };
 
