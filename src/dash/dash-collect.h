@@ -1,0 +1,80 @@
+/* dash-collect.h: inside the dashboard's collector, shared by its three
+ * parts: the engine's streams (dash-feed-engine.c), libvirt's events and
+ * samples (dash-feed-vm.c), and the collector that polls them and runs
+ * the actions (dash-collect.c). Nothing else includes it. */
+
+#ifndef BERTH_DASH_COLLECT_H
+#define BERTH_DASH_COLLECT_H
+
+#include <libvirt/libvirt.h>
+#include <pthread.h>
+
+#include "dash.h"
+#include "docker-stream.h"
+#include "stack.h"
+#include "vm.h"
+
+#define RETRY_S 2.0
+#define TICK_S 1.0
+#define INITIAL_TAIL "200"
+
+enum stream_kind { S_EVENTS, S_LOGS, S_STATS };
+
+struct stream {
+	struct collector *c;
+	enum stream_kind kind;
+	char *id;		/* the container */
+	char *service, *prefix;
+	struct log_lines lines;	/* S_LOGS */
+	struct json_stream js;	/* the others */
+};
+
+struct collector {
+	struct dash_model *m;
+	const struct ws *ws;
+	struct engine e;
+	int engine_up;
+	struct docker_multi *multi;
+	struct stream **streams;
+	size_t nstreams, alloc;
+	struct strlist logged;	/* containers whose logs were shown once */
+	int relist;
+	double next_relist, next_retry, next_tick;
+	int wake[2];		/* threads say "look at the model" here */
+	/* libvirt */
+	char *domain;
+	struct vm_conn v;
+	virDomainPtr dom;
+	int lifecycle_cb;
+	pthread_t ev_thread;
+	volatile int ev_stop;
+	int ev_running;
+	unsigned long long last_cpu;
+	double last_cpu_at;
+	/* start, stop, restart: each on a thread, joined before the
+	 * collector goes (they report into the model) */
+	struct action **actions;
+	size_t nactions, actions_alloc;
+};
+
+/* Tell the poll loop to look at the model (from any thread). */
+void dash_wake(struct collector *c);
+
+/* The engine: connect (events first), lose it, re-read the containers
+ * and follow the running ones' logs and stats. */
+void dash_engine_connect(struct collector *c);
+void dash_engine_lost(struct collector *c, const char *why);
+int dash_events_alive(struct collector *c);
+void dash_relist(struct collector *c);
+void dash_stream_free(void *arg);
+
+/* libvirt: its event loop on a thread, the domain's lifecycle, and a
+ * sample of CPU and memory a tick. */
+void dash_vm_start(struct collector *c);
+void dash_vm_stop(struct collector *c);
+void dash_vm_connect(struct collector *c);
+void dash_vm_drop(struct collector *c);
+void dash_vm_sample(struct collector *c);
+void dash_vm_load_state(struct collector *c);
+
+#endif

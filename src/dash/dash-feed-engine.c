@@ -1,0 +1,379 @@
+/* dash-feed-engine.c: the dashboard's feed from the engine: the events
+ * stream (what changed), and a log stream (docker-logs.c's lines) and a
+ * stats stream per running container, all on one curl multi handle. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dash-collect.h"
+
+static struct stream *
+stream_new(struct collector *c, enum stream_kind kind, const char *id,
+	   const char *service, const char *prefix)
+{
+	struct stream *s = xcalloc(1, sizeof(*s));
+
+	s->c = c;
+	s->kind = kind;
+	s->id = xstrdup(id ? id : "");
+	s->service = xstrdup(service ? service : "");
+	s->prefix = xstrdup(prefix ? prefix : "");
+	ALLOC_GROW(c->streams, c->nstreams + 1, c->alloc);
+	c->streams[c->nstreams++] = s;
+	return s;
+}
+
+void
+dash_stream_free(void *arg)
+{
+	struct stream *s = arg;
+	struct collector *c = s->c;
+	size_t i;
+
+	for (i = 0; i < c->nstreams; i++)
+		if (c->streams[i] == s) {
+			c->streams[i] = c->streams[--c->nstreams];
+			break;
+		}
+	if (s->kind != S_LOGS)
+		json_stream_release(&s->js);
+	else
+		log_lines_release(&s->lines);
+	free(s->id);
+	free(s->service);
+	free(s->prefix);
+	free(s);
+}
+
+static int
+has_stream(struct collector *c, enum stream_kind kind, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nstreams; i++)
+		if (c->streams[i]->kind == kind && !strcmp(c->streams[i]->id, id) &&
+		    !docker_multi_failed(c->multi, c->streams[i]))
+			return 1;
+	return 0;
+}
+
+static int
+on_log_line(int stream, const char *line, size_t len, void *arg)
+{
+	struct stream *s = arg;
+	struct dash_model *m = s->c->m;
+
+	(void)stream;
+	pthread_mutex_lock(&m->lock);
+	log_ring_add(&m->logs, s->service, s->prefix, line, len);
+	m->changed = 1;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+static int
+feed_logs(const char *data, size_t len, void *arg)
+{
+	struct stream *s = arg;
+
+	return log_lines_feed(&s->lines, data, len);
+}
+
+static struct svc_view *
+svc_of(struct dash_model *m, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsvcs; i++)
+		if (!strcmp(m->svcs[i].id, id))
+			return &m->svcs[i];
+	return NULL;
+}
+
+/* One sample a second: CPU against the whole machine, as docker stats. */
+static int
+on_stats(json_t *msg, void *arg)
+{
+	struct stream *s = arg;
+	struct dash_model *m = s->c->m;
+	json_t *cpu = json_object_get(msg, "cpu_stats");
+	json_t *pre = json_object_get(msg, "precpu_stats");
+	json_t *mem = json_object_get(msg, "memory_stats");
+	double total = (double)json_integer_value(json_object_get(
+		json_object_get(cpu, "cpu_usage"), "total_usage"));
+	double ptotal = (double)json_integer_value(json_object_get(
+		json_object_get(pre, "cpu_usage"), "total_usage"));
+	double sys = (double)json_integer_value(json_object_get(cpu,
+		"system_cpu_usage"));
+	double psys = (double)json_integer_value(json_object_get(pre,
+		"system_cpu_usage"));
+	json_int_t ncpu = json_integer_value(json_object_get(cpu, "online_cpus"));
+	json_t *st = json_object_get(mem, "stats");
+	json_int_t usage = json_integer_value(json_object_get(mem, "usage"));
+	json_int_t cache = json_integer_value(json_object_get(st,
+		json_object_get(st, "inactive_file") ? "inactive_file" : "cache"));
+	struct svc_view *v;
+
+	pthread_mutex_lock(&m->lock);
+	if ((v = svc_of(m, s->id))) {
+		v->cpu_pct = sys > psys && psys > 0
+			? (total - ptotal) / (sys - psys) * (ncpu ? ncpu : 1) * 100
+			: 0;
+		v->mem = usage > cache ? (uint64_t)(usage - cache) : (uint64_t)usage;
+		m->changed = 1;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+static int
+feed_json(const char *data, size_t len, void *arg)
+{
+	struct stream *s = arg;
+
+	return json_stream_feed(&s->js, data, len);
+}
+
+static int
+on_event(json_t *msg, void *arg)
+{
+	struct stream *s = arg;
+
+	(void)msg;
+	/* what changed is read back from the engine, a moment later, once
+	 * for a burst of events */
+	if (!s->c->relist) {
+		s->c->relist = 1;
+		s->c->next_relist = clock_now() + 0.2;
+	}
+	return 0;
+}
+
+/* RFC 3339 from the engine to a UNIX time for 'since'. */
+static void
+unix_time(const char *rfc3339, char *out, size_t len)
+{
+	struct tm tm = { 0 };
+	const char *frac;
+
+	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(out, len, "0");
+		return;
+	}
+	frac = strchr(rfc3339, '.');
+	snprintf(out, len, "%lld.%.9s", (long long)timegm(&tm),
+		 frac ? frac + 1 : "0");
+	out[strcspn(out, "Z+")] = '\0';
+}
+
+static void
+attach(struct collector *c, const struct svc_view *v, const char *started_at)
+{
+	const struct service *svc = ws_find_service(c->ws, v->service);
+	struct log_query q = { .follow = 1, .tail = INITIAL_TAIL };
+	char *prefix, *path, since[48];
+	struct stream *s;
+
+	if (!has_stream(c, S_LOGS, v->id)) {
+		prefix = svc && svc->replicas > 1
+			? xasprintf("%s-%d", v->service, v->replica)
+			: xstrdup(v->service);
+		s = stream_new(c, S_LOGS, v->id, v->service, prefix);
+		log_lines_init(&s->lines, on_log_line, s);
+		/* the first time, some history; after a restart, all since */
+		if (strlist_has(&c->logged, v->id)) {
+			unix_time(started_at, since, sizeof(since));
+			q.tail = "all";
+			q.since = since;
+		} else {
+			strlist_push(&c->logged, v->id);
+		}
+		path = docker_logs_path(v->id, &q);
+		if (docker_multi_add(c->multi, path, feed_logs, s) < 0)
+			dash_stream_free(s);
+		free(path);
+		free(prefix);
+	}
+	if (!has_stream(c, S_STATS, v->id)) {
+		s = stream_new(c, S_STATS, v->id, v->service, NULL);
+		json_stream_init(&s->js, on_stats, s);
+		path = xasprintf("/containers/%s/stats?stream=1", v->id);
+		if (docker_multi_add(c->multi, path, feed_json, s) < 0)
+			dash_stream_free(s);
+		free(path);
+	}
+}
+
+static void
+fill_ports(struct collector *c, json_t *list, char *out, size_t len)
+{
+	json_t *p;
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	json_array_foreach(list, i, p) {
+		json_int_t pub = json_integer_value(json_object_get(p, "PublicPort"));
+		const char *ip = json_string_value(json_object_get(p, "IP"));
+
+		if (!pub || (ip && strchr(ip, ':')))	/* once, not v4 and v6 */
+			continue;
+		used += (size_t)snprintf(out + used, used < len ? len - used : 0,
+					 "%s%s:%lld->%lld", used ? " " : "",
+					 c->e.place == ENGINE_VM_FORWARDED || !ip || !strcmp(ip, "0.0.0.0")
+					 ? "127.0.0.1" : ip, (long long)pub,
+					 (long long)json_integer_value(json_object_get(
+						 p, "PrivatePort")));
+		if (used >= len)
+			break;
+	}
+}
+
+/* Read the workspace's containers back into the model, and follow the
+ * running ones. */
+void
+dash_relist(struct collector *c)
+{
+	struct dash_model *m = c->m;
+	json_t *list = NULL, *x;
+	size_t i, k;
+
+	c->relist = 0;
+	if (stack_containers(&c->e, c->ws, NULL, &list) < 0)
+		return;
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->nsvcs; i++)
+		m->svcs[i].seen = 0;
+	pthread_mutex_unlock(&m->lock);
+	json_array_foreach(list, i, x) {
+		const char *id = json_string_value(json_object_get(x, "Id"));
+		struct container_state cs;
+		struct svc_view *v;
+
+		if (docker_container_state(&c->e.d, id, &cs) < 0)
+			err_clear();	/* gone meanwhile: the list's word */
+		pthread_mutex_lock(&m->lock);
+		if (!(v = svc_of(m, id))) {
+			ALLOC_GROW(m->svcs, m->nsvcs + 1, m->alloc);
+			v = &m->svcs[m->nsvcs++];
+			memset(v, 0, sizeof(*v));
+			snprintf(v->id, sizeof(v->id), "%s", id);
+			v->container = xstrdup(stack_listed_name(x));
+			v->service = xstrdup(stack_label(x, LABEL_SERVICE) ?: "?");
+			v->replica = atoi(stack_label(x, LABEL_REPLICA) ?: "0");
+			v->cpu_pct = -1;
+		}
+		v->seen = 1;
+		snprintf(v->state, sizeof(v->state), "%s",
+			 json_string_value(json_object_get(x, "State")) ?: "?");
+		snprintf(v->health, sizeof(v->health), "%s",
+			 cs.health ? cs.health : "");
+		v->restarts = (int)cs.restarts;
+		fill_ports(c, json_object_get(x, "Ports"), v->ports,
+			   sizeof(v->ports));
+		if (strcmp(v->state, "running")) {
+			v->cpu_pct = -1;
+			v->mem = 0;
+		}
+		pthread_mutex_unlock(&m->lock);
+		if (!strcmp(json_string_value(json_object_get(x, "State")) ?: "",
+			    "running")) {
+			struct svc_view copy;
+
+			pthread_mutex_lock(&m->lock);
+			copy = *svc_of(m, id);
+			pthread_mutex_unlock(&m->lock);
+			attach(c, &copy, cs.started_at);
+		}
+		container_state_release(&cs);
+	}
+	/* gone from the engine: gone from the table */
+	pthread_mutex_lock(&m->lock);
+	for (i = k = 0; i < m->nsvcs; i++) {
+		if (m->svcs[i].seen) {
+			m->svcs[k++] = m->svcs[i];
+			continue;
+		}
+		free(m->svcs[i].container);
+		free(m->svcs[i].service);
+	}
+	m->nsvcs = k;
+	m->changed = 1;
+	pthread_mutex_unlock(&m->lock);
+	json_decref(list);
+}
+
+void
+dash_engine_lost(struct collector *c, const char *why)
+{
+	pthread_mutex_lock(&c->m->lock);
+	c->m->engine_ok = 0;
+	snprintf(c->m->engine_err, sizeof(c->m->engine_err), "%s", why);
+	c->m->changed = 1;
+	pthread_mutex_unlock(&c->m->lock);
+	if (c->multi) {
+		docker_multi_free(c->multi);
+		c->multi = NULL;
+	}
+	while (c->nstreams)
+		dash_stream_free(c->streams[0]);
+	if (c->engine_up)
+		engine_close(&c->e);
+	c->engine_up = 0;
+	c->next_retry = clock_now() + RETRY_S;
+}
+
+void
+dash_engine_connect(struct collector *c)
+{
+	struct stream *s;
+	char *f, *q, *path;
+
+	c->next_retry = clock_now() + RETRY_S;
+	if (engine_open(c->ws, &c->e) < 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", err_msg());
+		engine_close(&c->e);
+		dash_engine_lost(c, why);
+		return;
+	}
+	c->engine_up = 1;
+	c->multi = docker_multi_new(&c->e.d);
+	s = stream_new(c, S_EVENTS, NULL, NULL, NULL);
+	json_stream_init(&s->js, on_event, s);
+	/* only what changes the table: a healthcheck's exec_create and
+	 * exec_start every few seconds would re-read it all each time */
+	f = xasprintf("{\"type\":[\"container\"],\"label\":[\"%s=%s\"],"
+		      "\"event\":[\"create\",\"start\",\"restart\",\"die\","
+		      "\"stop\",\"kill\",\"pause\",\"unpause\",\"destroy\","
+		      "\"rename\",\"oom\",\"health_status\"]}",
+		      LABEL_WORKSPACE, c->ws->name);
+	q = url_escape(f);
+	path = xasprintf("/events?filters=%s", q);
+	if (docker_multi_add(c->multi, path, feed_json, s) < 0)
+		dash_stream_free(s);
+	free(path);
+	free(q);
+	free(f);
+	pthread_mutex_lock(&c->m->lock);
+	c->m->engine_ok = 1;
+	c->m->engine_err[0] = '\0';
+	c->m->changed = 1;
+	pthread_mutex_unlock(&c->m->lock);
+	dash_relist(c);
+}
+
+int
+dash_events_alive(struct collector *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nstreams; i++)
+		if (c->streams[i]->kind == S_EVENTS)
+			return !docker_multi_failed(c->multi, c->streams[i]);
+	return 0;
+}
+

@@ -1,0 +1,224 @@
+/* dash-feed-vm.c: the dashboard's feed from libvirt: lifecycle events on
+ * a thread of its own, and the VM's CPU and memory once a second. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dash-collect.h"
+#include "state.h"
+
+static const char *
+lifecycle_state(int event)
+{
+	switch (event) {
+	case VIR_DOMAIN_EVENT_STARTED:
+	case VIR_DOMAIN_EVENT_RESUMED:
+		return "running";
+	case VIR_DOMAIN_EVENT_SUSPENDED:
+		return "paused";
+	case VIR_DOMAIN_EVENT_STOPPED:
+	case VIR_DOMAIN_EVENT_SHUTDOWN:
+		return "shut off";
+	case VIR_DOMAIN_EVENT_UNDEFINED:
+		return "undefined";
+	case VIR_DOMAIN_EVENT_CRASHED:
+		return "crashed";
+	}
+	return NULL;
+}
+
+static int
+on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
+	     void *opaque)
+{
+	struct collector *c = opaque;
+	const char *st = lifecycle_state(event);
+
+	(void)conn;
+	(void)dom;
+	(void)detail;
+	if (st) {
+		pthread_mutex_lock(&c->m->lock);
+		snprintf(c->m->vm.state, sizeof(c->m->vm.state), "%s", st);
+		if (event == VIR_DOMAIN_EVENT_STARTED)
+			c->m->vm.started = time(NULL);
+		c->m->changed = 1;
+		pthread_mutex_unlock(&c->m->lock);
+		dash_wake(c);
+	}
+	return 0;
+}
+
+static void
+on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	struct collector *c = opaque;
+
+	(void)conn;
+	(void)reason;
+	pthread_mutex_lock(&c->m->lock);
+	c->m->vm.libvirt_ok = 0;
+	snprintf(c->m->vm.libvirt_err, sizeof(c->m->vm.libvirt_err),
+		 "lost the connection to libvirt");
+	c->m->changed = 1;
+	pthread_mutex_unlock(&c->m->lock);
+	dash_wake(c);
+}
+
+static void
+tick_timer(int timer, void *opaque)
+{
+	(void)timer;
+	(void)opaque;	/* only wakes the event loop to look at ev_stop */
+}
+
+static void *
+event_loop(void *arg)
+{
+	struct collector *c = arg;
+
+	while (!c->ev_stop)
+		if (virEventRunDefaultImpl() < 0)
+			break;
+	return NULL;
+}
+
+void
+dash_vm_drop(struct collector *c)
+{
+	if (c->v.conn) {
+		if (c->lifecycle_cb >= 0)
+			virConnectDomainEventDeregisterAny(c->v.conn,
+							   c->lifecycle_cb);
+		virConnectUnregisterCloseCallback(c->v.conn, on_close);
+	}
+	c->lifecycle_cb = -1;
+	if (c->dom)
+		virDomainFree(c->dom);
+	c->dom = NULL;
+	vm_close(&c->v);
+}
+
+void
+dash_vm_connect(struct collector *c)
+{
+	struct vm_view *vv = &c->m->vm;
+	int state = 0, found;
+	char why[160] = "";
+
+	dash_vm_drop(c);
+	if (vm_open_private(&c->v, c->ws->vm.uri) < 0) {
+		snprintf(why, sizeof(why), "%s", err_msg());
+	} else {
+		virConnectRegisterCloseCallback(c->v.conn, on_close, c, NULL);
+		found = vm_domain_find_for(&c->v, c->domain, c->ws->dir, &c->dom);
+		if (found > 0) {
+			vm_domain_state(c->dom, &state);
+			/* the guest's memory figures, also on a domain
+			 * defined before the template asked for them */
+			virDomainSetMemoryStatsPeriod(c->dom, 2,
+						      VIR_DOMAIN_AFFECT_LIVE);
+			c->lifecycle_cb = virConnectDomainEventRegisterAny(
+				c->v.conn, c->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+				VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), c, NULL);
+		}
+		pthread_mutex_lock(&c->m->lock);
+		vv->exists = found > 0;
+		snprintf(vv->state, sizeof(vv->state), "%s", found > 0
+			 ? vm_domain_state(c->dom, &state) : "not created");
+		pthread_mutex_unlock(&c->m->lock);
+	}
+	pthread_mutex_lock(&c->m->lock);
+	vv->libvirt_ok = !why[0];
+	snprintf(vv->libvirt_err, sizeof(vv->libvirt_err), "%s", why);
+	c->m->changed = 1;
+	pthread_mutex_unlock(&c->m->lock);
+}
+
+/* The state file says what libvirt does not: accel, ports, start time. */
+void
+dash_vm_load_state(struct collector *c)
+{
+	struct ws_state st;
+	struct vm_view *vv = &c->m->vm;
+	struct tm tm = { 0 };
+
+	if (state_load(c->ws, &st) < 0)
+		return;
+	free(c->domain);
+	c->domain = xstrdup(st.domain);
+	pthread_mutex_lock(&c->m->lock);
+	snprintf(vv->accel, sizeof(vv->accel), "%s", st.accel ? st.accel : "?");
+	if (st.ssh_port)
+		snprintf(vv->ports, sizeof(vv->ports), "ssh %s:%d  docker %s:%d",
+			 st.ssh_host ? st.ssh_host : "127.0.0.1", st.ssh_port,
+			 st.ssh_host ? st.ssh_host : "127.0.0.1", st.docker_port);
+	if (st.started_at && strptime(st.started_at, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		vv->started = timegm(&tm);
+	pthread_mutex_unlock(&c->m->lock);
+	state_release(&st);
+}
+
+void
+dash_vm_sample(struct collector *c)
+{
+	virDomainInfo info;
+	virDomainMemoryStatStruct ms[VIR_DOMAIN_MEMORY_STAT_NR];
+	double now = clock_now();
+	uint64_t total = 0, avail = 0, unused = 0;
+	int i, n;
+
+	if (!c->dom || virDomainGetInfo(c->dom, &info) < 0)
+		return;
+	/* the guest's own view, from the balloon driver's statistics
+	 * (MemTotal, MemAvailable, MemFree): QEMU's RSS on the host holds
+	 * its translation cache too, and can exceed the guest's memory */
+	n = virDomainMemoryStats(c->dom, ms, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+	for (i = 0; i < n; i++) {
+		if (ms[i].tag == VIR_DOMAIN_MEMORY_STAT_AVAILABLE)
+			total = ms[i].val * 1024;
+		else if (ms[i].tag == VIR_DOMAIN_MEMORY_STAT_USABLE)
+			avail = ms[i].val * 1024;
+		else if (ms[i].tag == VIR_DOMAIN_MEMORY_STAT_UNUSED)
+			unused = ms[i].val * 1024;
+	}
+	if (!avail)
+		avail = unused;
+	pthread_mutex_lock(&c->m->lock);
+	if (c->last_cpu_at > 0 && info.cpuTime >= c->last_cpu &&
+	    info.nrVirtCpu)
+		c->m->vm.cpu_pct = (double)(info.cpuTime - c->last_cpu) / 1e9 /
+				   (now - c->last_cpu_at) / info.nrVirtCpu * 100;
+	/* 0 until the guest reports: the screen shows "-" then */
+	c->m->vm.mem_used = total > avail ? total - avail : 0;
+	c->m->vm.mem_max = total ? total : (uint64_t)info.maxMem * 1024;
+	c->m->changed = 1;
+	pthread_mutex_unlock(&c->m->lock);
+	c->last_cpu = info.cpuTime;
+	c->last_cpu_at = now;
+}
+
+void
+dash_vm_start(struct collector *c)
+{
+	/* libvirt's events need its event loop, registered before the
+	 * connection opens, and run on a thread of its own */
+	virEventRegisterDefaultImpl();
+	virEventAddTimeout(500, tick_timer, NULL, NULL);
+	dash_vm_load_state(c);
+	dash_vm_connect(c);
+	c->ev_running = pthread_create(&c->ev_thread, NULL, event_loop,
+				       c) == 0;
+}
+
+void
+dash_vm_stop(struct collector *c)
+{
+	if (c->ev_running) {
+		c->ev_stop = 1;
+		pthread_join(c->ev_thread, NULL);
+	}
+	dash_vm_drop(c);
+}
