@@ -314,3 +314,14 @@ out:
 	strlist_release(&links);
 	return ret;
 }
+
+int
+archive_write_commit(struct archive *a, const char *tmp, const char *file)
+{
+	if (archive_write_close(a) != ARCHIVE_OK)
+		return err_set("cannot write '%s': %s", tmp,
+			       archive_error_string(a));
+	if (rename(tmp, file) < 0)
+		return err_set("cannot rename '%s': %s", tmp, strerror(errno));
+	return 0;
+}

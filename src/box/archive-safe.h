@@ -1,4 +1,5 @@
-/* archive-safe.h: unpacking archives from someone else. */
+/* archive-safe.h: unpacking archives from someone else, and writing
+ * ours all or nothing. */
 
 #ifndef BERTH_ARCHIVE_SAFE_H
 #define BERTH_ARCHIVE_SAFE_H
@@ -16,5 +17,11 @@ enum {
  * part of the archive: the caller removes it.
  */
 int archive_extract_safe(const char *archive, const char *dir, int flags);
+
+/* Finish an archive written to tmp and put it in place as file, in one
+ * rename: a reader never sees half of it. */
+struct archive;
+int archive_write_commit(struct archive *a, const char *tmp,
+			 const char *file);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "util.h"
+#include "archive-safe.h"
 #include "box.h"
 
 static int
@@ -143,14 +144,8 @@ box_write_vagrant(const struct box *b, const char *file)
 			goto out;
 		ret = -1;
 	}
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		err_set("cannot write '%s': %s", tmp, archive_error_string(a));
+	if (archive_write_commit(a, tmp, file) < 0)
 		goto out;
-	}
-	if (rename(tmp, file) < 0) {
-		err_set("cannot rename '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
 	ret = 0;
 out:
 	archive_write_free(a);

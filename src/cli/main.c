@@ -91,6 +91,7 @@ main(int argc, char **argv)
 	const char *near;
 	int c, ret;
 
+	report_set_notes(&cli_report);	/* the library's notes, on stderr */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:hVf:C:H:", opts, NULL)) != -1) {
 		switch (c) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "progress.h"
+#include "report.h"
 #include "util.h"
 #include "vm.h"
 #include "xml.h"
@@ -191,8 +192,8 @@ vm_pool(struct vm_conn *v)
 	v->pool = virStoragePoolLookupByName(v->conn, VM_POOL);
 	if (!v->pool) {
 		/* a fresh libvirt may have no pool yet: make the usual one */
-		fprintf(stderr, "creating libvirt storage pool '%s' in "
-			"/var/lib/libvirt/images\n", VM_POOL);
+		note("creating libvirt storage pool '%s' in "
+		     "/var/lib/libvirt/images", VM_POOL);
 		if (!(v->pool = virStoragePoolDefineXML(v->conn, xml, 0)) ||
 		    virStoragePoolBuild(v->pool, 0) < 0 ||
 		    virStoragePoolSetAutostart(v->pool, 1) < 0) {

@@ -355,14 +355,8 @@ bundle_create(const struct ws *ws, const char *file, int with_images,
 	}
 	if (pack(&p, &e, with_images, tmpdir) < 0)
 		goto out;
-	if (archive_write_close(p.a) != ARCHIVE_OK) {
-		err_set("cannot write '%s': %s", tmp, archive_error_string(p.a));
+	if (archive_write_commit(p.a, tmp, file) < 0)
 		goto out;
-	}
-	if (rename(tmp, file) < 0) {
-		err_set("cannot rename '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
 	ret = 0;
 out:
 	if (p.a)

@@ -33,9 +33,9 @@ load_ports(struct engine *e)
 		free(kept);
 		return -1;
 	}
-	fprintf(stderr, "berth: the service ports were unreadable (%s); kept "
-		"them as %s and reading them off the containers\n",
-		je.text[0] ? je.text : "not a JSON object", kept);
+	note("berth: the service ports were unreadable (%s); kept them as %s "
+	     "and reading them off the containers",
+	     je.text[0] ? je.text : "not a JSON object", kept);
 	free(kept);
 	return 0;
 }

@@ -21,3 +21,28 @@ report(const struct reporter *r, enum report_kind kind, const char *subject,
 	r->fn(r->arg, &ev);
 	sb_release(&text);
 }
+
+static const struct reporter *notes;
+
+void
+report_set_notes(const struct reporter *r)
+{
+	notes = r;
+}
+
+void
+note(const char *fmt, ...)
+{
+	struct report_event ev = { REPORT_NOTE, NULL, NULL };
+	struct strbuf text = STRBUF_INIT;
+	va_list ap;
+
+	if (!notes || !notes->fn)
+		return;
+	va_start(ap, fmt);
+	sb_vaddf(&text, fmt, ap);
+	va_end(ap);
+	ev.text = text.buf;
+	notes->fn(notes->arg, &ev);
+	sb_release(&text);
+}

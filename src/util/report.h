@@ -31,4 +31,10 @@ struct reporter {
 void report(const struct reporter *r, enum report_kind kind,
 	    const char *subject, const char *fmt, ...) PRINTF_LIKE(4, 5);
 
+/* Notes from code that has no reporter handed to it (a state file set
+ * aside, a lock waited for): they go to the sink the program set when it
+ * started, or nowhere. */
+void report_set_notes(const struct reporter *r);
+void note(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
 #endif
