@@ -290,24 +290,16 @@ parse_since(const char *arg, void *value)
 static int
 watch_starts(struct logs *l)
 {
-	char *f, *q, *path;
-	json_t *filters = json_pack("{s:[s], s:[s], s:[s]}", "type",
-				    "container", "event", "start", "label", "");
+	static const char *const kinds[] = { "start", NULL };
+	char *label = xasprintf("%s=%s", LABEL_WORKSPACE, l->ws->name);
+	char *path = docker_events_path(label, kinds);
 	int ret;
 
-	/* the label filter: this workspace */
-	json_array_set_new(json_object_get(filters, "label"), 0,
-			   json_sprintf("%s=%s", LABEL_WORKSPACE, l->ws->name));
-	f = json_dumps(filters, JSON_COMPACT);
-	q = url_escape(f);
-	path = xasprintf("/events?filters=%s", q);
 	json_stream_release(&l->events);
 	json_stream_init(&l->events, on_event, l);
 	ret = docker_multi_add(l->m, path, feed_events, l);
 	free(path);
-	free(q);
-	free(f);
-	json_decref(filters);
+	free(label);
 	return ret;
 }
 

@@ -200,7 +200,7 @@ attach(struct collector *c, const struct svc_view *v, const char *started_at)
 	if (!has_stream(c, S_STATS, v->id)) {
 		s = stream_new(c, S_STATS, v->id, v->service, NULL);
 		json_stream_init(&s->js, on_stats, s);
-		path = xasprintf("/containers/%s/stats?stream=1", v->id);
+		path = docker_stats_path(v->id);
 		if (docker_multi_add(c->multi, path, feed_json, s) < 0)
 			dash_stream_free(s);
 		free(path);
@@ -328,8 +328,12 @@ dash_engine_lost(struct collector *c, const char *why)
 void
 dash_engine_connect(struct collector *c)
 {
+	static const char *const kinds[] = {
+		"create", "start", "restart", "die", "stop", "kill", "pause",
+		"unpause", "destroy", "rename", "oom", "health_status", NULL,
+	};
 	struct stream *s;
-	char *f, *q, *path;
+	char *label, *path;
 
 	c->next_retry = clock_now() + RETRY_S;
 	if (engine_open(c->ws, &c->e) < 0) {
@@ -346,18 +350,12 @@ dash_engine_connect(struct collector *c)
 	json_stream_init(&s->js, on_event, s);
 	/* only what changes the table: a healthcheck's exec_create and
 	 * exec_start every few seconds would re-read it all each time */
-	f = xasprintf("{\"type\":[\"container\"],\"label\":[\"%s=%s\"],"
-		      "\"event\":[\"create\",\"start\",\"restart\",\"die\","
-		      "\"stop\",\"kill\",\"pause\",\"unpause\",\"destroy\","
-		      "\"rename\",\"oom\",\"health_status\"]}",
-		      LABEL_WORKSPACE, c->ws->name);
-	q = url_escape(f);
-	path = xasprintf("/events?filters=%s", q);
+	label = xasprintf("%s=%s", LABEL_WORKSPACE, c->ws->name);
+	path = docker_events_path(label, kinds);
+	free(label);
 	if (docker_multi_add(c->multi, path, feed_json, s) < 0)
 		dash_stream_free(s);
 	free(path);
-	free(q);
-	free(f);
 	pthread_mutex_lock(&c->m->lock);
 	c->m->engine_ok = 1;
 	c->m->engine_err[0] = '\0';

@@ -225,6 +225,37 @@ docker_container_action(struct docker *d, const char *id, const char *action)
 	return ret;
 }
 
+char *
+docker_events_path(const char *label, const char *const *kinds)
+{
+	json_t *f = json_pack("{s:[s], s:[s], s:[]}", "type", "container",
+			      "label", label, "event");
+	char *text, *q, *path;
+
+	while (*kinds)
+		json_array_append_new(json_object_get(f, "event"),
+				      json_string(*kinds++));
+	text = json_dumps(f, JSON_COMPACT);
+	q = url_escape(text);
+	path = xasprintf("/events?filters=%s", q);
+	free(q);
+	free(text);
+	json_decref(f);
+	return path;
+}
+
+char *
+docker_stats_path(const char *id)
+{
+	return xasprintf("/containers/%s/stats?stream=1", id);
+}
+
+int
+docker_version(struct docker *d, json_t **out)
+{
+	return docker_get_json(d, "/version", out);
+}
+
 int
 docker_image_inspect(struct docker *d, const char *ref, json_t **out)
 {

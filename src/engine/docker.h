@@ -110,6 +110,14 @@ int docker_container_action(struct docker *d, const char *id,
 			    const char *action);	/* start, stop, kill... */
 int docker_container_remove(struct docker *d, const char *id, int force,
 			    int volumes);
+/* Paths to GET as streams: the events of the containers that carry label
+ * ("key=value"), of the kinds named (a NULL-ended list); and a
+ * container's stats, once a second. */
+char *docker_events_path(const char *label, const char *const *kinds);
+char *docker_stats_path(const char *id);
+/* GET /version: the engine's and its kernel's versions. */
+int docker_version(struct docker *d, json_t **out);
+
 /* An image's inspect: 1 with it in *out, 0 when the engine has no such
  * image (no error), -1 on error. */
 int docker_image_inspect(struct docker *d, const char *ref, json_t **out);

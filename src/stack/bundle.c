@@ -218,7 +218,7 @@ versions(struct engine *e, const struct ws *ws)
 	struct vm_conn c = { 0 };
 	char *lib = NULL, *hv = NULL;
 
-	if (docker_get_json(&e->d, "/version", &engine) == 0)
+	if (docker_version(&e->d, &engine) == 0)
 		json_object_set_new(v, "engine", json_pack("{s:O?, s:O?, s:O?}",
 			"version", json_object_get(engine, "Version"),
 			"api", json_object_get(engine, "ApiVersion"),
