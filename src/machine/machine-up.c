@@ -410,169 +410,203 @@ nat_address(struct ws_state *st, virDomainPtr dom, int timeout_s)
 	return err_set("the VM got no address from the NAT network's DHCP");
 }
 
+/* One 'up' of the VM: what its steps share. */
+struct up_run {
+	const struct ws *ws;
+	int timeout_s;
+	const struct reporter *rep;
+	struct ws_state st;
+	struct vm_conn v;
+	struct box_store store;
+	struct box box;
+	virDomainPtr dom;
+	char *hash;		/* of the VM settings (vm_settings_hash) */
+	char *log;		/* the console log */
+};
+
+/* Running already: the engine's answer is all it takes once the VM was
+ * seen provisioned; else it may still be booting (an up killed midway),
+ * and the stack needs cloud-init done, whose last step restarts dockerd
+ * when it installed Docker. */
+static int
+up_running(struct up_run *u)
+{
+	const struct ws *ws = u->ws;
+
+	if (u->st.vm_hash && strcmp(u->st.vm_hash, u->hash))
+		report(u->rep, REPORT_LINE, NULL, "the VM settings in %s "
+		       "changed: run 'berth reload' to apply them", ws->file);
+	if (is_provisioned(&u->st, u->dom))
+		return machine_docker_wait(ws, &u->st, u->timeout_s);
+	if (ssh_wait(ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0)
+		return -1;
+	ssh_run(ws, &u->st, CLOUD_INIT_WAIT, 1, 30);
+	if (machine_docker_wait(ws, &u->st, u->timeout_s) < 0)
+		return -1;
+	return mark_provisioned(ws, &u->st, u->dom);
+}
+
+/* Suspended to disk: restored as it was, with no redefinition. */
+static int
+up_restore(struct up_run *u)
+{
+	report(u->rep, REPORT_PHASE, NULL, "restoring");
+	if (virDomainCreate(u->dom) < 0)
+		return err_set("cannot restore '%s': %s", u->st.domain,
+			       vm_last_error());
+	if (ssh_wait(u->ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0)
+		return -1;
+	return machine_docker_wait(u->ws, &u->st, u->timeout_s);
+}
+
+/* The volumes, the seed and the domain, then the boot. */
+static int
+up_define(struct up_run *u)
+{
+	const struct ws *ws = u->ws;
+	struct ws_state *st = &u->st;
+	struct vm_plan plan = { 0 };
+	char *overlay = NULL, *seed = NULL, *base = NULL;
+	char *kernel = NULL, *initrd = NULL;
+	int ret = -1;
+
+	report(u->rep, REPORT_PHASE, NULL, "defining");
+	if (vm_pool(&u->v) < 0 || plan_ports(ws, st, 0) < 0 ||
+	    ssh_keygen(ws) < 0 ||
+	    (ws->vm.network == NET_NAT && vm_nat_network(&u->v) < 0))
+		goto out;
+	free(st->box_name);
+	free(st->box_version);
+	st->box_name = xstrdup(u->box.name);
+	st->box_version = xstrdup(u->box.version);
+	base = box_volume(&u->box, "qcow2");
+	overlay = xasprintf("%s.qcow2", st->domain);
+	seed = xasprintf("%s-seed.iso", st->domain);
+	plan.pool = VM_POOL;
+	plan.overlay = overlay;
+	plan.seed = seed;
+	plan.console_log = u->log;
+	plan.virtiofsd = find_virtiofsd();
+	plan.virtiofs = plan.virtiofsd != NULL;
+	if (upload_box(&u->v, &u->box, &plan, &kernel, &initrd) < 0 ||
+	    vm_volume_overlay(&u->v, overlay, base, ws->vm.disk) < 0 ||
+	    write_seed(&u->v, ws, st, &u->box, seed) < 0)
+		goto out;
+	box_store_use(&u->store, &u->box, st->id, ws->file);
+	free(st->vm_hash);
+	st->vm_hash = xstrdup(u->hash);
+	free(st->provisioned);
+	st->provisioned = NULL;	/* until this boot's cloud-init is done */
+	if (boot(&u->v, ws, st, &plan, &u->dom, u->rep) < 0)
+		goto out;
+	free(st->started_at);
+	st->started_at = utc_now_iso();
+	free(st->ssh_host);
+	st->ssh_host = NULL;
+	if (ws->vm.network == NET_NAT &&
+	    nat_address(st, u->dom, u->timeout_s) < 0)
+		goto out;
+	ret = state_save(ws, st);
+out:
+	free(overlay);
+	free(seed);
+	free(base);
+	free(kernel);
+	free(initrd);
+	return ret;
+}
+
+/* After a first boot: cloud-init's result, then Docker's answer. */
+static int
+up_provision(struct up_run *u)
+{
+	const struct ws *ws = u->ws;
+
+	report(u->rep, REPORT_PHASE, NULL, "cloud-init");
+	if (ssh_wait(ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0) {
+		console_tail(u->rep, u->log, 20);
+		return -1;
+	}
+	if (ssh_run(ws, &u->st, CLOUD_INIT_WAIT " || sudo cloud-init status "
+		    "--long", 0, 30) != 0) {
+		err_set("cloud-init failed in the VM");
+		err_hint("see 'berth ssh -c \"sudo cloud-init status --long\"'");
+		console_tail(u->rep, u->log, 20);
+		return -1;
+	}
+	report(u->rep, REPORT_PHASE, NULL, "docker");
+	if (!u->box.has_docker && ws->docker.install == DOCKER_INSTALL_NEVER &&
+	    ssh_run(ws, &u->st, "command -v dockerd", 1, 30) != 0) {
+		err_set("the box '%s' has no Docker, and docker.install is "
+			"\"never\"", u->box.name);
+		return err_hint("set docker.install = \"auto\" in %s, or use a "
+				"box with Docker such as debian-12-docker",
+				ws->file);
+	}
+	if (machine_docker_wait(ws, &u->st, u->timeout_s) < 0)
+		return -1;
+	return mark_provisioned(ws, &u->st, u->dom);
+}
+
 int
 machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
 {
-	struct ws_state st;
-	struct vm_conn v = { 0 };
-	struct box_store store = { 0 };
-	struct box box = { 0 };
-	struct vm_plan plan = { 0 };
-	virDomainPtr dom = NULL;
-	char *overlay = NULL, *seed = NULL, *base = NULL, *hash = NULL;
-	char *kernel = NULL, *initrd = NULL, *log = NULL;
-	int state, found, ret = -1;
+	struct up_run u = { .ws = ws, .timeout_s = timeout_s, .rep = rep };
+	int state = VIR_DOMAIN_NOSTATE, found, ret = -1;
 
-	if (state_load(ws, &st) < 0)
+	u.log = state_path(ws, "console.log");
+	if (state_load(ws, &u.st) < 0)
 		goto out;
-	if (vm_open(&v, ws->vm.uri) < 0)
+	if (vm_open(&u.v, ws->vm.uri) < 0)
 		goto out;
 	/* the id is saved before anything is made under its name, so that an
 	 * interrupted up finds and reuses what it made */
-	if (machine_adopt(&v, ws, &st) < 0 ||
-	    (!st.exists && state_save(ws, &st) < 0))
+	if (machine_adopt(&u.v, ws, &u.st) < 0 ||
+	    (!u.st.exists && state_save(ws, &u.st) < 0))
 		goto out;
-	if (box_store_open(&store) < 0 ||
-	    box_store_find(&store, ws->vm.box, NULL, &box) < 0) {
+	if (box_store_open(&u.store) < 0 ||
+	    box_store_find(&u.store, ws->vm.box, NULL, &u.box) < 0) {
 		if (!strncmp(ws->vm.box, "debian-12", 9))
 			err_hint("build it with 'berth box build %s' (a few "
 				 "minutes), or add one with 'berth box add'",
 				 ws->vm.box);
 		goto out;
 	}
-	hash = vm_settings_hash(ws, &box);
-	if ((found = vm_domain_find_for(&v, st.domain, ws->dir, &dom)) < 0)
+	u.hash = vm_settings_hash(ws, &u.box);
+	if ((found = vm_domain_find_for(&u.v, u.st.domain, ws->dir,
+					&u.dom)) < 0)
 		goto out;
-	if (found && (vm_domain_state(dom, &state), state ==
+	if (found && (vm_domain_state(u.dom, &state), state ==
 		      VIR_DOMAIN_PAUSED)) {
 		/* suspended; or still starting, as libvirt starts domains
 		 * paused (an up killed there): then it runs by now */
-		if (virDomainResume(dom) == 0)
+		if (virDomainResume(u.dom) == 0)
 			report(rep, REPORT_LINE, NULL, "resumed the paused VM");
-		else if (vm_domain_state(dom, &state), state !=
+		else if (vm_domain_state(u.dom, &state), state !=
 			 VIR_DOMAIN_RUNNING) {
-			err_set("cannot resume '%s': %s", st.domain,
+			err_set("cannot resume '%s': %s", u.st.domain,
 				vm_last_error());
 			goto out;
 		}
 		state = VIR_DOMAIN_RUNNING;
 	}
-	if (found && state == VIR_DOMAIN_RUNNING) {
-		/* the fast path: already up */
-		if (st.vm_hash && strcmp(st.vm_hash, hash))
-			report(rep, REPORT_LINE, NULL, "the VM settings in %s "
-			       "changed: run 'berth reload' to apply them",
-			       ws->file);
-		/* seen provisioned: the engine's answer is all it takes */
-		if (is_provisioned(&st, dom)) {
-			ret = machine_docker_wait(ws, &st, timeout_s);
-			goto out;
-		}
-		/* it may still be booting (an up killed midway): the stack
-		 * needs the engine, and cloud-init done, whose last step
-		 * restarts dockerd when it installed Docker */
-		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0)
-			goto out;
-		ssh_run(ws, &st, CLOUD_INIT_WAIT, 1, 30);
-		if (machine_docker_wait(ws, &st, timeout_s) < 0 ||
-		    mark_provisioned(ws, &st, dom) < 0)
-			goto out;
-		ret = 0;
-		goto out;
-	}
-	if (found && virDomainHasManagedSaveImage(dom, 0) > 0) {
-		/* suspended to disk: restore it as it was, no redefinition */
-		report(rep, REPORT_PHASE, NULL, "restoring");
-		if (virDomainCreate(dom) < 0) {
-			err_set("cannot restore '%s': %s", st.domain,
-				vm_last_error());
-			goto out;
-		}
-		if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0 ||
-		    machine_docker_wait(ws, &st, timeout_s) < 0)
-			goto out;
-		ret = 0;
-		goto out;
-	}
-	report(rep, REPORT_PHASE, NULL, "defining");
-	if (vm_pool(&v) < 0 || plan_ports(ws, &st, 0) < 0 ||
-	    ssh_keygen(ws) < 0 ||
-	    (ws->vm.network == NET_NAT && vm_nat_network(&v) < 0))
-		goto out;
-	free(st.box_name);
-	free(st.box_version);
-	st.box_name = xstrdup(box.name);
-	st.box_version = xstrdup(box.version);
-	base = box_volume(&box, "qcow2");
-	overlay = xasprintf("%s.qcow2", st.domain);
-	seed = xasprintf("%s-seed.iso", st.domain);
-	log = state_path(ws, "console.log");
-	plan.pool = VM_POOL;
-	plan.overlay = overlay;
-	plan.seed = seed;
-	plan.console_log = log;
-	plan.virtiofsd = find_virtiofsd();
-	plan.virtiofs = plan.virtiofsd != NULL;
-	if (upload_box(&v, &box, &plan, &kernel, &initrd) < 0 ||
-	    vm_volume_overlay(&v, overlay, base, ws->vm.disk) < 0 ||
-	    write_seed(&v, ws, &st, &box, seed) < 0)
-		goto out;
-	box_store_use(&store, &box, st.id, ws->file);
-	free(st.vm_hash);
-	st.vm_hash = xstrdup(hash);
-	free(st.provisioned);
-	st.provisioned = NULL;	/* until this boot's cloud-init is done */
-	if (boot(&v, ws, &st, &plan, &dom, rep) < 0)
-		goto out;
-	free(st.started_at);
-	st.started_at = utc_now_iso();
-	free(st.ssh_host);
-	st.ssh_host = NULL;
-	if (ws->vm.network == NET_NAT && nat_address(&st, dom, timeout_s) < 0)
-		goto out;
-	if (state_save(ws, &st) < 0)
-		goto out;
-	report(rep, REPORT_PHASE, NULL, "cloud-init");
-	if (ssh_wait(ws, &st, timeout_s, domain_alive, dom) < 0) {
-		console_tail(rep, log, 20);
-		goto out;
-	}
-	if (ssh_run(ws, &st, CLOUD_INIT_WAIT " || sudo cloud-init status "
-		    "--long", 0, 30) != 0) {
-		err_set("cloud-init failed in the VM");
-		err_hint("see 'berth ssh -c \"sudo cloud-init status --long\"'");
-		console_tail(rep, log, 20);
-		goto out;
-	}
-	report(rep, REPORT_PHASE, NULL, "docker");
-	if (!box.has_docker && ws->docker.install == DOCKER_INSTALL_NEVER &&
-	    ssh_run(ws, &st, "command -v dockerd", 1, 30) != 0) {
-		err_set("the box '%s' has no Docker, and docker.install is "
-			"\"never\"", box.name);
-		err_hint("set docker.install = \"auto\" in %s, or use a box "
-			 "with Docker such as debian-12-docker", ws->file);
-		goto out;
-	}
-	if (machine_docker_wait(ws, &st, timeout_s) < 0 ||
-	    mark_provisioned(ws, &st, dom) < 0)
-		goto out;
-	ret = 0;
+	if (found && state == VIR_DOMAIN_RUNNING)
+		ret = up_running(&u);
+	else if (found && virDomainHasManagedSaveImage(u.dom, 0) > 0)
+		ret = up_restore(&u);
+	else
+		ret = up_define(&u) < 0 ? -1 : up_provision(&u);
 out:
 	if (ret < 0 && err_code() == ERR_TIMEOUT)
-		console_tail(rep, log, 20);
-	if (dom)
-		virDomainFree(dom);
-	free(overlay);
-	free(seed);
-	free(base);
-	free(hash);
-	free(kernel);
-	free(initrd);
-	free(log);
-	box_release(&box);
-	box_store_release(&store);
-	vm_close(&v);
-	state_release(&st);
+		console_tail(rep, u.log, 20);
+	if (u.dom)
+		virDomainFree(u.dom);
+	free(u.hash);
+	free(u.log);
+	box_release(&u.box);
+	box_store_release(&u.store);
+	vm_close(&u.v);
+	state_release(&u.st);
 	return ret;
 }
 
