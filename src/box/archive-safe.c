@@ -13,10 +13,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "archive-safe.h"
+#include "box.h"
 #include "config.h"
 #include "util.h"
-#include "spec.h"
 
 #define MAX_ENTRIES 200000	/* a bundle of a big project, with room */
 

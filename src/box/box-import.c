@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "archive-safe.h"
 #include "config.h"
 #include "util.h"
 #include "box.h"

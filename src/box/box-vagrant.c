@@ -13,7 +13,6 @@
 
 #include "config.h"
 #include "util.h"
-#include "archive-safe.h"
 #include "box.h"
 
 static int

@@ -10,7 +10,6 @@
 
 #include "config.h"
 #include "report.h"
-#include "spec.h"
 #include "util.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };

@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "box.h"
 #include "progress.h"
-#include "vm.h"
+#include "machine.h"
 
 extern const struct cmd_entry cmd_box_add_entry;
 extern const struct cmd_entry cmd_box_build_entry;

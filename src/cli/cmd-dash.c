@@ -10,8 +10,6 @@
 #include "dash.h"
 #include "machine.h"
 #include "stack.h"
-#include "state.h"
-#include "ui.h"
 
 static int cmd_dash_exec(struct cmd_ctx *ctx, int argc, char **argv);
 

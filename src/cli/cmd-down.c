@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "stack.h"
-#include "state.h"
+#include "machine.h"
 
 static int cmd_down_exec(struct cmd_ctx *ctx, int argc, char **argv);
 

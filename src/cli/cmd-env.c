@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "state.h"
 #include "machine.h"
 
 static int cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv);

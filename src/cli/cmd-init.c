@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "template.h"
+#include "config.h"
 
 static int cmd_init_exec(struct cmd_ctx *ctx, int argc, char **argv);
 

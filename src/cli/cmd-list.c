@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "vm.h"
+#include "machine.h"
 
 static int cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv);
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "docker-stream.h"
+#include "docker.h"
 #include "stack.h"
 
 static int cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv);

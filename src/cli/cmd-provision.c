@@ -5,8 +5,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "seed.h"
-#include "ssh.h"
 #include "machine.h"
 
 static int cmd_provision_exec(struct cmd_ctx *ctx, int argc, char **argv);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "snapshot.h"
+#include "machine.h"
 
 struct snapshot_list_opts {
 	int json;

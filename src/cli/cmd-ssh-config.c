@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "state.h"
 #include "machine.h"
 
 static int cmd_ssh_config_exec(struct cmd_ctx *ctx, int argc, char **argv);

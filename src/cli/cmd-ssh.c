@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "ssh.h"
 #include "machine.h"
 
 static int cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "vm.h"
+#include "machine.h"
 
 static int cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv);
 

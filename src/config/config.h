@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "spec.h"
+#include "template.h"
 #include "util.h"
 
 #define BERTHFILE_NAME "Berthfile"

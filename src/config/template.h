@@ -3,7 +3,7 @@
 #ifndef BERTH_TEMPLATE_H
 #define BERTH_TEMPLATE_H
 
-#include "config.h"
+#include "util.h"
 
 /* The names of the shipped templates, sorted. */
 int template_list(struct strlist *out);

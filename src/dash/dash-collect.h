@@ -10,9 +10,9 @@
 #include <pthread.h>
 
 #include "dash.h"
-#include "docker-stream.h"
+#include "docker.h"
 #include "stack.h"
-#include "vm.h"
+#include "machine.h"
 
 #define RETRY_S 2.0
 #define TICK_S 1.0

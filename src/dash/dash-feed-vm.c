@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "dash-collect.h"
-#include "state.h"
+#include "machine.h"
 
 static const char *
 lifecycle_state(int event)

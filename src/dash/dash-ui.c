@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ui.h"
+#include "dash.h"
 
 enum { C_GOOD = 1, C_BAD, C_WARN, C_PREFIX, C_MATCH };
 

@@ -11,7 +11,7 @@
 
 #include "box.h"
 #include "docker.h"
-#include "spec.h"
+#include "config.h"
 #include "machine.h"
 #include "xml.h"
 

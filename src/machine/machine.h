@@ -6,10 +6,15 @@
 #ifndef BERTH_MACHINE_H
 #define BERTH_MACHINE_H
 
+#include <jansson.h>
+
 #include "config.h"
 #include "util.h"
 #include "report.h"
+#include "seed.h"
+#include "ssh.h"
 #include "state.h"
+#include "tls.h"
 #include "vm.h"
 
 /* How long 'up' waits for a boot or a service, and 'halt' for the guest
@@ -86,5 +91,14 @@ char *machine_docker_host(const struct ws_state *st);
 /* Wait until the VM's engine answers GET /_ping over mutual TLS. */
 int machine_docker_wait(const struct ws *ws, const struct ws_state *st,
 			int timeout_s);
+
+/* Snapshots of the VM disk (snapshot.c): save, return to, delete, list. */
+/* Running or halted; *was_running says which it was. */
+int snapshot_save(struct machine *w, const char *name, int *was_running);
+/* Stops the VM if it runs, and puts its disk back as it was. */
+int snapshot_restore(struct machine *w, const char *name);
+int snapshot_delete(struct machine *w, const char *name);
+/* [{name, time, size, running}], oldest first. */
+int snapshot_list(struct machine *w, json_t **out);
 
 #endif

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "proc.h"
-#include "snapshot.h"
+#include "machine.h"
 
 static char *
 overlay_path(struct machine *w)

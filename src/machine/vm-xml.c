@@ -6,7 +6,6 @@
 #include "config.h"
 #include "util.h"
 #include "state.h"
-#include "template.h"
 #include "vm-xml.h"
 
 void

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "stack.h"
-#include "state.h"
 #include "machine.h"
 
 /* Read ports.json; a damaged one is kept as ports.json.corrupt and the

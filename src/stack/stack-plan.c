@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "stack.h"
-#include "vm.h"
+#include "machine.h"
 
 int
 stack_host_port(struct engine *e, const struct service *svc, int replica,

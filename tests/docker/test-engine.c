@@ -6,7 +6,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "docker-stream.h"
 #include "docker.h"
 #include "../unit/tap.h"
 #include "util.h"

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "archive-safe.h"
 #include "box.h"
 #include "fuzz.h"
 #include "util.h"

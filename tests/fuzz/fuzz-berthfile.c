@@ -9,7 +9,6 @@
 #include "config.h"
 #include "fuzz.h"
 #include "util.h"
-#include "spec.h"
 #include "stack.h"
 #include "vm-xml.h"
 

@@ -1,7 +1,7 @@
 /* fuzz-json-stream.c: the Engine API's concatenated JSON messages (pull,
  * build, load, events), split across reads at every size. */
 
-#include "docker-stream.h"
+#include "docker.h"
 #include "fuzz.h"
 #include "util.h"
 

@@ -1,7 +1,7 @@
 /* fuzz-mux.c: the log frame demultiplexer (logs, attach, exec without a
  * TTY), split across reads at every size. */
 
-#include "docker-stream.h"
+#include "docker.h"
 #include "fuzz.h"
 #include "util.h"
 

@@ -7,9 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "state.h"
 #include "vm-xml.h"
-#include "vm.h"
 #include "machine.h"
 #include "../unit/tap.h"
 

@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "spec.h"
+#include "config.h"
 #include "tap.h"
 #include "util.h"
 

@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "docker-stream.h"
+#include "docker.h"
 #include "tap.h"
 #include "util.h"
 

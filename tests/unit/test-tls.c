@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "seed.h"
+#include "machine.h"
 #include "tap.h"
-#include "tls.h"
 #include "util.h"
 
 static char dir[] = "/tmp/berth-test-tls.XXXXXX";

@@ -19,11 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive-safe.h"
 #include "box.h"
 #include "bundle.h"
-#include "state.h"
-#include "vm.h"
+#include "machine.h"
 
 #define BUNDLE_FORMAT 1
 #define LOG_LINES 1000
