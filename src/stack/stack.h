@@ -159,6 +159,13 @@ struct stack_opts {
 };
 int stack_up(struct engine *e, const struct ws *ws,
 	     const struct stack_opts *o);
+/* Carry one step out (stack-step.c): create, start, recreate keeping the
+ * anonymous volumes, or replace start-first. Thread-safe per step. */
+int stack_apply_step(struct engine *e, const struct ws *ws, struct step *s);
+/* How long a healthcheck may take to pass, with Docker's defaults where
+ * the Berthfile is silent. */
+double stack_health_budget(const struct healthcheck *h);
+
 /* What 'up' would change, from the engine's answers; nothing changes. */
 int stack_plan_dry(struct engine *e, const struct ws *ws,
 		   struct stack_plan *plan);
