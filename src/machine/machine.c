@@ -96,8 +96,8 @@ machine_adopt(struct vm_conn *v, const struct ws *ws, struct ws_state *st)
 		free(st->domain);
 		st->domain = xstrdup(e[i].domain);
 		recover_from_domain(v, ws, &e[i], st);
-		note("found this workspace's VM '%s' by its metadata",
-		     st->domain);
+		report_note("found this workspace's VM '%s' by its metadata",
+			    st->domain);
 		break;
 	}
 	vm_entries_free(e, n);

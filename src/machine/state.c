@@ -74,8 +74,8 @@ set_aside(const struct ws *ws, struct ws_state *st, const char *path,
 		free(kept);
 		return -1;
 	}
-	note("berth: the workspace state was unreadable (%s); kept it as %s "
-	     "and recovering from the VM's metadata", why, kept);
+	report_note("berth: the workspace state was unreadable (%s); kept it "
+		    "as %s and recovering from the VM's metadata", why, kept);
 	free(kept);
 	fresh(ws, st);
 	return 0;
@@ -214,8 +214,8 @@ state_lock(const struct ws *ws, int *fd)
 			err_set("cannot lock '%s': %s", path, strerror(errno));
 			goto out;
 		}
-		note("waiting for another berth command in this workspace to "
-		     "finish...");
+		report_note("waiting for another berth command in this "
+			    "workspace to finish...");
 		while (flock(*fd, LOCK_EX) < 0)
 			if (errno != EINTR || berth_interrupted) {
 				err_set("gave up waiting for the lock on '%s'",

@@ -192,8 +192,8 @@ vm_pool(struct vm_conn *v)
 	v->pool = virStoragePoolLookupByName(v->conn, VM_POOL);
 	if (!v->pool) {
 		/* a fresh libvirt may have no pool yet: make the usual one */
-		note("creating libvirt storage pool '%s' in "
-		     "/var/lib/libvirt/images", VM_POOL);
+		report_note("creating libvirt storage pool '%s' in "
+			    "/var/lib/libvirt/images", VM_POOL);
 		if (!(v->pool = virStoragePoolDefineXML(v->conn, xml, 0)) ||
 		    virStoragePoolBuild(v->pool, 0) < 0 ||
 		    virStoragePoolSetAutostart(v->pool, 1) < 0) {

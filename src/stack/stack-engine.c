@@ -32,9 +32,9 @@ load_ports(struct engine *e)
 		free(kept);
 		return -1;
 	}
-	note("berth: the service ports were unreadable (%s); kept them as %s "
-	     "and reading them off the containers",
-	     je.text[0] ? je.text : "not a JSON object", kept);
+	report_note("berth: the service ports were unreadable (%s); kept them "
+		    "as %s and reading them off the containers",
+		    je.text[0] ? je.text : "not a JSON object", kept);
 	free(kept);
 	return 0;
 }

@@ -31,7 +31,7 @@ report_set_notes(const struct reporter *r)
 }
 
 void
-note(const char *fmt, ...)
+report_note(const char *fmt, ...)
 {
 	struct report_event ev = { REPORT_NOTE, NULL, NULL };
 	struct strbuf text = STRBUF_INIT;

@@ -35,6 +35,6 @@ void report(const struct reporter *r, enum report_kind kind,
  * aside, a lock waited for): they go to the sink the program set when it
  * started, or nowhere. */
 void report_set_notes(const struct reporter *r);
-void note(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void report_note(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 #endif
