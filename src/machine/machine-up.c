@@ -15,17 +15,10 @@
 #include "seed.h"
 #include "ssh.h"
 #include "tls.h"
+#include "up.h"
 #include "vm-xml.h"
+#include "warm.h"
 
-/*
- * cloud-init is done with this boot when it has written its result, at
- * the end of its last stage; exit 1 when that lists errors. Waited for in
- * the shell: 'cloud-init status --wait' starts Python, seconds under TCG.
- */
-#define CLOUD_INIT_WAIT                                                    \
-	"until [ -e /run/cloud-init/result.json ]; do sleep 0.5; done; "    \
-	"tr -d ' \\n' </run/cloud-init/result.json | "                     \
-	"grep -q '\"errors\":\\[\\]'"
 
 /* Ports: keep the recorded ones while they are still free, else pick. */
 static int
@@ -99,7 +92,7 @@ vm_settings_hash(const struct ws *ws, const struct box *box)
 	return ret;
 }
 
-static const char *
+const char *
 find_virtiofsd(void)
 {
 	static const char *const paths[] = { "/usr/lib/qemu/virtiofsd",
@@ -114,7 +107,7 @@ find_virtiofsd(void)
 }
 
 /* Box volumes are shared by every workspace on the box version. */
-static char *
+char *
 box_volume(const struct box *b, const char *what)
 {
 	return vm_box_volume(b->name, b->version, what);
@@ -134,7 +127,7 @@ upload_boot_file(struct vm_conn *v, const struct box *b, const char *name,
 	return *path ? 0 : -1;
 }
 
-static int
+int
 upload_box(struct vm_conn *v, const struct box *b, struct vm_plan *plan,
 	   char **kernel, char **initrd)
 {
@@ -163,7 +156,7 @@ upload_box(struct vm_conn *v, const struct box *b, struct vm_plan *plan,
  * owner's on the host. Only for a uid in the range of people's accounts:
  * below 1000 the box's system accounts live, and root stays root.
  */
-static unsigned
+unsigned
 guest_uid(const struct ws *ws)
 {
 	struct stat st;
@@ -176,7 +169,7 @@ guest_uid(const struct ws *ws)
 /* The guest's address on QEMU's user-mode network, for the certificate. */
 static const char *const guest_addrs[] = { "10.0.2.15", NULL };
 
-static int
+int
 write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
 	   const struct box *box, const char *seed_vol)
 {
@@ -240,7 +233,7 @@ out:
 	return ret;
 }
 
-static int
+int
 domain_alive(void *arg)
 {
 	int state;
@@ -270,7 +263,7 @@ kvm_works(virDomainPtr dom, const char *console_log)
 }
 
 /* The console's last lines, for a boot that went wrong. */
-static void
+void
 console_tail(const struct reporter *rep, const char *log, int lines)
 {
 	char *buf = NULL;
@@ -290,7 +283,7 @@ console_tail(const struct reporter *rep, const char *log, int lines)
 
 /* What the KVM probe found on this host, so that the next workspace does
  * not wait for it again: "kvm", "tcg", or NULL when never probed. */
-static char *
+char *
 host_accel(const char *set)
 {
 	char *home = berth_home(), *path;
@@ -382,7 +375,7 @@ is_provisioned(const struct ws_state *st, virDomainPtr dom)
 	       !strcmp(uuid, st->provisioned);
 }
 
-static int
+int
 mark_provisioned(const struct ws *ws, struct ws_state *st, virDomainPtr dom)
 {
 	char uuid[VIR_UUID_STRING_BUFLEN];
@@ -410,19 +403,8 @@ nat_address(struct ws_state *st, virDomainPtr dom, int timeout_s)
 	return err_set("the VM got no address from the NAT network's DHCP");
 }
 
-/* One 'up' of the VM: what its steps share. */
-struct up_run {
-	const struct ws *ws;
-	int timeout_s;
-	const struct reporter *rep;
-	struct ws_state st;
-	struct vm_conn v;
-	struct box_store store;
-	struct box box;
-	virDomainPtr dom;
-	char *hash;		/* of the VM settings (vm_settings_hash) */
-	char *log;		/* the console log */
-};
+
+static int up_new(struct up_run *u);
 
 /* Running already: the engine's answer is all it takes once the VM was
  * seen provisioned; else it may still be booting (an up killed midway),
@@ -438,6 +420,15 @@ up_running(struct up_run *u)
 		       "changed: run 'berth reload' to apply them", ws->file);
 	if (is_provisioned(&u->st, u->dom))
 		return machine_docker_wait(ws, &u->st, u->timeout_s);
+	if (u->st.warm) {
+		/* restored, and cut before it had its identity: again */
+		char *overlay = xasprintf("%s.qcow2", u->st.domain);
+
+		virDomainDestroy(u->dom);
+		vm_volume_delete(&u->v, overlay);
+		free(overlay);
+		return up_new(u);
+	}
 	if (ssh_wait(ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0)
 		return -1;
 	ssh_run(ws, &u->st, CLOUD_INIT_WAIT, 1, 30);
@@ -459,9 +450,10 @@ up_restore(struct up_run *u)
 	return machine_docker_wait(u->ws, &u->st, u->timeout_s);
 }
 
-/* The volumes, the seed and the domain, then the boot. */
+/* The volumes, the seed and the domain, then the boot; or, given a warm
+ * image, the restore of that. */
 static int
-up_define(struct up_run *u)
+up_define(struct up_run *u, struct warm *w)
 {
 	const struct ws *ws = u->ws;
 	struct ws_state *st = &u->st;
@@ -479,7 +471,7 @@ up_define(struct up_run *u)
 	free(st->box_version);
 	st->box_name = xstrdup(u->box.name);
 	st->box_version = xstrdup(u->box.version);
-	base = box_volume(&u->box, "qcow2");
+	base = w ? xstrdup(w->disk) : box_volume(&u->box, "qcow2");
 	overlay = xasprintf("%s.qcow2", st->domain);
 	seed = xasprintf("%s-seed.iso", st->domain);
 	plan.pool = VM_POOL;
@@ -488,6 +480,11 @@ up_define(struct up_run *u)
 	plan.console_log = u->log;
 	plan.virtiofsd = find_virtiofsd();
 	plan.virtiofs = plan.virtiofsd != NULL;
+	if (!w && !vm_volume_exists(&u->v, overlay)) {
+		/* a new disk from the box: it boots with cloud-init */
+		free(st->warm);
+		st->warm = NULL;
+	}
 	if (upload_box(&u->v, &u->box, &plan, &kernel, &initrd) < 0 ||
 	    vm_volume_overlay(&u->v, overlay, base, ws->vm.disk) < 0 ||
 	    write_seed(&u->v, ws, st, &u->box, seed) < 0)
@@ -497,8 +494,13 @@ up_define(struct up_run *u)
 	st->vm_hash = xstrdup(u->hash);
 	free(st->provisioned);
 	st->provisioned = NULL;	/* until this boot's cloud-init is done */
-	if (boot(&u->v, ws, st, &plan, &u->dom, u->rep) < 0)
+	if (w) {
+		if ((ret = warm_restore(u, w, &plan)) < 0)
+			goto out;
+		ret = -1;
+	} else if (boot(&u->v, ws, st, &plan, &u->dom, u->rep) < 0) {
 		goto out;
+	}
 	free(st->started_at);
 	st->started_at = utc_now_iso();
 	free(st->ssh_host);
@@ -516,11 +518,20 @@ out:
 	return ret;
 }
 
-/* After a first boot: cloud-init's result, then Docker's answer. */
+/* After a first boot: cloud-init's result, then Docker's answer. A VM
+ * restored from a warm image has its identity, and no cloud-init at all
+ * on later boots: Docker's answer is all it takes. */
 static int
 up_provision(struct up_run *u)
 {
 	const struct ws *ws = u->ws;
+
+	if (u->st.warm) {
+		report(u->rep, REPORT_PHASE, NULL, "docker");
+		if (machine_docker_wait(ws, &u->st, u->timeout_s) < 0)
+			return -1;
+		return mark_provisioned(ws, &u->st, u->dom);
+	}
 
 	report(u->rep, REPORT_PHASE, NULL, "cloud-init");
 	if (ssh_wait(ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0) {
@@ -546,6 +557,40 @@ up_provision(struct up_run *u)
 	if (machine_docker_wait(ws, &u->st, u->timeout_s) < 0)
 		return -1;
 	return mark_provisioned(ws, &u->st, u->dom);
+}
+
+/* A domain that is not running: booted, or restored from a warm image
+ * when it is new. A refused restore boots cold, and the image goes. */
+static int
+up_new(struct up_run *u)
+{
+	struct warm w;
+	const char *why = NULL;
+	int warm = warm_applies(u, &w, &why), ret;
+
+	if (warm && warm_ensure(u, &w) < 0) {
+		report(u->rep, REPORT_WARN, NULL, "no warm image (%s): booting "
+		       "cold", err_msg());
+		warm = 0;
+	}
+	ret = up_define(u, warm ? &w : NULL);
+	if (ret == WARM_REFUSED) {
+		char *overlay = xasprintf("%s.qcow2", u->st.domain);
+
+		report(u->rep, REPORT_WARN, NULL, "the warm image was refused "
+		       "(%s): booting cold; it is made again next time",
+		       err_msg());
+		if (u->dom)
+			virDomainDestroy(u->dom);
+		vm_volume_delete(&u->v, overlay);
+		free(overlay);
+		warm_forget(u, &w);
+		free(u->st.warm);
+		u->st.warm = NULL;
+		ret = up_define(u, NULL);
+	}
+	warm_release(&w);
+	return ret < 0 ? -1 : up_provision(u);
 }
 
 int
@@ -595,7 +640,7 @@ machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
 	else if (found && virDomainHasManagedSaveImage(u.dom, 0) > 0)
 		ret = up_restore(&u);
 	else
-		ret = up_define(&u) < 0 ? -1 : up_provision(&u);
+		ret = up_new(&u);
 out:
 	if (ret < 0 && err_code() == ERR_TIMEOUT)
 		console_tail(rep, u.log, 20);

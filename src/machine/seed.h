@@ -8,13 +8,16 @@
 struct seed {
 	const char *hostname;
 	const char *instance_id;	/* a new one re-runs cloud-init */
-	const char *ssh_pubkey;
+	const char *ssh_pubkey;		/* NULL: none (a warm image) */
 	unsigned user_uid;		/* the guest user's uid; 0: the default */
 	int share_workspace;		/* mount the virtiofs tag "workspace" */
 	const char *const *shared;	/* guest folders of tags shared0... */
 	/* Docker: the Engine API on tcp 2376 with mutual TLS */
 	int docker;			/* configure it at all */
 	int docker_install;		/* apt-get install docker.io apparmor */
+	/* Docker started on its socket only, with no TLS (a warm image's:
+	 * the workspace's TLS files come after the restore) */
+	int docker_plain;
 	const char *tls_ca, *tls_cert, *tls_key;	/* PEM, the server's */
 };
 

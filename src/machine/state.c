@@ -124,6 +124,7 @@ state_load(const struct ws *ws, struct ws_state *st)
 	st->box_version = jstr(o, "box_version");
 	st->vm_hash = jstr(o, "vm_hash");
 	st->provisioned = jstr(o, "provisioned");
+	st->warm = jstr(o, "warm");
 	st->started_at = jstr(o, "started_at");
 	st->ssh_host = jstr(o, "ssh_host");
 	st->ssh_port = (int)json_integer_value(json_object_get(o, "ssh_port"));
@@ -168,6 +169,7 @@ state_save(const struct ws *ws, const struct ws_state *st)
 	set_str(o, "box_version", st->box_version);
 	set_str(o, "vm_hash", st->vm_hash);
 	set_str(o, "provisioned", st->provisioned);
+	set_str(o, "warm", st->warm);
 	set_str(o, "started_at", st->started_at);
 	set_str(o, "ssh_host", st->ssh_host);
 	json_object_set_new(o, "ssh_port", json_integer(st->ssh_port));
@@ -193,6 +195,7 @@ state_release(struct ws_state *st)
 	free(st->box_version);
 	free(st->vm_hash);
 	free(st->provisioned);
+	free(st->warm);
 	free(st->started_at);
 	free(st->ssh_host);
 	memset(st, 0, sizeof(*st));

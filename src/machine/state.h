@@ -23,6 +23,8 @@ struct ws_state {
 	char *provisioned;	/* UUID of the domain once cloud-init finished
 				 * and its engine answered: a later up on it
 				 * needs no SSH */
+	char *warm;		/* the warm image it was restored from: it
+				 * boots with no cloud-init after a halt */
 	int exists;		/* was there a state file */
 };
 

@@ -67,9 +67,9 @@ hostfwds(const struct ws *ws, const struct ws_state *st, struct strbuf *out)
 			ws->vm.ports[i].port);
 }
 
-static void
-filesystem(struct strbuf *out, const struct vm_plan *p, const char *dir,
-	   const char *tag, int readonly)
+void
+vm_filesystem_xml(struct strbuf *out, const struct vm_plan *p,
+		  const char *dir, const char *tag, int readonly)
 {
 	char *d = escaped(dir), *t = escaped(tag);
 	char *bin = escaped(p->virtiofsd ? p->virtiofsd : "");
@@ -94,6 +94,22 @@ filesystem(struct strbuf *out, const struct vm_plan *p, const char *dir,
 	free(d);
 }
 
+void
+vm_filesystems_xml(const struct ws *ws, const struct vm_plan *p,
+		   struct strbuf *out)
+{
+	size_t i;
+
+	vm_filesystem_xml(out, p, ws->dir, "workspace", 0);
+	for (i = 0; i < ws->vm.nshared; i++) {
+		char tag[32];
+
+		snprintf(tag, sizeof(tag), "shared%zu", i);
+		vm_filesystem_xml(out, p, ws->vm.shared[i].host, tag,
+				  ws->vm.shared[i].readonly);
+	}
+}
+
 int
 vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 	      const struct vm_plan *p, struct strbuf *out)
@@ -106,7 +122,6 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 	char *box = escaped(st->box_name ? st->box_name : "");
 	char *box_version = escaped(st->box_version ? st->box_version : "");
 	struct strbuf uuid = STRBUF_INIT;
-	size_t i;
 	int ret = -1;
 
 	/* libvirt redefines a domain only under the uuid it already has */
@@ -126,14 +141,8 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 	} else {
 		sb_addstr(&boot, "    <boot dev='hd'/>");
 	}
-	filesystem(&fs, p, ws->dir, "workspace", 0);
-	for (i = 0; i < ws->vm.nshared; i++) {
-		char tag[32];
-
-		snprintf(tag, sizeof(tag), "shared%zu", i);
-		filesystem(&fs, p, ws->vm.shared[i].host, tag,
-			   ws->vm.shared[i].readonly);
-	}
+	if (!p->hotplug_fs)
+		vm_filesystems_xml(ws, p, &fs);
 	if (ws->vm.network == NET_NAT) {
 		sb_addstr(&iface, "    <interface type='network'>\n"
 			  "      <source network='default'/>\n"
@@ -175,7 +184,7 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 			/* for recovery after a lost state file */
 			"forwards", t_fwd,
 			"memory_kib", mem,
-			"memory_backing", p->virtiofs
+			"memory_backing", p->virtiofs || p->hotplug_fs
 				? "  <memoryBacking>\n"
 				  "    <source type='memfd'/>\n"
 				  "    <access mode='shared'/>\n"

@@ -20,9 +20,18 @@ struct vm_plan {
 	const char *console_log;
 	int virtiofs;			/* else 9p */
 	const char *virtiofsd;
+	/* no filesystems in the XML, but the shared memory virtiofs needs:
+	 * a domain saved warm (virtiofs cannot be migrated), or restored
+	 * from such an image; they are plugged in once it runs */
+	int hotplug_fs;
 };
 
 void xml_escape(struct strbuf *out, const char *s);
+/* The <filesystem> devices of a workspace: its folder and vm.shared. */
+void vm_filesystems_xml(const struct ws *ws, const struct vm_plan *p,
+			struct strbuf *out);
+void vm_filesystem_xml(struct strbuf *out, const struct vm_plan *p,
+		       const char *dir, const char *tag, int readonly);
 int vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 		  const struct vm_plan *p, struct strbuf *out);
 

@@ -394,13 +394,13 @@ upload_source(virStreamPtr st, char *data, size_t n, void *arg)
 }
 
 static int
-upload(struct vm_conn *v, virStorageVolPtr vol, const char *name,
-       struct upload *u)
+upload_at(struct vm_conn *v, virStorageVolPtr vol, const char *name,
+	  uint64_t offset, struct upload *u)
 {
 	virStreamPtr st = virStreamNew(v->conn, 0);
 	int ret = -1;
 
-	if (!st || virStorageVolUpload(vol, st, 0, u->total, 0) < 0 ||
+	if (!st || virStorageVolUpload(vol, st, offset, u->total, 0) < 0 ||
 	    virStreamSendAll(st, upload_source, u) < 0) {
 		err_set("cannot upload volume '%s': %s", name,
 			berth_interrupted ? "interrupted" : vm_last_error());
@@ -419,6 +419,13 @@ out:
 	if (st)
 		virStreamFree(st);
 	return ret;
+}
+
+static int
+upload(struct vm_conn *v, virStorageVolPtr vol, const char *name,
+       struct upload *u)
+{
+	return upload_at(v, vol, name, 0, u);
 }
 
 #define TAIL_CHECK 65536
@@ -538,6 +545,39 @@ vm_volume_put(struct vm_conn *v, const char *name, const void *data,
 	progress_init(&u.bar, name);
 	u.bar.tty = 0;	/* small: no bar */
 	ret = upload(v, vol, name, &u);
+	virStorageVolFree(vol);
+	return ret;
+}
+
+int
+vm_volume_read_at(struct vm_conn *v, const char *name, uint64_t off,
+		  void *buf, size_t len)
+{
+	virStorageVolPtr vol = vol_lookup(v, name);
+	int ret;
+
+	if (!vol)
+		return err_set("no volume '%s' in the pool", name);
+	ret = volume_tail(v, vol, off, buf, len);
+	virStorageVolFree(vol);
+	if (ret < 0)
+		err_set("cannot read volume '%s': %s", name, vm_last_error());
+	return ret;
+}
+
+int
+vm_volume_write_at(struct vm_conn *v, const char *name, uint64_t off,
+		   const void *buf, size_t len)
+{
+	struct upload u = { .fd = -1, .buf = buf, .len = len, .total = len };
+	virStorageVolPtr vol = vol_lookup(v, name);
+	int ret;
+
+	if (!vol)
+		return err_set("no volume '%s' in the pool", name);
+	progress_init(&u.bar, name);
+	u.bar.tty = 0;
+	ret = upload_at(v, vol, name, off, &u);
 	virStorageVolFree(vol);
 	return ret;
 }

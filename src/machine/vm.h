@@ -39,6 +39,11 @@ int vm_volume_put(struct vm_conn *v, const char *name, const void *data,
 /* A qcow2 overlay on a backing volume, grown to capacity; kept if present. */
 int vm_volume_overlay(struct vm_conn *v, const char *name,
 		      const char *backing, uint64_t capacity);
+/* Bytes of a volume in place, through libvirt (a remote one too). */
+int vm_volume_read_at(struct vm_conn *v, const char *name, uint64_t off,
+		      void *buf, size_t len);
+int vm_volume_write_at(struct vm_conn *v, const char *name, uint64_t off,
+		       const void *buf, size_t len);
 char *vm_volume_path(struct vm_conn *v, const char *name);
 int vm_volume_exists(struct vm_conn *v, const char *name);
 int vm_volume_delete(struct vm_conn *v, const char *name);

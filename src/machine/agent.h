@@ -1,0 +1,20 @@
+/* agent.h: the QEMU guest agent (qemu-guest-agent in berth's boxes). */
+
+#ifndef BERTH_AGENT_H
+#define BERTH_AGENT_H
+
+#include <libvirt/libvirt.h>
+
+#include "util.h"
+
+/* Wait until the agent answers a ping; -1 (ERR_TIMEOUT) after timeout_s. */
+int agent_wait(virDomainPtr dom, int timeout_s);
+/* Set the guest's clock to the host's. */
+int agent_set_time(virDomainPtr dom);
+/* Run a shell script as root in the guest (given on stdin): its exit
+ * code, its stdout and stderr appended to output when not NULL; -1 when
+ * it could not be run or did not end within timeout_s. */
+int agent_sh(virDomainPtr dom, const char *script, int timeout_s,
+	     struct strbuf *output);
+
+#endif

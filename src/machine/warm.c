@@ -1,0 +1,539 @@
+/* warm.c: warm images (see warm.h). A workspace made from one gets its
+ * identity through the guest agent, over virtio-serial: its hostname,
+ * machine-id, SSH host keys and key, Docker's TLS files, the clock and
+ * its folders. None of those is in the image, made before any existed. */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "digest.h"
+#include "seed.h"
+#include "ssh.h"
+#include "tls.h"
+#include "warm.h"
+
+/* The accelerator a warm image is made with: the workspace's own, or the
+ * host's once probed (a probe needs a real boot: that one is cold). */
+static char *
+warm_accel(const struct up_run *u)
+{
+	if (u->ws->vm.accel == ACCEL_KVM)
+		return xstrdup("kvm");
+	if (u->ws->vm.accel == ACCEL_TCG)
+		return xstrdup("tcg");
+	if (u->st.accel)
+		return xstrdup(u->st.accel);
+	/* no /dev/kvm: TCG, with nothing to probe */
+	return access("/dev/kvm", F_OK) == 0 ? host_accel(NULL)
+					      : xstrdup("tcg");
+}
+
+/* Everything the saved machine depends on: the box version, the shape,
+ * the accelerator, the domain template, and what berth puts in it. */
+static char *
+warm_key(const struct up_run *u, const char *accel)
+{
+	char *tpath = path_join(berth_datadir(), "templates/vm/domain.xml");
+	struct strbuf sb = STRBUF_INIT;
+	struct digest *d = digest_new("sha256");
+	char *key;
+
+	sb_addf(&sb, "%s|%s|%s|%d|%llu|%llu|%s|%s|", WARM_VERSION,
+		u->box.name, u->box.version, u->ws->vm.cpus,
+		(unsigned long long)u->ws->vm.memory,
+		(unsigned long long)u->ws->vm.disk, accel, find_virtiofsd());
+	sb_read_file(&sb, tpath);
+	digest_update(d, sb.buf, sb.len);
+	key = xstrndup(digest_hex(d), 12);
+	digest_free(d);
+	sb_release(&sb);
+	free(tpath);
+	return key;
+}
+
+int
+warm_applies(struct up_run *u, struct warm *w, const char **why)
+{
+	const char *env = getenv("BERTH_WARM");
+	char *overlay;
+	int fresh;
+
+	memset(w, 0, sizeof(*w));
+	w->lock_fd = -1;
+	*why = NULL;
+	if (env && !strcmp(env, "0"))
+		return 0;
+	if (u->ws->vm.network != NET_USER) {
+		*why = "vm.network is \"nat\"";
+		return 0;
+	}
+	if (!find_virtiofsd()) {
+		*why = "virtiofsd is missing";
+		return 0;
+	}
+	if (!u->box.has_docker &&
+	    u->ws->docker.install == DOCKER_INSTALL_NEVER)
+		return 0;
+	/* a workspace that has its disk already boots from it */
+	overlay = xasprintf("%s.qcow2", u->st.domain);
+	fresh = vm_pool(&u->v) == 0 && !vm_volume_exists(&u->v, overlay);
+	free(overlay);
+	if (!fresh || !(w->accel = warm_accel(u)))
+		return 0;
+	w->key = warm_key(u, w->accel);
+	/* berth-box-NAME-VERSION.warm-KEY.qcow2 and the like */
+	w->disk = xasprintf("berth-box-%s-%s.warm-%s.qcow2", u->box.name,
+			    u->box.version, w->key);
+	w->save = xasprintf("berth-box-%s-%s.warm-%s.save", u->box.name,
+			    u->box.version, w->key);
+	w->seed = xasprintf("berth-box-%s-%s.warm-%s.seed", u->box.name,
+			    u->box.version, w->key);
+	w->domain = xasprintf("berth-warm-%s", w->key);
+	return 1;
+}
+
+void
+warm_release(struct warm *w)
+{
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
+	free(w->key);
+	free(w->disk);
+	free(w->save);
+	free(w->seed);
+	free(w->domain);
+	free(w->accel);
+	memset(w, 0, sizeof(*w));
+	w->lock_fd = -1;
+}
+
+/* One maker or restorer of a warm image at a time, on this host. */
+static int
+warm_lock(struct warm *w)
+{
+	char *home = berth_home(), *name, *path;
+
+	if (w->lock_fd >= 0)
+		return 0;
+	if (!home)
+		return err_set("no home folder for berth's locks");
+	mkdir_p(home, 0755);
+	name = xasprintf("warm-%s.lock", w->key);
+	path = path_join(home, name);
+	w->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(name);
+	free(home);
+	if (w->lock_fd < 0 || flock(w->lock_fd, LOCK_EX) < 0) {
+		err_set("cannot lock '%s'", path);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+static void
+warm_unlock(struct warm *w)
+{
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
+	w->lock_fd = -1;
+}
+
+/* The domain that makes the image, gone (left by a killed make). */
+static void
+drop_maker(struct up_run *u, struct warm *w)
+{
+	virDomainPtr d = NULL;
+
+	if (vm_domain_find(&u->v, w->domain, &d) == 1) {
+		virDomainDestroy(d);
+		virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE);
+		virDomainFree(d);
+	}
+}
+
+void
+warm_forget(struct up_run *u, struct warm *w)
+{
+	drop_maker(u, w);
+	vm_volume_delete(&u->v, w->save);
+	vm_volume_delete(&u->v, w->seed);
+	vm_volume_delete(&u->v, w->disk);
+}
+
+/* The image's seed: the box's user, Docker started on its socket only. */
+static int
+warm_seed(struct up_run *u, struct warm *w)
+{
+	struct seed s = { 0 };
+	struct strbuf iso = STRBUF_INIT;
+	char *id = xasprintf("warm-%s", w->key);
+	int ret;
+
+	s.hostname = "berth-warm";
+	s.instance_id = id;
+	s.docker_plain = 1;
+	s.docker_install = !u->box.has_docker;
+	ret = seed_iso(&s, &iso);
+	if (ret == 0)
+		ret = vm_volume_put(&u->v, w->seed, iso.buf, iso.len, "raw");
+	sb_release(&iso);
+	free(id);
+	return ret;
+}
+
+/* Boot the box to Docker-ready, then save it with its memory. */
+static int
+warm_make(struct up_run *u, struct warm *w)
+{
+	struct ws wws = *u->ws;
+	struct ws_state wst = { 0 };
+	struct vm_plan plan = { 0 };
+	struct strbuf xml = STRBUF_INIT, out = STRBUF_INIT;
+	char *kernel = NULL, *initrd = NULL, *base = NULL, *path = NULL;
+	char *log = NULL, *home = berth_home();
+	virDomainPtr dom = NULL;
+	double t0 = clock_now();
+	int ret = -1, rc;
+
+	report(u->rep, REPORT_PHASE, NULL, "warming");
+	report(u->rep, REPORT_LINE, NULL, "    making the warm image of %s "
+	       "%s for this VM shape, once: later workspaces restore it in "
+	       "seconds", u->box.name, u->box.version);
+	warm_forget(u, w);
+	/* a workspace of its own, with no folder, no port and no identity */
+	wws.name = "warm";
+	wws.vm.nports = 0;
+	wws.vm.nshared = 0;
+	memcpy(wst.id, "warm", 5);
+	wst.domain = w->domain;
+	wst.box_name = u->box.name;
+	wst.box_version = u->box.version;
+	if ((wst.ssh_port = port_pick_free()) < 0)
+		goto out;
+	log = xasprintf("%s/warm-%s.log", home ? home : "/tmp", w->key);
+	base = box_volume(&u->box, "qcow2");
+	plan.pool = VM_POOL;
+	plan.overlay = w->disk;
+	plan.seed = w->seed;
+	plan.console_log = log;
+	plan.accel = !strcmp(w->accel, "kvm") ? "kvm" : "qemu";
+	plan.virtiofsd = find_virtiofsd();
+	plan.hotplug_fs = 1;
+	if (upload_box(&u->v, &u->box, &plan, &kernel, &initrd) < 0 ||
+	    vm_volume_overlay(&u->v, w->disk, base, u->ws->vm.disk) < 0 ||
+	    warm_seed(u, w) < 0 || vm_domain_xml(&wws, &wst, &plan, &xml) < 0 ||
+	    vm_domain_define(&u->v, xml.buf, &dom) < 0)
+		goto out;
+	if (virDomainCreate(dom) < 0) {
+		err_set("cannot start the warm image's VM: %s", vm_last_error());
+		goto out;
+	}
+	if (agent_wait(dom, u->timeout_s) < 0)
+		goto out;
+	/* cloud-init done, Docker answering on its socket, all on disk */
+	/* the page cache dropped: a smaller image, restored sooner */
+	rc = agent_sh(dom, CLOUD_INIT_WAIT " || exit 3; "
+		      "until docker version >/dev/null 2>&1; do sleep 0.5; "
+		      "done; sync; echo 3 >/proc/sys/vm/drop_caches",
+		      u->timeout_s, &out);
+	if (rc != 0) {
+		if (rc > 0)
+			err_set("the warm image's VM did not get Docker ready "
+				"(exit %d): %s", rc, out.buf ? out.buf : "");
+		console_tail(u->rep, log, 20);
+		goto out;
+	}
+	if (vm_volume_put(&u->v, w->save, "", 0, "raw") < 0 ||
+	    !(path = vm_volume_path(&u->v, w->save)))
+		goto out;
+	if (virDomainSaveFlags(dom, path, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0) {
+		err_set("cannot save the warm image: %s", vm_last_error());
+		goto out;
+	}
+	virStoragePoolRefresh(u->v.pool, 0);
+	virDomainUndefineFlags(dom, 0);
+	vm_volume_delete(&u->v, w->seed);
+	report(u->rep, REPORT_LINE, NULL, "    warm image made in %.0f s",
+	       clock_now() - t0);
+	ret = 0;
+out:
+	if (ret < 0)
+		warm_forget(u, w);
+	if (dom)
+		virDomainFree(dom);
+	sb_release(&xml);
+	sb_release(&out);
+	free(kernel);
+	free(initrd);
+	free(base);
+	free(path);
+	free(log);
+	free(home);
+	return ret;
+}
+
+int
+warm_ensure(struct up_run *u, struct warm *w)
+{
+	virDomainPtr d = NULL;
+	int making;
+
+	if (warm_lock(w) < 0)
+		return -1;
+	/* the maker's domain outlives the save only when a make was cut */
+	making = vm_domain_find(&u->v, w->domain, &d) == 1;
+	if (d)
+		virDomainFree(d);
+	if (!making && vm_volume_exists(&u->v, w->save) &&
+	    vm_volume_exists(&u->v, w->disk))
+		return 0;
+	return warm_make(u, w);
+}
+
+/* 'text' in single quotes for the shell. */
+static void
+sh_quoted(struct strbuf *out, const char *text)
+{
+	sb_addch(out, '\'');
+	for (; *text; text++)
+		if (*text == '\'')
+			sb_addstr(out, "'\\''");
+		else
+			sb_addch(out, *text);
+	sb_addch(out, '\'');
+}
+
+/* A file written by the script: mode, path, content. */
+static void
+sh_file(struct strbuf *out, const char *mode, const char *path,
+	const char *content)
+{
+	sb_addstr(out, "install -m ");
+	sb_addstr(out, mode);
+	sb_addstr(out, " /dev/null ");
+	sh_quoted(out, path);
+	sb_addstr(out, " && printf '%s' ");
+	sh_quoted(out, content);
+	sb_addstr(out, " >");
+	sh_quoted(out, path);
+	sb_addstr(out, " || exit 1\n");
+}
+
+/* A folder mounted now and at every boot. */
+static void
+sh_mount(struct strbuf *out, const char *tag, const char *dir)
+{
+	struct strbuf line = STRBUF_INIT;
+
+	sb_addf(&line, "%s %s virtiofs defaults,nofail 0 0", tag, dir);
+	sb_addstr(out, "mkdir -p ");
+	sh_quoted(out, dir);
+	sb_addstr(out, "; grep -qxF ");
+	sh_quoted(out, line.buf);
+	sb_addstr(out, " /etc/fstab || echo ");
+	sh_quoted(out, line.buf);
+	sb_addstr(out, " >>/etc/fstab\n");
+	/* the plugged device shows up in the guest in a moment */
+	sb_addf(out, "i=0; until mountpoint -q %s || mount -t virtiofs %s %s "
+		"2>/dev/null; do i=$((i+1)); [ $i -lt 100 ] || "
+		"{ echo 'cannot mount %s'; exit 1; }; sleep 0.1; done\n", dir,
+		tag, dir, tag);
+	sb_release(&line);
+}
+
+/* The script that makes the restored guest this workspace's. */
+static int
+identity_script(struct up_run *u, struct strbuf *sh)
+{
+	const struct ws *ws = u->ws;
+	char *tls = state_path(ws, "docker"), *pub = ssh_pubkey(ws), *p;
+	char *hostname = xstrdup(ws->name);
+	struct strbuf ca = STRBUF_INIT, cert = STRBUF_INIT, key = STRBUF_INIT;
+	static const char *const guest_addrs[] = { "10.0.2.15", NULL };
+	unsigned uid = guest_uid(ws);
+	size_t i;
+	int ret = -1;
+
+	for (i = 0; hostname[i]; i++)
+		if (hostname[i] == '_')
+			hostname[i] = '-';
+	if (!pub) {
+		err_set("cannot read the workspace's SSH public key");
+		goto out;
+	}
+	if (tls_ensure(tls, ws->name, guest_addrs) < 0)
+		goto out;
+	p = path_join(tls, "ca.pem");
+	ret = sb_read_file(&ca, p);
+	free(p);
+	p = path_join(tls, "server-cert.pem");
+	ret |= sb_read_file(&cert, p);
+	free(p);
+	p = path_join(tls, "server-key.pem");
+	ret |= sb_read_file(&key, p);
+	free(p);
+	if (ret < 0)
+		goto out;
+	sb_addstr(sh, "set -u\n");
+	/* Docker first: its restart is most of the time here (seconds under
+	 * TCG), and the rest goes on beside it */
+	sb_addstr(sh, "mkdir -p " DOCKER_TLS_DIR "\n");
+	sh_file(sh, "0600", DOCKER_TLS_DIR "/ca.pem", ca.buf);
+	sh_file(sh, "0600", DOCKER_TLS_DIR "/server-cert.pem", cert.buf);
+	sh_file(sh, "0600", DOCKER_TLS_DIR "/server-key.pem", key.buf);
+	sh_file(sh, "0644", "/etc/default/docker",
+		"# Written by berth: the Engine API on tcp 2376, mutual TLS "
+		"only.\n" DOCKER_OPTS_LINE "\n");
+	/* the ready file makes berth's boxes start dockerd at boot; other
+	 * boxes have it enabled */
+	sb_addstr(sh, ": >" DOCKER_READY_FILE "\n"
+		  "[ -e " BOX_DOCKER_PATH_UNIT " ] || systemctl enable docker "
+		  "2>/dev/null\n"
+		  "systemctl restart docker & docker=$!\n");
+	/* cloud-init ran once, in the image; it must not run again */
+	sb_addstr(sh, "touch /etc/cloud/cloud-init.disabled\n");
+	sb_addstr(sh, "h=");
+	sh_quoted(sh, hostname);
+	sb_addstr(sh, "\necho \"$h\" >/etc/hostname; hostname \"$h\"\n"
+		  "sed -i \"s/^127\\.0\\.1\\.1[[:space:]].*/127.0.1.1 $h/\" "
+		  "/etc/hosts\n"
+		  "rm -f /etc/machine-id /var/lib/dbus/machine-id\n"
+		  "systemd-machine-id-setup >/dev/null || exit 1\n"
+		  "rm -f /etc/ssh/ssh_host_*\n"
+		  "ssh-keygen -q -t ed25519 -N '' -f "
+		  "/etc/ssh/ssh_host_ed25519_key || exit 1\n"
+		  "systemctl --no-block restart ssh\n");
+	if (uid)
+		sb_addf(sh, "[ \"$(id -u berth)\" = %u ] || usermod -u %u "
+			"berth || exit 1\n", uid, uid);
+	sb_addstr(sh, "install -d -m 0700 -o berth -g berth /home/berth/.ssh\n");
+	sh_file(sh, "0600", "/home/berth/.ssh/authorized_keys", pub);
+	sb_addstr(sh, "chown berth:berth /home/berth/.ssh/authorized_keys\n");
+	sh_mount(sh, "workspace", "/workspace");
+	for (i = 0; i < ws->vm.nshared; i++) {
+		char tag[32];
+
+		snprintf(tag, sizeof(tag), "shared%zu", i);
+		sh_mount(sh, tag, ws->vm.shared[i].guest);
+	}
+	sb_addstr(sh, "wait $docker || { echo 'dockerd did not restart'; "
+		  "exit 1; }\nsync\n");
+	ret = 0;
+out:
+	sb_release(&ca);
+	sb_release(&cert);
+	sb_release(&key);
+	free(tls);
+	free(pub);
+	free(hostname);
+	return ret;
+}
+
+/* The workspace's folders, into the running domain. */
+static int
+plug_folders(struct up_run *u, const struct vm_plan *plan)
+{
+	struct vm_plan p = *plan;
+	size_t i;
+
+	p.virtiofs = 1;
+	for (i = 0; i <= u->ws->vm.nshared; i++) {
+		struct strbuf xml = STRBUF_INIT;
+		char tag[32];
+		int r;
+
+		if (i == 0)
+			vm_filesystem_xml(&xml, &p, u->ws->dir, "workspace", 0);
+		else {
+			snprintf(tag, sizeof(tag), "shared%zu", i - 1);
+			vm_filesystem_xml(&xml, &p,
+					  u->ws->vm.shared[i - 1].host, tag,
+					  u->ws->vm.shared[i - 1].readonly);
+		}
+		r = virDomainAttachDeviceFlags(u->dom, xml.buf,
+					       VIR_DOMAIN_AFFECT_LIVE);
+		sb_release(&xml);
+		if (r < 0)
+			return err_set("cannot share '%s' with the VM: %s",
+				       i ? u->ws->vm.shared[i - 1].host
+					 : u->ws->dir, vm_last_error());
+	}
+	return 0;
+}
+
+int
+warm_restore(struct up_run *u, struct warm *w, struct vm_plan *plan)
+{
+	struct strbuf xml = STRBUF_INIT, sh = STRBUF_INIT, out = STRBUF_INIT;
+	char *path = NULL;
+	int ret = -1, rc;
+
+	report(u->rep, REPORT_PHASE, NULL, "restoring");
+	plan->accel = !strcmp(w->accel, "kvm") ? "kvm" : "qemu";
+	plan->virtiofs = 1;
+	plan->hotplug_fs = 0;
+	if (u->dom && virDomainGetUUIDString(u->dom, plan->uuid) < 0)
+		plan->uuid[0] = '\0';
+	/* the domain as it will boot later, folders and all */
+	if (vm_domain_xml(u->ws, &u->st, plan, &xml) < 0)
+		goto out;
+	if (u->dom)
+		virDomainFree(u->dom);
+	u->dom = NULL;
+	if (vm_domain_define(&u->v, xml.buf, &u->dom) < 0 ||
+	    virDomainGetUUIDString(u->dom, plan->uuid) < 0)
+		goto out;
+	free(u->st.accel);
+	u->st.accel = xstrdup(w->accel);
+	free(u->st.warm);
+	u->st.warm = xstrdup(w->key);
+	if (state_save(u->ws, &u->st) < 0)
+		goto out;
+	/* as it runs now: the image's devices, which libvirt checks */
+	plan->hotplug_fs = 1;
+	sb_reset(&xml);
+	if (vm_domain_xml(u->ws, &u->st, plan, &xml) < 0 ||
+	    !(path = vm_volume_path(&u->v, w->save)))
+		goto out;
+	truncate(plan->console_log, 0);
+	if (warm_lock(w) < 0)
+		goto out;
+	if (save_image_retarget(&u->v, w->save, u->st.domain,
+				plan->uuid) < 0) {
+		warm_unlock(w);
+		ret = WARM_REFUSED;	/* not an image this libvirt made */
+		goto out;
+	}
+	rc = virDomainRestoreFlags(u->v.conn, path, xml.buf,
+				   VIR_DOMAIN_SAVE_RUNNING);
+	warm_unlock(w);
+	if (rc < 0) {
+		err_set("%s", vm_last_error());
+		ret = WARM_REFUSED;
+		goto out;
+	}
+	    agent_set_time(u->dom) < 0 || identity_script(u, &sh) < 0)
+		goto out;
+	rc = agent_sh(u->dom, sh.buf, u->timeout_s, &out);
+	if (rc != 0) {
+		if (rc > 0)
+			err_set("the VM did not take its identity (exit %d): %s",
+				rc, out.buf ? out.buf : "");
+		goto out;
+	}
+	ret = 0;
+out:
+	plan->hotplug_fs = 0;
+	sb_release(&xml);
+	sb_release(&sh);
+	sb_release(&out);
+	free(path);
+	return ret;
+}
