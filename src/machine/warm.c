@@ -519,6 +519,7 @@ warm_restore(struct up_run *u, struct warm *w, struct vm_plan *plan)
 		ret = WARM_REFUSED;
 		goto out;
 	}
+	if (plug_folders(u, plan) < 0 || agent_wait(u->dom, 60) < 0 ||
 	    agent_set_time(u->dom) < 0 || identity_script(u, &sh) < 0)
 		goto out;
 	rc = agent_sh(u->dom, sh.buf, u->timeout_s, &out);
