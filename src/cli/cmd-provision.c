@@ -22,40 +22,12 @@ const struct cmd_entry cmd_provision_entry = {
 };
 
 /* A file written as root, mode 0600, from a here-document. */
-static void
-put_file(struct strbuf *sh, const char *path, const char *mode,
-	 const char *content)
-{
-	sb_addf(sh, "cat >'%s' <<'BERTH_EOF'\n%s%sBERTH_EOF\nchmod %s '%s'\n",
-		path, content, content[0] &&
-		content[strlen(content) - 1] == '\n' ? "" : "\n", mode, path);
-}
-
 static int
 provision_script(const struct ws *ws, struct strbuf *sh)
 {
-	static const char *const names[] = { "ca.pem", "server-cert.pem",
-					     "server-key.pem" };
-	char *dir = state_path(ws, "docker");
-	size_t i;
-	int ret = 0;
-
-	sb_addstr(sh, "set -e\numask 077\nmkdir -p " DOCKER_TLS_DIR "\n");
-	for (i = 0; i < ARRAY_SIZE(names) && ret == 0; i++) {
-		struct strbuf pem = STRBUF_INIT;
-		char *p = path_join(dir, names[i]), *to;
-
-		ret = sb_read_file(&pem, p);
-		to = xasprintf(DOCKER_TLS_DIR "/%s", names[i]);
-		if (ret == 0)
-			put_file(sh, to, "0600", pem.buf);
-		free(to);
-		free(p);
-		sb_release(&pem);
-	}
-	put_file(sh, "/etc/default/docker", "0644",
-		 "# Written by berth: the Engine API on tcp 2376, mutual TLS "
-		 "only.\n" DOCKER_OPTS_LINE "\n");
+	sb_addstr(sh, "set -e\n");
+	if (machine_docker_tls_script(ws, sh) < 0)
+		return -1;
 	sb_addstr(sh, "if ! command -v dockerd >/dev/null; then\n");
 	if (ws->docker.install == DOCKER_INSTALL_AUTO)
 		sb_addstr(sh, "  export DEBIAN_FRONTEND=noninteractive\n"
@@ -66,8 +38,7 @@ provision_script(const struct ws *ws, struct strbuf *sh)
 			  ">&2\n  exit 3\n");
 	sb_addstr(sh, "fi\nusermod -aG docker berth\n"
 		  "systemctl restart docker\n");
-	free(dir);
-	return ret;
+	return 0;
 }
 
 static int

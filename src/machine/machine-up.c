@@ -420,14 +420,16 @@ up_running(struct up_run *u)
 		       "changed: run 'berth reload' to apply them", ws->file);
 	if (is_provisioned(&u->st, u->dom))
 		return machine_docker_wait(ws, &u->st, u->timeout_s);
-	if (u->st.warm) {
+	if (u->st.warm_pending) {
 		/* restored, and cut before it had its identity: again */
-		char *overlay = xasprintf("%s.qcow2", u->st.domain);
-
 		virDomainDestroy(u->dom);
-		vm_volume_delete(&u->v, overlay);
-		free(overlay);
 		return up_new(u);
+	}
+	if (u->st.warm) {
+		/* booted from its own disk, with no cloud-init */
+		if (machine_docker_wait(ws, &u->st, u->timeout_s) < 0)
+			return -1;
+		return mark_provisioned(ws, &u->st, u->dom);
 	}
 	if (ssh_wait(ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0)
 		return -1;
@@ -566,7 +568,20 @@ up_new(struct up_run *u)
 {
 	struct warm w;
 	const char *why = NULL;
-	int warm = warm_applies(u, &w, &why), ret;
+	int warm, ret;
+
+	if (u->st.warm_pending) {
+		/* a restore cut before the identity: its disk is no one's */
+		char *overlay = xasprintf("%s.qcow2", u->st.domain);
+
+		vm_volume_delete(&u->v, overlay);
+		free(overlay);
+		u->st.warm_pending = 0;
+	}
+	warm = warm_applies(u, &w, &why);
+	if (why)
+		report(u->rep, REPORT_LINE, NULL, "    booting cold: %s (a warm "
+		       "image needs user networking and virtiofsd)", why);
 
 	if (warm && warm_ensure(u, &w) < 0) {
 		report(u->rep, REPORT_WARN, NULL, "no warm image (%s): booting "

@@ -451,3 +451,44 @@ machine_running(struct machine *w)
 	err_hint("start it with 'berth up'");
 	return -1;
 }
+
+/* A file written by a root shell in the guest, from a quoted here-doc. */
+static void
+script_file(struct strbuf *sh, const char *path, const char *mode,
+	    const char *content)
+{
+	size_t n = strlen(content);
+
+	sb_addf(sh, "cat >'%s' <<'BERTH_EOF'\n%s%sBERTH_EOF\nchmod %s '%s'\n",
+		path, content, n && content[n - 1] == '\n' ? "" : "\n", mode,
+		path);
+}
+
+int
+machine_docker_tls_script(const struct ws *ws, struct strbuf *sh)
+{
+	static const char *const names[] = { "ca.pem", "server-cert.pem",
+					     "server-key.pem" };
+	char *dir = state_path(ws, "docker");
+	size_t i;
+	int ret = 0;
+
+	sb_addstr(sh, "(umask 077 && mkdir -p " DOCKER_TLS_DIR ")\n");
+	for (i = 0; i < ARRAY_SIZE(names) && ret == 0; i++) {
+		struct strbuf pem = STRBUF_INIT;
+		char *p = path_join(dir, names[i]), *to;
+
+		ret = sb_read_file(&pem, p);
+		to = xasprintf(DOCKER_TLS_DIR "/%s", names[i]);
+		if (ret == 0)
+			script_file(sh, to, "0600", pem.buf);
+		free(to);
+		free(p);
+		sb_release(&pem);
+	}
+	script_file(sh, "/etc/default/docker", "0644",
+		    "# Written by berth: the Engine API on tcp 2376, mutual "
+		    "TLS only.\n" DOCKER_OPTS_LINE "\n");
+	free(dir);
+	return ret;
+}

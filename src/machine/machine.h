@@ -88,6 +88,10 @@ int machine_forward_ports(const struct ws *ws, const char *domain,
 
 /* The engine's address: tcp://127.0.0.1:PORT, or the guest's on NAT. */
 char *machine_docker_host(const struct ws_state *st);
+/* Root shell lines that give the guest's dockerd the workspace's TLS
+ * files and options (provision; a warm restore's identity), -1 when the
+ * files cannot be read. */
+int machine_docker_tls_script(const struct ws *ws, struct strbuf *sh);
 /* Wait until the VM's engine answers GET /_ping over mutual TLS. */
 int machine_docker_wait(const struct ws *ws, const struct ws_state *st,
 			int timeout_s);

@@ -93,12 +93,12 @@ seed_user_data(const struct seed *s, struct strbuf *out)
 		sb_addstr(out, "write_files:\n");
 		docker_files(s, out);
 	}
-	if ((s->docker || s->docker_plain) && s->docker_install) {
+	if ((s->docker || s->docker_bare) && s->docker_install) {
 		/* without AppArmor's parser, 'docker run' fails in the guest */
 		sb_addstr(out, "package_update: true\n"
 			  "packages:\n  - docker.io\n  - apparmor\n");
 	}
-	if ((s->shared && s->shared[0]) || s->docker || s->docker_plain)
+	if ((s->shared && s->shared[0]) || s->docker || s->docker_bare)
 		sb_addstr(out, "runcmd:\n");
 	for (i = 0; s->shared && s->shared[i]; i++)
 		sb_addf(out, "  - [ sh, -c, \"mkdir -p '%s' && mount -t "
@@ -112,9 +112,8 @@ seed_user_data(const struct seed *s, struct strbuf *out)
 			  BOX_DOCKER_PATH_UNIT " ]; then systemctl start docker; "
 			  "else systemctl enable docker; systemctl restart "
 			  "docker; fi; fi\" ]\n");
-	if (s->docker_plain)
-		sb_addstr(out, "  - [ sh, -c, \"usermod -aG docker berth && "
-			  "systemctl start docker\" ]\n");
+	if (s->docker_bare)
+		sb_addstr(out, "  - [ sh, -c, \"usermod -aG docker berth\" ]\n");
 }
 
 void

@@ -15,9 +15,9 @@ struct seed {
 	/* Docker: the Engine API on tcp 2376 with mutual TLS */
 	int docker;			/* configure it at all */
 	int docker_install;		/* apt-get install docker.io apparmor */
-	/* Docker started on its socket only, with no TLS (a warm image's:
-	 * the workspace's TLS files come after the restore) */
-	int docker_plain;
+	/* Docker installed when missing, with no TLS and not started (a
+	 * warm image's: TLS and the start come with the identity) */
+	int docker_bare;
 	const char *tls_ca, *tls_cert, *tls_key;	/* PEM, the server's */
 };
 

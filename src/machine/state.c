@@ -125,6 +125,7 @@ state_load(const struct ws *ws, struct ws_state *st)
 	st->vm_hash = jstr(o, "vm_hash");
 	st->provisioned = jstr(o, "provisioned");
 	st->warm = jstr(o, "warm");
+	st->warm_pending = json_is_true(json_object_get(o, "warm_pending"));
 	st->started_at = jstr(o, "started_at");
 	st->ssh_host = jstr(o, "ssh_host");
 	st->ssh_port = (int)json_integer_value(json_object_get(o, "ssh_port"));
@@ -170,6 +171,8 @@ state_save(const struct ws *ws, const struct ws_state *st)
 	set_str(o, "vm_hash", st->vm_hash);
 	set_str(o, "provisioned", st->provisioned);
 	set_str(o, "warm", st->warm);
+	if (st->warm_pending)
+		json_object_set_new(o, "warm_pending", json_true());
 	set_str(o, "started_at", st->started_at);
 	set_str(o, "ssh_host", st->ssh_host);
 	json_object_set_new(o, "ssh_port", json_integer(st->ssh_port));

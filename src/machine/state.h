@@ -25,6 +25,8 @@ struct ws_state {
 				 * needs no SSH */
 	char *warm;		/* the warm image it was restored from: it
 				 * boots with no cloud-init after a halt */
+	int warm_pending;	/* restored, its identity not yet given: a
+				 * cut up starts that workspace over */
 	int exists;		/* was there a state file */
 };
 

@@ -307,6 +307,39 @@ path_in_use(struct vm_conn *v, const char *path)
 }
 
 int
+vm_volume_in_use(struct vm_conn *v, const char *name)
+{
+	char *path = vm_volume_path(v, name);
+	int used = path ? path_in_use(v, path) : 0;
+
+	free(path);
+	return used;
+}
+
+int
+vm_volumes_named(struct vm_conn *v, const char *prefix, struct strlist *out)
+{
+	virStorageVolPtr *vols = NULL;
+	int n, i;
+
+	if (!v->pool && !(v->pool = virStoragePoolLookupByName(v->conn,
+							      VM_POOL)))
+		return 0;
+	if ((n = virStoragePoolListAllVolumes(v->pool, &vols, 0)) < 0)
+		return err_set("cannot list the pool's volumes: %s",
+			       vm_last_error());
+	for (i = 0; i < n; i++) {
+		const char *name = virStorageVolGetName(vols[i]);
+
+		if (name && !strncmp(name, prefix, strlen(prefix)))
+			strlist_push(out, name);
+		virStorageVolFree(vols[i]);
+	}
+	free(vols);
+	return 0;
+}
+
+int
 vm_box_volumes_remove(struct vm_conn *v, const char *box, const char *version,
 		      int *kept)
 {
@@ -331,6 +364,21 @@ vm_box_volumes_remove(struct vm_conn *v, const char *box, const char *version,
 			free(path);
 		}
 		free(name);
+	}
+	/* its warm images: a disk that workspaces stand on stays */
+	if (ret == 0) {
+		struct strlist warm = { 0 };
+		char *prefix = vm_box_volume(box, version, "warm-");
+
+		vm_volumes_named(v, prefix, &warm);
+		for (i = 0; i < warm.n && ret == 0; i++) {
+			if (vm_volume_in_use(v, warm.v[i]))
+				(*kept)++;
+			else
+				ret = vm_volume_delete(v, warm.v[i]);
+		}
+		strlist_release(&warm);
+		free(prefix);
 	}
 	return ret;
 }

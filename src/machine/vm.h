@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "util.h"
 
 #define VM_METADATA_NS "https://berth.dev/xmlns/workspace/1"
 #define VM_POOL "default"
@@ -47,6 +48,11 @@ int vm_volume_write_at(struct vm_conn *v, const char *name, uint64_t off,
 char *vm_volume_path(struct vm_conn *v, const char *name);
 int vm_volume_exists(struct vm_conn *v, const char *name);
 int vm_volume_delete(struct vm_conn *v, const char *name);
+/* Does a volume back another, or a domain read it? */
+int vm_volume_in_use(struct vm_conn *v, const char *name);
+/* The names of the pool's volumes that start with prefix, added to out. */
+int vm_volumes_named(struct vm_conn *v, const char *prefix,
+		     struct strlist *out);
 /* A box version's volumes in the pool, shared by its workspaces: the
  * image, and the kernel and initrd of a box that boots directly. */
 char *vm_box_volume(const char *box, const char *version, const char *what);

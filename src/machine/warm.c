@@ -14,7 +14,6 @@
 #include "digest.h"
 #include "seed.h"
 #include "ssh.h"
-#include "tls.h"
 #include "warm.h"
 
 /* The accelerator a warm image is made with: the workspace's own, or the
@@ -56,6 +55,47 @@ warm_key(const struct up_run *u, const char *accel)
 	return key;
 }
 
+static void
+warm_set_gen(struct warm *w, const char *prefix, unsigned long gen)
+{
+	free(w->disk);
+	free(w->save);
+	free(w->seed);
+	w->disk = xasprintf("%s%lu.qcow2", prefix, gen);
+	w->save = xasprintf("%s%lu.save", prefix, gen);
+	w->seed = xasprintf("%s%lu.seed", prefix, gen);
+}
+
+/* The image's volumes: berth-box-NAME-VERSION.warm-KEY-GEN.{qcow2,save}.
+ * The newest generation with both is the image; a new one is made under
+ * the next, since an old disk may still be the base of workspaces. */
+static void
+warm_names(struct up_run *u, struct warm *w)
+{
+	struct strlist vols = { 0 };
+	char *prefix = xasprintf("berth-box-%s-%s.warm-%s-", u->box.name,
+				 u->box.version, w->key);
+	size_t i, plen = strlen(prefix);
+	unsigned long gen, top = 0, ready = 0;
+
+	vm_volumes_named(&u->v, prefix, &vols);
+	for (i = 0; i < vols.n; i++) {
+		char *end, *disk;
+
+		gen = strtoul(vols.v[i] + plen, &end, 10);
+		top = gen > top ? gen : top;
+		if (strcmp(end, ".save") || gen <= ready)
+			continue;
+		disk = xasprintf("%s%lu.qcow2", prefix, gen);
+		if (strlist_has(&vols, disk))
+			ready = gen;
+		free(disk);
+	}
+	warm_set_gen(w, prefix, ready ? ready : top + 1);
+	strlist_release(&vols);
+	free(prefix);
+}
+
 int
 warm_applies(struct up_run *u, struct warm *w, const char **why)
 {
@@ -68,6 +108,12 @@ warm_applies(struct up_run *u, struct warm *w, const char **why)
 	*why = NULL;
 	if (env && !strcmp(env, "0"))
 		return 0;
+	/* a workspace that has its disk already boots from it */
+	overlay = xasprintf("%s.qcow2", u->st.domain);
+	fresh = vm_pool(&u->v) == 0 && !vm_volume_exists(&u->v, overlay);
+	free(overlay);
+	if (!fresh)
+		return 0;
 	if (u->ws->vm.network != NET_USER) {
 		*why = "vm.network is \"nat\"";
 		return 0;
@@ -79,20 +125,10 @@ warm_applies(struct up_run *u, struct warm *w, const char **why)
 	if (!u->box.has_docker &&
 	    u->ws->docker.install == DOCKER_INSTALL_NEVER)
 		return 0;
-	/* a workspace that has its disk already boots from it */
-	overlay = xasprintf("%s.qcow2", u->st.domain);
-	fresh = vm_pool(&u->v) == 0 && !vm_volume_exists(&u->v, overlay);
-	free(overlay);
-	if (!fresh || !(w->accel = warm_accel(u)))
+	if (!(w->accel = warm_accel(u)))
 		return 0;
 	w->key = warm_key(u, w->accel);
-	/* berth-box-NAME-VERSION.warm-KEY.qcow2 and the like */
-	w->disk = xasprintf("berth-box-%s-%s.warm-%s.qcow2", u->box.name,
-			    u->box.version, w->key);
-	w->save = xasprintf("berth-box-%s-%s.warm-%s.save", u->box.name,
-			    u->box.version, w->key);
-	w->seed = xasprintf("berth-box-%s-%s.warm-%s.seed", u->box.name,
-			    u->box.version, w->key);
+	warm_names(u, w);
 	w->domain = xasprintf("berth-warm-%s", w->key);
 	return 1;
 }
@@ -164,10 +200,38 @@ warm_forget(struct up_run *u, struct warm *w)
 	drop_maker(u, w);
 	vm_volume_delete(&u->v, w->save);
 	vm_volume_delete(&u->v, w->seed);
-	vm_volume_delete(&u->v, w->disk);
+	/* workspaces made from it stand on it: it goes with the last */
+	if (!vm_volume_in_use(&u->v, w->disk))
+		vm_volume_delete(&u->v, w->disk);
 }
 
-/* The image's seed: the box's user, Docker started on its socket only. */
+/* The console of the image's boot, kept beside berth's data. */
+static char *
+warm_log(const struct warm *w)
+{
+	char *home = berth_home(), *name = xasprintf("warm-%s.log", w->key);
+	char *path = path_join(home ? home : "/tmp", name);
+
+	free(home);
+	free(name);
+	return path;
+}
+
+/* A restored workspace's console starts with the boot it comes from. */
+static void
+warm_console(const struct warm *w, const char *console_log)
+{
+	char *log = warm_log(w);
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_read_file(&sb, log);
+	sb_addstr(&sb, "\n[berth: restored from the warm image above]\n");
+	write_file_atomic(console_log, sb.buf, sb.len, 0600);
+	sb_release(&sb);
+	free(log);
+}
+
+/* The image's seed: the box's user and Docker, nothing of a workspace. */
 static int
 warm_seed(struct up_run *u, struct warm *w)
 {
@@ -178,7 +242,7 @@ warm_seed(struct up_run *u, struct warm *w)
 
 	s.hostname = "berth-warm";
 	s.instance_id = id;
-	s.docker_plain = 1;
+	s.docker_bare = 1;
 	s.docker_install = !u->box.has_docker;
 	ret = seed_iso(&s, &iso);
 	if (ret == 0)
@@ -188,7 +252,21 @@ warm_seed(struct up_run *u, struct warm *w)
 	return ret;
 }
 
-/* Boot the box to Docker-ready, then save it with its memory. */
+/*
+ * A save holds every page that is not all zeros, and a page once used
+ * keeps its bytes when freed. So the page cache is dropped and the free
+ * memory written with zeros once (through a tmpfs, leaving a margin):
+ * the image, and each restore of it, shrinks to what is really in use.
+ */
+#define ZERO_FREE_MEMORY                                                   \
+	"echo 3 >/proc/sys/vm/drop_caches; "                               \
+	"m=$(awk '/^MemFree:/ { print int($2 / 1024) - 128 }' /proc/meminfo); " \
+	"if [ \"$m\" -gt 0 ]; then d=$(mktemp -d) && "                     \
+	"mount -t tmpfs -o size=${m}m tmpfs \"$d\" && "                     \
+	"dd if=/dev/zero of=\"$d/z\" bs=1M count=$m 2>/dev/null; "           \
+	"umount \"$d\"; rmdir \"$d\"; fi; true"
+
+/* Boot the box to Docker installed, then save it with its memory. */
 static int
 warm_make(struct up_run *u, struct warm *w)
 {
@@ -197,7 +275,7 @@ warm_make(struct up_run *u, struct warm *w)
 	struct vm_plan plan = { 0 };
 	struct strbuf xml = STRBUF_INIT, out = STRBUF_INIT;
 	char *kernel = NULL, *initrd = NULL, *base = NULL, *path = NULL;
-	char *log = NULL, *home = berth_home();
+	char *log = NULL;
 	virDomainPtr dom = NULL;
 	double t0 = clock_now();
 	int ret = -1, rc;
@@ -207,6 +285,16 @@ warm_make(struct up_run *u, struct warm *w)
 	       "%s for this VM shape, once: later workspaces restore it in "
 	       "seconds", u->box.name, u->box.version);
 	warm_forget(u, w);
+	while (vm_volume_exists(&u->v, w->disk)) {
+		/* kept for the workspaces on it: never booted again, so the
+		 * image is made under a new generation */
+		char *p = strrchr(w->disk, '-');
+		unsigned long gen = strtoul(p + 1, NULL, 10) + 1;
+		char *prefix = xstrndup(w->disk, (size_t)(p - w->disk) + 1);
+
+		warm_set_gen(w, prefix, gen);
+		free(prefix);
+	}
 	/* a workspace of its own, with no folder, no port and no identity */
 	wws.name = "warm";
 	wws.vm.nports = 0;
@@ -217,7 +305,7 @@ warm_make(struct up_run *u, struct warm *w)
 	wst.box_version = u->box.version;
 	if ((wst.ssh_port = port_pick_free()) < 0)
 		goto out;
-	log = xasprintf("%s/warm-%s.log", home ? home : "/tmp", w->key);
+	log = warm_log(w);
 	base = box_volume(&u->box, "qcow2");
 	plan.pool = VM_POOL;
 	plan.overlay = w->disk;
@@ -237,16 +325,19 @@ warm_make(struct up_run *u, struct warm *w)
 	}
 	if (agent_wait(dom, u->timeout_s) < 0)
 		goto out;
-	/* cloud-init done, Docker answering on its socket, all on disk */
-	/* the page cache dropped: a smaller image, restored sooner */
+	/* cloud-init done, containerd running, dockerd not: its start is
+	 * the identity's (it reads its TLS files then), and not starting it
+	 * here keeps the first up of the box no slower than a cold boot */
 	rc = agent_sh(dom, CLOUD_INIT_WAIT " || exit 3; "
-		      "until docker version >/dev/null 2>&1; do sleep 0.5; "
-		      "done; sync; echo 3 >/proc/sys/vm/drop_caches",
-		      u->timeout_s, &out);
+		      "command -v dockerd >/dev/null || exit 4; "
+		      "systemctl stop docker.socket docker.service "
+		      "2>/dev/null; systemctl start containerd; sync; "
+		      ZERO_FREE_MEMORY, u->timeout_s, &out);
 	if (rc != 0) {
 		if (rc > 0)
-			err_set("the warm image's VM did not get Docker ready "
-				"(exit %d): %s", rc, out.buf ? out.buf : "");
+			err_set("the warm image's VM did not get %s (exit %d)"
+				": %s", rc == 4 ? "Docker installed" :
+				"through cloud-init", rc, out.buf ? out.buf : "");
 		console_tail(u->rep, log, 20);
 		goto out;
 	}
@@ -275,7 +366,6 @@ out:
 	free(base);
 	free(path);
 	free(log);
-	free(home);
 	return ret;
 }
 
@@ -287,6 +377,8 @@ warm_ensure(struct up_run *u, struct warm *w)
 
 	if (warm_lock(w) < 0)
 		return -1;
+	/* another berth may have made it, or a new generation, meanwhile */
+	warm_names(u, w);
 	/* the maker's domain outlives the save only when a make was cut */
 	making = vm_domain_find(&u->v, w->domain, &d) == 1;
 	if (d)
@@ -353,10 +445,7 @@ static int
 identity_script(struct up_run *u, struct strbuf *sh)
 {
 	const struct ws *ws = u->ws;
-	char *tls = state_path(ws, "docker"), *pub = ssh_pubkey(ws), *p;
-	char *hostname = xstrdup(ws->name);
-	struct strbuf ca = STRBUF_INIT, cert = STRBUF_INIT, key = STRBUF_INIT;
-	static const char *const guest_addrs[] = { "10.0.2.15", NULL };
+	char *pub = ssh_pubkey(ws), *hostname = xstrdup(ws->name);
 	unsigned uid = guest_uid(ws);
 	size_t i;
 	int ret = -1;
@@ -368,29 +457,11 @@ identity_script(struct up_run *u, struct strbuf *sh)
 		err_set("cannot read the workspace's SSH public key");
 		goto out;
 	}
-	if (tls_ensure(tls, ws->name, guest_addrs) < 0)
-		goto out;
-	p = path_join(tls, "ca.pem");
-	ret = sb_read_file(&ca, p);
-	free(p);
-	p = path_join(tls, "server-cert.pem");
-	ret |= sb_read_file(&cert, p);
-	free(p);
-	p = path_join(tls, "server-key.pem");
-	ret |= sb_read_file(&key, p);
-	free(p);
-	if (ret < 0)
-		goto out;
 	sb_addstr(sh, "set -u\n");
-	/* Docker first: its restart is most of the time here (seconds under
+	/* Docker first: its start is most of the time here (seconds under
 	 * TCG), and the rest goes on beside it */
-	sb_addstr(sh, "mkdir -p " DOCKER_TLS_DIR "\n");
-	sh_file(sh, "0600", DOCKER_TLS_DIR "/ca.pem", ca.buf);
-	sh_file(sh, "0600", DOCKER_TLS_DIR "/server-cert.pem", cert.buf);
-	sh_file(sh, "0600", DOCKER_TLS_DIR "/server-key.pem", key.buf);
-	sh_file(sh, "0644", "/etc/default/docker",
-		"# Written by berth: the Engine API on tcp 2376, mutual TLS "
-		"only.\n" DOCKER_OPTS_LINE "\n");
+	if (machine_docker_tls_script(ws, sh) < 0)
+		goto out;
 	/* the ready file makes berth's boxes start dockerd at boot; other
 	 * boxes have it enabled */
 	sb_addstr(sh, ": >" DOCKER_READY_FILE "\n"
@@ -423,14 +494,10 @@ identity_script(struct up_run *u, struct strbuf *sh)
 		snprintf(tag, sizeof(tag), "shared%zu", i);
 		sh_mount(sh, tag, ws->vm.shared[i].guest);
 	}
-	sb_addstr(sh, "wait $docker || { echo 'dockerd did not restart'; "
+	sb_addstr(sh, "wait $docker || { echo 'dockerd did not start'; "
 		  "exit 1; }\nsync\n");
 	ret = 0;
 out:
-	sb_release(&ca);
-	sb_release(&cert);
-	sb_release(&key);
-	free(tls);
 	free(pub);
 	free(hostname);
 	return ret;
@@ -494,6 +561,7 @@ warm_restore(struct up_run *u, struct warm *w, struct vm_plan *plan)
 	u->st.accel = xstrdup(w->accel);
 	free(u->st.warm);
 	u->st.warm = xstrdup(w->key);
+	u->st.warm_pending = 1;
 	if (state_save(u->ws, &u->st) < 0)
 		goto out;
 	/* as it runs now: the image's devices, which libvirt checks */
@@ -502,7 +570,7 @@ warm_restore(struct up_run *u, struct warm *w, struct vm_plan *plan)
 	if (vm_domain_xml(u->ws, &u->st, plan, &xml) < 0 ||
 	    !(path = vm_volume_path(&u->v, w->save)))
 		goto out;
-	truncate(plan->console_log, 0);
+	warm_console(w, plan->console_log);
 	if (warm_lock(w) < 0)
 		goto out;
 	if (save_image_retarget(&u->v, w->save, u->st.domain,
@@ -529,7 +597,8 @@ warm_restore(struct up_run *u, struct warm *w, struct vm_plan *plan)
 				rc, out.buf ? out.buf : "");
 		goto out;
 	}
-	ret = 0;
+	u->st.warm_pending = 0;
+	ret = state_save(u->ws, &u->st);
 out:
 	plan->hotplug_fs = 0;
 	sb_release(&xml);

@@ -1,0 +1,131 @@
+#!/bin/sh
+# warm.sh: workspaces restored from a warm image (a box VM saved once,
+# Docker-ready, with no identity). Two at once must be two machines
+# (hostname, machine-id, SSH host key, Docker CA, files); the clock is the
+# host's; the folder is mounted; halt and up boots with no cloud-init; an
+# up killed during a restore converges and leaves nothing; and a warm
+# image made unusable still gives a working up, booted cold. Prints the
+# figures the notes quote.
+
+. "${TOP_SRCDIR}/tests/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || skip_all "the VM tier needs root (qemu:///system)"
+virsh -c qemu:///system uri >/dev/null 2>&1 ||
+	skip_all "libvirtd does not answer on qemu:///system"
+command -v ssh >/dev/null 2>&1 || skip_all "ssh is not installed"
+
+export BERTH_HOME="${BERTH_BOX_CACHE:-/var/cache/berth}"
+"$BERTH" box list --json | grep -q '"name": "debian-12-docker"' ||
+	skip_all "no debian-12-docker box (tests/e2e/box-build.sh builds it)"
+
+prefix="e2ewarm-$$"
+mkws() {	# mkws NAME: a workspace with no stack, 1 GiB
+	mkdir -p "$scratch/$1"
+	cat >"$scratch/$1/Berthfile" <<EOF
+workspace = "$prefix-$1";
+vm = { box = "debian-12-docker"; memory = "1G"; };
+EOF
+	echo "host file of $1" >"$scratch/$1/marker.txt"
+}
+cleanup() {
+	for w in a b c d; do
+		[ -d "$scratch/$w" ] && "$BERTH" -C "$scratch/$w" destroy -f >/dev/null 2>&1
+	done
+	rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+secs() { echo "$(($(date +%s%N) / 1000000))"; }
+elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
+gsh() { "$BERTH" -C "$scratch/$1" ssh -c "$2" 2>/dev/null; }
+
+mkws a
+mkws b
+start=$(secs)
+"$BERTH" -C "$scratch/a" up >"$scratch/a.out" 2>&1
+ok $? "up of a first workspace (the warm image made if missing)" || diag <"$scratch/a.out"
+echo "# figure: first up of the shape $(elapsed "$start") s"
+grep -q '^==> restoring' "$scratch/a.out"
+ok $? "it was restored, not booted" || diag <"$scratch/a.out"
+
+start=$(secs)
+"$BERTH" -C "$scratch/b" up >"$scratch/b.out" 2>&1
+ok $? "up of a second workspace" || diag <"$scratch/b.out"
+echo "# figure: new workspace from the warm image, Docker-ready $(elapsed "$start") s"
+! grep -q '^==> warming' "$scratch/b.out" && grep -q '^==> restoring' "$scratch/b.out"
+ok $? "from the same warm image, made once"
+
+# Two machines, not one twice.
+for w in a b; do
+	gsh $w 'hostname; cat /etc/machine-id; cat /etc/ssh/ssh_host_ed25519_key.pub; sudo cat /etc/docker/tls/ca.pem' >"$scratch/$w.id"
+done
+[ "$(sed -n 1p "$scratch/a.id")" = "$prefix-a" ] && [ "$(sed -n 1p "$scratch/b.id")" = "$prefix-b" ]
+ok $? "each has its own hostname"
+for n in 2 3; do
+	x=$(sed -n ${n}p "$scratch/a.id") y=$(sed -n ${n}p "$scratch/b.id")
+	[ -n "$x" ] && [ "$x" != "$y" ] || break
+done
+ok $? "machine-id and SSH host key differ"
+! cmp -s "$scratch/a/.berth/docker/ca.pem" "$scratch/b/.berth/docker/ca.pem" &&
+	sed -n '/BEGIN/,$p' "$scratch/a.id" | cmp -s - "$scratch/a/.berth/docker/ca.pem"
+ok $? "each engine trusts its own workspace's CA only"
+gsh a 'sudo touch /var/tmp/only-in-a' && gsh a 'test -e /var/tmp/only-in-a' &&
+	! gsh b 'test -e /var/tmp/only-in-a'
+ok $? "a file written in one is not in the other"
+[ "$(gsh a 'cat /workspace/marker.txt')" = "host file of a" ] &&
+	[ "$(gsh b 'cat /workspace/marker.txt')" = "host file of b" ]
+ok $? "each has its own folder at /workspace"
+skew=$(( $(gsh b 'date +%s') - $(date +%s) ))
+[ "${skew#-}" -le 2 ]
+ok $? "the guest clock is the host's (off by $skew s)"
+(eval "$("$BERTH" -C "$scratch/b" env)" && docker info >/dev/null 2>&1)
+ok $? "the engine answers the docker CLI over TLS"
+
+# Halt and up: its own disk, no cloud-init.
+"$BERTH" -C "$scratch/a" halt >/dev/null 2>&1
+start=$(secs)
+"$BERTH" -C "$scratch/a" up >"$scratch/a2.out" 2>&1
+ok $? "up after halt" || diag <"$scratch/a2.out"
+echo "# figure: up after halt of a warm-made workspace $(elapsed "$start") s"
+gsh a 'test -e /etc/cloud/cloud-init.disabled && test -e /var/tmp/only-in-a && cat /workspace/marker.txt' | grep -q "host file of a"
+ok $? "it kept its disk and folder, with cloud-init off"
+
+# kill -9 during the restore, then up: it converges, nothing left over.
+mkws c
+"$BERTH" -C "$scratch/c" up >"$scratch/c.out" 2>&1 &
+pid=$!
+for _ in $(seq 300); do
+	grep -q '^==> restoring' "$scratch/c.out" && break
+	sleep 0.1
+done
+sleep 2
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+"$BERTH" -C "$scratch/c" up >"$scratch/c2.out" 2>&1 &&
+	[ "$(gsh c hostname)" = "$prefix-c" ]
+ok $? "up after an up killed during the restore" || diag <"$scratch/c2.out"
+"$BERTH" -C "$scratch/c" destroy -f >/dev/null 2>&1
+! virsh -c qemu:///system list --all --name | grep -q "^berth-$prefix-c-" &&
+	! virsh -c qemu:///system vol-list default | grep -q "berth-$prefix-c-"
+ok $? "destroyed, it leaves no domain and no volume"
+
+# A warm image made unusable: the next new workspace boots cold.
+# the image under workspace a: its overlay's base, and the saved memory
+dom_a=$(sed -n 's/.*"domain": "\(.*\)".*/\1/p' "$scratch/a/.berth/state.json")
+disk=$(virsh -c qemu:///system vol-dumpxml --pool default "$dom_a.qcow2" 2>/dev/null |
+	sed -n "s|.*<path>\\(.*\\.warm-[^<]*\\.qcow2\\)</path>.*|\\1|p" | head -n 1)
+save=${disk%.qcow2}.save
+if [ -n "$disk" ] && [ -f "$save" ] && printf 'NotASaveImage!!!' | dd of="$save" conv=notrunc 2>/dev/null; then
+	mkws d
+	"$BERTH" -C "$scratch/d" up >"$scratch/d.out" 2>&1 &&
+		grep -q 'warm image was refused' "$scratch/d.out" &&
+		[ "$(gsh d 'cat /workspace/marker.txt')" = "host file of d" ]
+	ok $? "a refused warm image: a cold boot, and a working up" || diag <"$scratch/d.out"
+	virsh -c qemu:///system pool-refresh default >/dev/null 2>&1
+	! virsh -c qemu:///system vol-list default | grep -q "$(basename "$save")"
+	ok $? "the refused image is gone, to be made again"
+else
+	ok 1 "no warm image to spoil"
+fi
+
+done_testing
