@@ -19,7 +19,6 @@
 #include "vm-xml.h"
 #include "warm.h"
 
-
 /* Ports: keep the recorded ones while they are still free, else pick. */
 static int
 plan_ports(const struct ws *ws, struct ws_state *st, int running)
@@ -402,7 +401,6 @@ nat_address(struct ws_state *st, virDomainPtr dom, int timeout_s)
 	}
 	return err_set("the VM got no address from the NAT network's DHCP");
 }
-
 
 static int up_new(struct up_run *u);
 

@@ -297,6 +297,7 @@ warm_make(struct up_run *u, struct warm *w)
 	}
 	/* a workspace of its own, with no folder, no port and no identity */
 	wws.name = "warm";
+	wws.dir = "";
 	wws.vm.nports = 0;
 	wws.vm.nshared = 0;
 	memcpy(wst.id, "warm", 5);
