@@ -6,7 +6,6 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -61,21 +60,6 @@ agent_wait(virDomainPtr dom, int timeout_s)
 	return err_tag(ERR_TIMEOUT);
 }
 
-int
-agent_set_time(virDomainPtr dom)
-{
-	struct timespec now;
-	json_t *r;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	r = agent_call(dom, json_pack("{s:s,s:{s:I}}", "execute",
-				      "guest-set-time", "arguments", "time",
-				      (json_int_t)now.tv_sec * 1000000000 +
-					      now.tv_nsec), 10);
-	json_decref(r);
-	return r ? 0 : -1;
-}
-
 static char *
 base64(const void *data, size_t len)
 {
@@ -109,15 +93,12 @@ add_decoded(struct strbuf *out, json_t *field)
 	free(buf);
 }
 
-int
-agent_sh(virDomainPtr dom, const char *script, int timeout_s,
-	 struct strbuf *output)
+long long
+agent_sh_start(virDomainPtr dom, const char *script)
 {
 	char *input = base64(script, strlen(script));
-	json_t *r, *status = NULL;
+	json_t *r;
 	json_int_t pid;
-	double end = clock_now() + timeout_s;
-	int code = -1;
 
 	/* the script on stdin: its secrets are never on a command line */
 	r = agent_call(dom, json_pack("{s:s,s:{s:s,s:[s],s:s,s:b}}",
@@ -130,17 +111,31 @@ agent_sh(virDomainPtr dom, const char *script, int timeout_s,
 		return -1;
 	pid = json_integer_value(json_object_get(r, "pid"));
 	json_decref(r);
+	return pid > 0 ? (long long)pid : err_set("the guest agent started "
+						  "no process");
+}
+
+int
+agent_sh_wait(virDomainPtr dom, long long pid, int timeout_s,
+	      struct strbuf *output)
+{
+	json_t *status = NULL;
+	double end = clock_now() + timeout_s;
+	int code = -1;
+
+	/* not too often: the agent logs every call, at a cost in the guest */
 	while (!berth_interrupted && clock_now() < end) {
 		status = agent_call(dom, json_pack("{s:s,s:{s:I}}", "execute",
 						   "guest-exec-status",
-						   "arguments", "pid", pid), 10);
+						   "arguments", "pid",
+						   (json_int_t)pid), 10);
 		if (!status)
 			return -1;
 		if (json_is_true(json_object_get(status, "exited")))
 			break;
 		json_decref(status);
 		status = NULL;
-		usleep(100000);
+		usleep(250000);
 	}
 	if (!status) {
 		err_set("a command through the guest agent did not end "
@@ -156,4 +151,13 @@ agent_sh(virDomainPtr dom, const char *script, int timeout_s,
 							       "exitcode"));
 	json_decref(status);
 	return code < 0 ? 128 : code;
+}
+
+int
+agent_sh(virDomainPtr dom, const char *script, int timeout_s,
+	 struct strbuf *output)
+{
+	long long pid = agent_sh_start(dom, script);
+
+	return pid < 0 ? -1 : agent_sh_wait(dom, pid, timeout_s, output);
 }

@@ -9,12 +9,15 @@
 
 /* Wait until the agent answers a ping; -1 (ERR_TIMEOUT) after timeout_s. */
 int agent_wait(virDomainPtr dom, int timeout_s);
-/* Set the guest's clock to the host's. */
-int agent_set_time(virDomainPtr dom);
 /* Run a shell script as root in the guest (given on stdin): its exit
  * code, its stdout and stderr appended to output when not NULL; -1 when
  * it could not be run or did not end within timeout_s. */
 int agent_sh(virDomainPtr dom, const char *script, int timeout_s,
 	     struct strbuf *output);
+/* The same in two halves, to do something else while it runs: the
+ * process's pid, or -1; then agent_sh's result. */
+long long agent_sh_start(virDomainPtr dom, const char *script);
+int agent_sh_wait(virDomainPtr dom, long long pid, int timeout_s,
+		  struct strbuf *output);
 
 #endif

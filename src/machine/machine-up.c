@@ -495,7 +495,7 @@ up_define(struct up_run *u, struct warm *w)
 	free(st->provisioned);
 	st->provisioned = NULL;	/* until this boot's cloud-init is done */
 	if (w) {
-		if ((ret = warm_restore(u, w, &plan)) < 0)
+		if ((ret = warm_start(u, w, &plan)) < 0)
 			goto out;
 		ret = -1;
 	} else if (boot(&u->v, ws, st, &plan, &u->dom, u->rep) < 0) {
@@ -559,6 +559,16 @@ up_provision(struct up_run *u)
 	return mark_provisioned(ws, &u->st, u->dom);
 }
 
+/* The workspace's disk, deleted: it holds nothing of anyone's yet. */
+static void
+drop_overlay(struct up_run *u)
+{
+	char *overlay = xasprintf("%s.qcow2", u->st.domain);
+
+	vm_volume_delete(&u->v, overlay);
+	free(overlay);
+}
+
 /* A domain that is not running: booted, or restored from a warm image
  * when it is new. A refused restore boots cold, and the image goes. */
 static int
@@ -570,17 +580,13 @@ up_new(struct up_run *u)
 
 	if (u->st.warm_pending) {
 		/* a restore cut before the identity: its disk is no one's */
-		char *overlay = xasprintf("%s.qcow2", u->st.domain);
-
-		vm_volume_delete(&u->v, overlay);
-		free(overlay);
+		drop_overlay(u);
 		u->st.warm_pending = 0;
 	}
 	warm = warm_applies(u, &w, &why);
 	if (why)
 		report(u->rep, REPORT_LINE, NULL, "    booting cold: %s (a warm "
 		       "image needs user networking and virtiofsd)", why);
-
 	if (warm && warm_ensure(u, &w) < 0) {
 		report(u->rep, REPORT_WARN, NULL, "no warm image (%s): booting "
 		       "cold", err_msg());
@@ -588,15 +594,12 @@ up_new(struct up_run *u)
 	}
 	ret = up_define(u, warm ? &w : NULL);
 	if (ret == WARM_REFUSED) {
-		char *overlay = xasprintf("%s.qcow2", u->st.domain);
-
 		report(u->rep, REPORT_WARN, NULL, "the warm image was refused "
 		       "(%s): booting cold; it is made again next time",
 		       err_msg());
 		if (u->dom)
 			virDomainDestroy(u->dom);
-		vm_volume_delete(&u->v, overlay);
-		free(overlay);
+		drop_overlay(u);
 		warm_forget(u, &w);
 		free(u->st.warm);
 		u->st.warm = NULL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -129,7 +130,6 @@ warm_applies(struct up_run *u, struct warm *w, const char **why)
 		return 0;
 	w->key = warm_key(u, w->accel);
 	warm_names(u, w);
-	w->domain = xasprintf("berth-warm-%s", w->key);
 	return 1;
 }
 
@@ -142,7 +142,6 @@ warm_release(struct warm *w)
 	free(w->disk);
 	free(w->save);
 	free(w->seed);
-	free(w->domain);
 	free(w->accel);
 	memset(w, 0, sizeof(*w));
 	w->lock_fd = -1;
@@ -181,23 +180,9 @@ warm_unlock(struct warm *w)
 	w->lock_fd = -1;
 }
 
-/* The domain that makes the image, gone (left by a killed make). */
-static void
-drop_maker(struct up_run *u, struct warm *w)
-{
-	virDomainPtr d = NULL;
-
-	if (vm_domain_find(&u->v, w->domain, &d) == 1) {
-		virDomainDestroy(d);
-		virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE);
-		virDomainFree(d);
-	}
-}
-
 void
 warm_forget(struct up_run *u, struct warm *w)
 {
-	drop_maker(u, w);
 	vm_volume_delete(&u->v, w->save);
 	vm_volume_delete(&u->v, w->seed);
 	/* workspaces made from it stand on it: it goes with the last */
@@ -254,40 +239,36 @@ warm_seed(struct up_run *u, struct warm *w)
 
 /*
  * A save holds every page that is not all zeros, and a page once used
- * keeps its bytes when freed. So the page cache is dropped and the free
- * memory written with zeros once (through a tmpfs, leaving a margin):
- * the image, and each restore of it, shrinks to what is really in use.
+ * keeps its bytes when freed. So the page cache is dropped, and the
+ * balloon's free page reporting (templates/vm/domain.xml) hands the freed
+ * pages back to the host, which then reads them as zeros: the image, and
+ * each restore of it, is what the guest really uses. Writing zeros over
+ * the free memory instead took 20 s under TCG.
  */
-#define ZERO_FREE_MEMORY                                                   \
-	"echo 3 >/proc/sys/vm/drop_caches; "                               \
-	"m=$(awk '/^MemFree:/ { print int($2 / 1024) - 128 }' /proc/meminfo); " \
-	"if [ \"$m\" -gt 0 ]; then d=$(mktemp -d) && "                     \
-	"mount -t tmpfs -o size=${m}m tmpfs \"$d\" && "                     \
-	"dd if=/dev/zero of=\"$d/z\" bs=1M count=$m 2>/dev/null; "           \
-	"umount \"$d\"; rmdir \"$d\"; fi; true"
+#define DROP_FREE_MEMORY                                                   \
+	"echo 3 >/proc/sys/vm/drop_caches; echo 1 >/proc/sys/vm/compact_memory; " \
+	"sleep 3"
 
-/* Boot the box to Docker installed, then save it with its memory. */
-static int
-warm_make(struct up_run *u, struct warm *w)
+int
+warm_ensure(struct up_run *u, struct warm *w)
 {
-	struct ws wws = *u->ws;
-	struct ws_state wst = { 0 };
 	struct vm_plan plan = { 0 };
-	struct strbuf xml = STRBUF_INIT, out = STRBUF_INIT;
-	char *kernel = NULL, *initrd = NULL, *base = NULL, *path = NULL;
-	char *log = NULL;
-	virDomainPtr dom = NULL;
-	double t0 = clock_now();
-	int ret = -1, rc;
+	char *base, *kernel = NULL, *initrd = NULL;
+	int ret;
 
-	report(u->rep, REPORT_PHASE, NULL, "warming");
-	report(u->rep, REPORT_LINE, NULL, "    making the warm image of %s "
-	       "%s for this VM shape, once: later workspaces restore it in "
-	       "seconds", u->box.name, u->box.version);
+	if (warm_lock(w) < 0)
+		return -1;
+	/* another berth may have made it, or a new generation, meanwhile */
+	warm_names(u, w);
+	if (vm_volume_exists(&u->v, w->save) &&
+	    vm_volume_exists(&u->v, w->disk)) {
+		w->ready = 1;
+		return 0;
+	}
+	/* this up makes it: what a cut make left goes, but for a disk that
+	 * workspaces stand on, which is never booted again */
 	warm_forget(u, w);
 	while (vm_volume_exists(&u->v, w->disk)) {
-		/* kept for the workspaces on it: never booted again, so the
-		 * image is made under a new generation */
 		char *p = strrchr(w->disk, '-');
 		unsigned long gen = strtoul(p + 1, NULL, 10) + 1;
 		char *prefix = xstrndup(w->disk, (size_t)(p - w->disk) + 1);
@@ -295,99 +276,14 @@ warm_make(struct up_run *u, struct warm *w)
 		warm_set_gen(w, prefix, gen);
 		free(prefix);
 	}
-	/* a workspace of its own, with no folder, no port and no identity */
-	wws.name = "warm";
-	wws.dir = "";
-	wws.vm.nports = 0;
-	wws.vm.nshared = 0;
-	memcpy(wst.id, "warm", 5);
-	wst.domain = w->domain;
-	wst.box_name = u->box.name;
-	wst.box_version = u->box.version;
-	if ((wst.ssh_port = port_pick_free()) < 0)
-		goto out;
-	log = warm_log(w);
 	base = box_volume(&u->box, "qcow2");
-	plan.pool = VM_POOL;
-	plan.overlay = w->disk;
-	plan.seed = w->seed;
-	plan.console_log = log;
-	plan.accel = !strcmp(w->accel, "kvm") ? "kvm" : "qemu";
-	plan.virtiofsd = find_virtiofsd();
-	plan.hotplug_fs = 1;
-	if (upload_box(&u->v, &u->box, &plan, &kernel, &initrd) < 0 ||
-	    vm_volume_overlay(&u->v, w->disk, base, u->ws->vm.disk) < 0 ||
-	    warm_seed(u, w) < 0 || vm_domain_xml(&wws, &wst, &plan, &xml) < 0 ||
-	    vm_domain_define(&u->v, xml.buf, &dom) < 0)
-		goto out;
-	if (virDomainCreate(dom) < 0) {
-		err_set("cannot start the warm image's VM: %s", vm_last_error());
-		goto out;
-	}
-	if (agent_wait(dom, u->timeout_s) < 0)
-		goto out;
-	/* cloud-init done, containerd running, dockerd not: its start is
-	 * the identity's (it reads its TLS files then), and not starting it
-	 * here keeps the first up of the box no slower than a cold boot */
-	rc = agent_sh(dom, CLOUD_INIT_WAIT " || exit 3; "
-		      "command -v dockerd >/dev/null || exit 4; "
-		      "systemctl stop docker.socket docker.service "
-		      "2>/dev/null; systemctl start containerd; sync; "
-		      ZERO_FREE_MEMORY, u->timeout_s, &out);
-	if (rc != 0) {
-		if (rc > 0)
-			err_set("the warm image's VM did not get %s (exit %d)"
-				": %s", rc == 4 ? "Docker installed" :
-				"through cloud-init", rc, out.buf ? out.buf : "");
-		console_tail(u->rep, log, 20);
-		goto out;
-	}
-	if (vm_volume_put(&u->v, w->save, "", 0, "raw") < 0 ||
-	    !(path = vm_volume_path(&u->v, w->save)))
-		goto out;
-	if (virDomainSaveFlags(dom, path, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0) {
-		err_set("cannot save the warm image: %s", vm_last_error());
-		goto out;
-	}
-	virStoragePoolRefresh(u->v.pool, 0);
-	virDomainUndefineFlags(dom, 0);
-	vm_volume_delete(&u->v, w->seed);
-	report(u->rep, REPORT_LINE, NULL, "    warm image made in %.0f s",
-	       clock_now() - t0);
-	ret = 0;
-out:
-	if (ret < 0)
-		warm_forget(u, w);
-	if (dom)
-		virDomainFree(dom);
-	sb_release(&xml);
-	sb_release(&out);
+	ret = upload_box(&u->v, &u->box, &plan, &kernel, &initrd) < 0 ||
+	      vm_volume_overlay(&u->v, w->disk, base, u->ws->vm.disk) < 0 ||
+	      warm_seed(u, w) < 0 ? -1 : 0;
+	free(base);
 	free(kernel);
 	free(initrd);
-	free(base);
-	free(path);
-	free(log);
 	return ret;
-}
-
-int
-warm_ensure(struct up_run *u, struct warm *w)
-{
-	virDomainPtr d = NULL;
-	int making;
-
-	if (warm_lock(w) < 0)
-		return -1;
-	/* another berth may have made it, or a new generation, meanwhile */
-	warm_names(u, w);
-	/* the maker's domain outlives the save only when a make was cut */
-	making = vm_domain_find(&u->v, w->domain, &d) == 1;
-	if (d)
-		virDomainFree(d);
-	if (!making && vm_volume_exists(&u->v, w->save) &&
-	    vm_volume_exists(&u->v, w->disk))
-		return 0;
-	return warm_make(u, w);
 }
 
 /* 'text' in single quotes for the shell. */
@@ -435,7 +331,7 @@ sh_mount(struct strbuf *out, const char *tag, const char *dir)
 	sb_addstr(out, " >>/etc/fstab\n");
 	/* the plugged device shows up in the guest in a moment */
 	sb_addf(out, "i=0; until mountpoint -q %s || mount -t virtiofs %s %s "
-		"2>/dev/null; do i=$((i+1)); [ $i -lt 100 ] || "
+		"2>/dev/null; do i=$((i+1)); [ $i -lt 300 ] || "
 		"{ echo 'cannot mount %s'; exit 1; }; sleep 0.1; done\n", dir,
 		tag, dir, tag);
 	sb_release(&line);
@@ -447,6 +343,7 @@ identity_script(struct up_run *u, struct strbuf *sh)
 {
 	const struct ws *ws = u->ws;
 	char *pub = ssh_pubkey(ws), *hostname = xstrdup(ws->name);
+	struct timespec now;
 	unsigned uid = guest_uid(ws);
 	size_t i;
 	int ret = -1;
@@ -458,7 +355,11 @@ identity_script(struct up_run *u, struct strbuf *sh)
 		err_set("cannot read the workspace's SSH public key");
 		goto out;
 	}
-	sb_addstr(sh, "set -u\n");
+	/* the host's clock, as the script starts (the agent's own
+	 * guest-set-time also writes the RTC: seconds, here) */
+	clock_gettime(CLOCK_REALTIME, &now);
+	sb_addf(sh, "set -u\ndate -u -s @%lld.%03ld >/dev/null\n",
+		(long long)now.tv_sec, now.tv_nsec / 1000000);
 	/* Docker first: its start is most of the time here (seconds under
 	 * TCG), and the rest goes on beside it */
 	if (machine_docker_tls_script(ws, sh) < 0)
@@ -536,20 +437,16 @@ plug_folders(struct up_run *u, const struct vm_plan *plan)
 	return 0;
 }
 
-int
-warm_restore(struct up_run *u, struct warm *w, struct vm_plan *plan)
+/* Define the domain with plan (hotplug_fs as given), keeping its UUID,
+ * and record in the state that it comes from w, its identity to come. */
+static int
+define_as(struct up_run *u, struct warm *w, struct vm_plan *plan)
 {
-	struct strbuf xml = STRBUF_INIT, sh = STRBUF_INIT, out = STRBUF_INIT;
-	char *path = NULL;
-	int ret = -1, rc;
+	struct strbuf xml = STRBUF_INIT;
+	int ret = -1;
 
-	report(u->rep, REPORT_PHASE, NULL, "restoring");
-	plan->accel = !strcmp(w->accel, "kvm") ? "kvm" : "qemu";
-	plan->virtiofs = 1;
-	plan->hotplug_fs = 0;
 	if (u->dom && virDomainGetUUIDString(u->dom, plan->uuid) < 0)
 		plan->uuid[0] = '\0';
-	/* the domain as it will boot later, folders and all */
 	if (vm_domain_xml(u->ws, &u->st, plan, &xml) < 0)
 		goto out;
 	if (u->dom)
@@ -563,20 +460,66 @@ warm_restore(struct up_run *u, struct warm *w, struct vm_plan *plan)
 	free(u->st.warm);
 	u->st.warm = xstrdup(w->key);
 	u->st.warm_pending = 1;
-	if (state_save(u->ws, &u->st) < 0)
+	ret = state_save(u->ws, &u->st);
+out:
+	sb_release(&xml);
+	return ret;
+}
+
+/* Running, with the image's state: its folders, clock and identity. */
+static int
+settle(struct up_run *u, const struct vm_plan *plan)
+{
+	struct strbuf sh = STRBUF_INIT, out = STRBUF_INIT;
+	long long pid;
+	int ret = -1, rc;
+
+	/* the script first, then the folders: a plugged device takes the
+	 * guest seconds to take in (PCIe hotplug), and dockerd's start as
+	 * long, so the two overlap; the script waits for its mounts */
+	if (agent_wait(u->dom, 60) < 0 || identity_script(u, &sh) < 0 ||
+	    (pid = agent_sh_start(u->dom, sh.buf)) < 0)
 		goto out;
-	/* as it runs now: the image's devices, which libvirt checks */
+	if (plug_folders(u, plan) < 0) {
+		agent_sh_wait(u->dom, pid, u->timeout_s, NULL);
+		goto out;
+	}
+	rc = agent_sh_wait(u->dom, pid, u->timeout_s, &out);
+	if (rc != 0) {
+		if (rc > 0)
+			err_set("the VM did not take its identity (exit %d): %s",
+				rc, out.buf ? out.buf : "");
+		goto out;
+	}
+	u->st.warm_pending = 0;
+	ret = state_save(u->ws, &u->st);
+out:
+	sb_release(&sh);
+	sb_release(&out);
+	return ret;
+}
+
+/* A new workspace from a ready image: a restore under its own name. */
+static int
+warm_restore(struct up_run *u, struct warm *w, struct vm_plan *plan)
+{
+	struct strbuf xml = STRBUF_INIT;
+	char *path = NULL;
+	int ret = -1, rc;
+
+	report(u->rep, REPORT_PHASE, NULL, "restoring");
+	/* defined as it will boot later, folders and all */
+	plan->hotplug_fs = 0;
+	if (define_as(u, w, plan) < 0)
+		goto out;
+	/* restored as the image runs: its devices, which libvirt checks */
 	plan->hotplug_fs = 1;
-	sb_reset(&xml);
 	if (vm_domain_xml(u->ws, &u->st, plan, &xml) < 0 ||
 	    !(path = vm_volume_path(&u->v, w->save)))
 		goto out;
 	warm_console(w, plan->console_log);
-	if (warm_lock(w) < 0)
-		goto out;
 	if (save_image_retarget(&u->v, w->save, u->st.domain,
 				plan->uuid) < 0) {
-		warm_unlock(w);
 		ret = WARM_REFUSED;	/* not an image this libvirt made */
 		goto out;
 	}
@@ -588,23 +531,121 @@ warm_restore(struct up_run *u, struct warm *w, struct vm_plan *plan)
 		ret = WARM_REFUSED;
 		goto out;
 	}
-	if (plug_folders(u, plan) < 0 || agent_wait(u->dom, 60) < 0 ||
-	    agent_set_time(u->dom) < 0 || identity_script(u, &sh) < 0)
-		goto out;
-	rc = agent_sh(u->dom, sh.buf, u->timeout_s, &out);
-	if (rc != 0) {
-		if (rc > 0)
-			err_set("the VM did not take its identity (exit %d): %s",
-				rc, out.buf ? out.buf : "");
-		goto out;
-	}
-	u->st.warm_pending = 0;
-	ret = state_save(u->ws, &u->st);
+	ret = settle(u, plan);
 out:
 	plan->hotplug_fs = 0;
 	sb_release(&xml);
-	sb_release(&sh);
-	sb_release(&out);
 	free(path);
+	return ret;
+}
+
+/*
+ * The first workspace of a box version and shape makes the image as it
+ * comes up: it boots on the image's disk with the image's seed (nothing
+ * of a workspace), and once Docker is installed an external snapshot
+ * writes its memory to the image and moves its disk onto the
+ * workspace's overlay, while it runs on. It then takes its identity like
+ * any restored one: the image costs this up a snapshot, not a boot.
+ */
+static int
+warm_first(struct up_run *u, struct warm *w, struct vm_plan *plan)
+{
+	struct vm_plan first = *plan;
+	struct strbuf xml = STRBUF_INIT, out = STRBUF_INIT, con = STRBUF_INIT;
+	char *mem = NULL, *top = NULL, *log = warm_log(w);
+	virDomainSnapshotPtr snap;
+	double t0 = clock_now();
+	int ret = -1, rc;
+
+	report(u->rep, REPORT_PHASE, NULL, "warming");
+	report(u->rep, REPORT_LINE, NULL, "    the first workspace of %s %s "
+	       "in this VM shape: it boots, and makes the warm image that "
+	       "later ones restore in seconds", u->box.name, u->box.version);
+	first.overlay = w->disk;
+	first.seed = w->seed;
+	first.hotplug_fs = 1;
+	if (define_as(u, w, &first) < 0)
+		goto out;
+	memcpy(plan->uuid, first.uuid, sizeof(plan->uuid));
+	truncate(plan->console_log, 0);
+	report(u->rep, REPORT_PHASE, NULL, "booting");
+	if (virDomainCreate(u->dom) < 0) {
+		err_set("cannot start '%s': %s", u->st.domain, vm_last_error());
+		goto out;
+	}
+	if (agent_wait(u->dom, u->timeout_s) < 0)
+		goto out;
+	/* cloud-init done, containerd running, dockerd not: its start is
+	 * the identity's, when it reads its TLS files */
+	rc = agent_sh(u->dom, CLOUD_INIT_WAIT " || exit 3; "
+		      "command -v dockerd >/dev/null || exit 4; "
+		      "systemctl stop docker.socket docker.service "
+		      "2>/dev/null; systemctl start containerd; sync; "
+		      DROP_FREE_MEMORY, u->timeout_s, &out);
+	if (rc != 0) {
+		if (rc > 0)
+			err_set("the VM did not get %s (exit %d): %s",
+				rc == 4 ? "Docker installed" : "through cloud-init",
+				rc, out.buf ? out.buf : "");
+		console_tail(u->rep, plan->console_log, 20);
+		goto out;
+	}
+	if (vm_volume_put(&u->v, w->save, "", 0, "raw") < 0 ||
+	    !(mem = vm_volume_path(&u->v, w->save)) ||
+	    !(top = vm_volume_path(&u->v, plan->overlay)))
+		goto out;
+	sb_addstr(&xml, "<domainsnapshot><memory snapshot='external' file='");
+	xml_escape(&xml, mem);
+	sb_addstr(&xml, "'/><disks><disk name='vda' snapshot='external'>"
+		  "<driver type='qcow2'/><source file='");
+	xml_escape(&xml, top);
+	sb_addstr(&xml, "'/></disk><disk name='vdb' snapshot='no'/></disks>"
+		  "</domainsnapshot>");
+	snap = virDomainSnapshotCreateXML(u->dom, xml.buf,
+					  VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA |
+					  VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT |
+					  VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC);
+	if (!snap) {
+		err_set("%s", vm_last_error());
+		ret = WARM_REFUSED;
+		goto out;
+	}
+	virDomainSnapshotFree(snap);
+	virStoragePoolRefresh(u->v.pool, 0);
+	warm_unlock(w);
+	/* later restores' consoles start with this boot */
+	if (sb_read_file(&con, plan->console_log) == 0)
+		write_file_atomic(log, con.buf, con.len, 0600);
+	report(u->rep, REPORT_LINE, NULL, "    warm image made (%.0f s)",
+	       clock_now() - t0);
+	report(u->rep, REPORT_PHASE, NULL, "identity");
+	ret = settle(u, plan);
+out:
+	sb_release(&xml);
+	sb_release(&out);
+	sb_release(&con);
+	free(mem);
+	free(top);
+	free(log);
+	return ret;
+}
+
+int
+warm_start(struct up_run *u, struct warm *w, struct vm_plan *plan)
+{
+	int ret;
+
+	plan->accel = !strcmp(w->accel, "kvm") ? "kvm" : "qemu";
+	plan->virtiofs = 1;
+	ret = w->ready ? warm_restore(u, w, plan) : warm_first(u, w, plan);
+	warm_unlock(w);
+	if (ret == 0 && !w->ready) {
+		/* defined as it boots from now on: its disk, seed, folders */
+		plan->hotplug_fs = 0;
+		ret = define_as(u, w, plan);
+		u->st.warm_pending = 0;
+		if (ret == 0)
+			ret = state_save(u->ws, &u->st);
+	}
 	return ret;
 }

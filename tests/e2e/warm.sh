@@ -19,18 +19,28 @@ export BERTH_HOME="${BERTH_BOX_CACHE:-/var/cache/berth}"
 	skip_all "no debian-12-docker box (tests/e2e/box-build.sh builds it)"
 
 prefix="e2ewarm-$$"
+# a shape of this test's own (the disk size is in the image's key), so
+# that its first workspace makes the image, and its end removes it
+disk="$((5000 + $$ % 1000))M"
 mkws() {	# mkws NAME: a workspace with no stack, 1 GiB
 	mkdir -p "$scratch/$1"
 	cat >"$scratch/$1/Berthfile" <<EOF
 workspace = "$prefix-$1";
-vm = { box = "debian-12-docker"; memory = "1G"; };
+vm = { box = "debian-12-docker"; memory = "1G"; disk = "$disk"; };
 EOF
 	echo "host file of $1" >"$scratch/$1/marker.txt"
 }
+warm_key=
 cleanup() {
 	for w in a b c d; do
 		[ -d "$scratch/$w" ] && "$BERTH" -C "$scratch/$w" destroy -f >/dev/null 2>&1
 	done
+	if [ -n "$warm_key" ]; then
+		for v in $(virsh -q -c qemu:///system vol-list default | awk '{ print $1 }' |
+			grep "\.warm-$warm_key-"); do
+			virsh -q -c qemu:///system vol-delete "$v" default >/dev/null 2>&1
+		done
+	fi
 	rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -43,10 +53,17 @@ mkws a
 mkws b
 start=$(secs)
 "$BERTH" -C "$scratch/a" up >"$scratch/a.out" 2>&1
-ok $? "up of a first workspace (the warm image made if missing)" || diag <"$scratch/a.out"
-echo "# figure: first up of the shape $(elapsed "$start") s"
-grep -q '^==> restoring' "$scratch/a.out"
-ok $? "it was restored, not booted" || diag <"$scratch/a.out"
+ok $? "up of the first workspace of a shape" || diag <"$scratch/a.out"
+echo "# figure: first up of the shape, making the warm image $(elapsed "$start") s"
+grep -q '^==> warming' "$scratch/a.out" && grep -q 'warm image made' "$scratch/a.out"
+ok $? "it made the warm image as it came up" || diag <"$scratch/a.out"
+# the image under workspace a: its overlay's base, and the saved memory
+dom_a=$(sed -n 's/.*"domain": "\(.*\)".*/\1/p' "$scratch/a/.berth/state.json")
+disk_vol=$(virsh -c qemu:///system vol-dumpxml --pool default "$dom_a.qcow2" 2>/dev/null |
+	sed -n "s|.*<path>\\(.*\\.warm-[^<]*\\.qcow2\\)</path>.*|\\1|p" | head -n 1)
+warm_key=$(echo "$disk_vol" | sed -n 's/.*\.warm-\([0-9a-f]*\)-[0-9]*\.qcow2$/\1/p')
+[ -n "$warm_key" ] && [ -f "${disk_vol%.qcow2}.save" ]
+ok $? "its overlay stands on the image's frozen disk, beside its memory"
 
 start=$(secs)
 "$BERTH" -C "$scratch/b" up >"$scratch/b.out" 2>&1
@@ -110,12 +127,8 @@ ok $? "up after an up killed during the restore" || diag <"$scratch/c2.out"
 ok $? "destroyed, it leaves no domain and no volume"
 
 # A warm image made unusable: the next new workspace boots cold.
-# the image under workspace a: its overlay's base, and the saved memory
-dom_a=$(sed -n 's/.*"domain": "\(.*\)".*/\1/p' "$scratch/a/.berth/state.json")
-disk=$(virsh -c qemu:///system vol-dumpxml --pool default "$dom_a.qcow2" 2>/dev/null |
-	sed -n "s|.*<path>\\(.*\\.warm-[^<]*\\.qcow2\\)</path>.*|\\1|p" | head -n 1)
-save=${disk%.qcow2}.save
-if [ -n "$disk" ] && [ -f "$save" ] && printf 'NotASaveImage!!!' | dd of="$save" conv=notrunc 2>/dev/null; then
+save=${disk_vol%.qcow2}.save
+if [ -n "$disk_vol" ] && [ -f "$save" ] && printf 'NotASaveImage!!!' | dd of="$save" conv=notrunc 2>/dev/null; then
 	mkws d
 	"$BERTH" -C "$scratch/d" up >"$scratch/d.out" 2>&1 &&
 		grep -q 'warm image was refused' "$scratch/d.out" &&
