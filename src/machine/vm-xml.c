@@ -189,6 +189,10 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 				  "    <source type='memfd'/>\n"
 				  "    <access mode='shared'/>\n"
 				  "  </memoryBacking>" : "",
+			/* a warm image's and its workspaces': free pages go
+			 * back to the host, read as zeros, and a save holds
+			 * only what the guest uses */
+			"balloon", st->warm ? " freePageReporting='on'" : "",
 			"cpus", cpus,
 			"boot", boot.buf,
 			"cpu", !strcmp(p->accel, "kvm")

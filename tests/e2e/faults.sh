@@ -59,24 +59,6 @@ domains() { vsh list --all --name | grep -c "^berth-$name-"; }
 ws_volumes() { vsh vol-list default | awk '{print $1}' | grep -c "^berth-$name-"; }
 box_volumes() { vsh vol-list default | awk '{print $1}' | grep "^berth-box-$box-" | grep -vc '\.warm-'; }
 warm_volumes() { vsh vol-list default | awk '{print $1}' | grep "^berth-box-$box-" | grep -c '\.warm-'; }
-# a shell command run as root in the workspace's guest through the QEMU
-# guest agent (no SSH: a workspace that makes its warm image has no key
-# in it until its identity); its exit code
-gexec() {
-	dom=$(vsh list --name | grep "^berth-$name-" | head -n 1)
-	[ -n "$dom" ] || return 1
-	gpid=$(vsh qemu-agent-command "$dom" "$(python3 -c '
-import json, sys
-print(json.dumps({"execute": "guest-exec", "arguments": {"path": "/bin/sh", "arg": ["-c", sys.argv[1]]}}))' "$1")" 2>/dev/null |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)["return"]["pid"])' 2>/dev/null) || return 1
-	for _ in $(seq 50); do
-		st=$(vsh qemu-agent-command "$dom" "{\"execute\": \"guest-exec-status\", \"arguments\": {\"pid\": $gpid}}" 2>/dev/null |
-			python3 -c 'import json, sys; r = json.load(sys.stdin)["return"]; print(r.get("exitcode", 0) if r["exited"] else "")' 2>/dev/null)
-		[ -n "$st" ] && return "$st"
-		sleep 0.2
-	done
-	return 1
-}
 containers() {
 	(eval "$(b env 2>/dev/null)" && docker ps -aq --filter "label=berth.workspace=$name") |
 		grep -c .
@@ -154,7 +136,7 @@ up_killed_when "the domain definition" 'grep -q "==> booting" "$cur"'
 up_killed_when "the boot" 'grep -q "==> cloud-init" "$cur" ||
 	{ vsh list --state-running --name | grep -q "^berth-$name-" && sleep 3; }'
 up_killed_when "the Docker install in the guest" \
-	'gexec "pgrep -x apt-get || pgrep -x dpkg"'
+	'b ssh -c "pgrep -x apt-get || pgrep -x dpkg" >/dev/null 2>&1'
 up_killed_when "the stack apply" \
 	'grep -q "==> stack" "$cur" && sleep 1'
 

@@ -15,6 +15,7 @@ virsh -c qemu:///system uri >/dev/null 2>&1 ||
 command -v ssh >/dev/null 2>&1 || skip_all "ssh is not installed"
 
 export BERTH_HOME="${BERTH_BOX_CACHE:-/var/cache/berth}"
+export BERTH_WARM=1	# opt-in for now (README)
 "$BERTH" box list --json | grep -q '"name": "debian-12-docker"' ||
 	skip_all "no debian-12-docker box (tests/e2e/box-build.sh builds it)"
 
