@@ -404,6 +404,15 @@ nat_address(struct ws_state *st, virDomainPtr dom, int timeout_s)
 
 static int up_new(struct up_run *u);
 
+/* The engine answers over TLS: the VM is provisioned from now on. */
+static int
+docker_ready(struct up_run *u)
+{
+	if (machine_docker_wait(u->ws, &u->st, u->timeout_s) < 0)
+		return -1;
+	return mark_provisioned(u->ws, &u->st, u->dom);
+}
+
 /* Running already: the engine's answer is all it takes once the VM was
  * seen provisioned; else it may still be booting (an up killed midway),
  * and the stack needs cloud-init done, whose last step restarts dockerd
@@ -423,18 +432,12 @@ up_running(struct up_run *u)
 		virDomainDestroy(u->dom);
 		return up_new(u);
 	}
-	if (u->st.warm) {
-		/* booted from its own disk, with no cloud-init */
-		if (machine_docker_wait(ws, &u->st, u->timeout_s) < 0)
-			return -1;
-		return mark_provisioned(ws, &u->st, u->dom);
-	}
+	if (u->st.warm)
+		return docker_ready(u);	/* its own disk, no cloud-init */
 	if (ssh_wait(ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0)
 		return -1;
 	ssh_run(ws, &u->st, CLOUD_INIT_WAIT, 1, 30);
-	if (machine_docker_wait(ws, &u->st, u->timeout_s) < 0)
-		return -1;
-	return mark_provisioned(ws, &u->st, u->dom);
+	return docker_ready(u);
 }
 
 /* Suspended to disk: restored as it was, with no redefinition. */
@@ -528,9 +531,7 @@ up_provision(struct up_run *u)
 
 	if (u->st.warm) {
 		report(u->rep, REPORT_PHASE, NULL, "docker");
-		if (machine_docker_wait(ws, &u->st, u->timeout_s) < 0)
-			return -1;
-		return mark_provisioned(ws, &u->st, u->dom);
+		return docker_ready(u);
 	}
 
 	report(u->rep, REPORT_PHASE, NULL, "cloud-init");
@@ -554,9 +555,7 @@ up_provision(struct up_run *u)
 				"box with Docker such as debian-12-docker",
 				ws->file);
 	}
-	if (machine_docker_wait(ws, &u->st, u->timeout_s) < 0)
-		return -1;
-	return mark_provisioned(ws, &u->st, u->dom);
+	return docker_ready(u);
 }
 
 /* The workspace's disk, deleted: it holds nothing of anyone's yet. */

@@ -452,14 +452,15 @@ machine_running(struct machine *w)
 	return -1;
 }
 
-/* A file written by a root shell in the guest, from a quoted here-doc. */
-static void
-script_file(struct strbuf *sh, const char *path, const char *mode,
-	    const char *content)
+void
+machine_script_file(struct strbuf *sh, const char *path, const char *mode,
+		    const char *content)
 {
 	size_t n = strlen(content);
 
-	sb_addf(sh, "cat >'%s' <<'BERTH_EOF'\n%s%sBERTH_EOF\nchmod %s '%s'\n",
+	/* made private, then given its mode: never readable by all between */
+	sb_addf(sh, "(umask 077 && cat >'%s') <<'BERTH_EOF'\n%s%sBERTH_EOF\n"
+		"chmod %s '%s'\n",
 		path, content, n && content[n - 1] == '\n' ? "" : "\n", mode,
 		path);
 }
@@ -481,12 +482,12 @@ machine_docker_tls_script(const struct ws *ws, struct strbuf *sh)
 		ret = sb_read_file(&pem, p);
 		to = xasprintf(DOCKER_TLS_DIR "/%s", names[i]);
 		if (ret == 0)
-			script_file(sh, to, "0600", pem.buf);
+			machine_script_file(sh, to, "0600", pem.buf);
 		free(to);
 		free(p);
 		sb_release(&pem);
 	}
-	script_file(sh, "/etc/default/docker", "0644",
+	machine_script_file(sh, "/etc/default/docker", "0644",
 		    "# Written by berth: the Engine API on tcp 2376, mutual "
 		    "TLS only.\n" DOCKER_OPTS_LINE "\n");
 	free(dir);

@@ -92,6 +92,9 @@ char *machine_docker_host(const struct ws_state *st);
  * files and options (provision; a warm restore's identity), -1 when the
  * files cannot be read. */
 int machine_docker_tls_script(const struct ws *ws, struct strbuf *sh);
+/* A file written by that root shell, from a quoted here-doc. */
+void machine_script_file(struct strbuf *sh, const char *path,
+			 const char *mode, const char *content);
 /* Wait until the VM's engine answers GET /_ping over mutual TLS. */
 int machine_docker_wait(const struct ws *ws, const struct ws_state *st,
 			int timeout_s);

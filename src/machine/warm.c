@@ -131,8 +131,7 @@ warm_applies(struct up_run *u, struct warm *w, const char **why)
 	if (!(w->accel = warm_accel(u)))
 		return 0;
 	w->key = warm_key(u, w->accel);
-	warm_names(u, w);
-	return 1;
+	return 1;	/* its volumes are named under its lock */
 }
 
 void
@@ -301,22 +300,6 @@ sh_quoted(struct strbuf *out, const char *text)
 	sb_addch(out, '\'');
 }
 
-/* A file written by the script: mode, path, content. */
-static void
-sh_file(struct strbuf *out, const char *mode, const char *path,
-	const char *content)
-{
-	sb_addstr(out, "install -m ");
-	sb_addstr(out, mode);
-	sb_addstr(out, " /dev/null ");
-	sh_quoted(out, path);
-	sb_addstr(out, " && printf '%s' ");
-	sh_quoted(out, content);
-	sb_addstr(out, " >");
-	sh_quoted(out, path);
-	sb_addstr(out, " || exit 1\n");
-}
-
 /* A folder mounted now and at every boot. */
 static void
 sh_mount(struct strbuf *out, const char *tag, const char *dir)
@@ -389,7 +372,8 @@ identity_script(struct up_run *u, struct strbuf *sh)
 		sb_addf(sh, "[ \"$(id -u berth)\" = %u ] || usermod -u %u "
 			"berth || exit 1\n", uid, uid);
 	sb_addstr(sh, "install -d -m 0700 -o berth -g berth /home/berth/.ssh\n");
-	sh_file(sh, "0600", "/home/berth/.ssh/authorized_keys", pub);
+	machine_script_file(sh, "/home/berth/.ssh/authorized_keys", "0600",
+			    pub);
 	sb_addstr(sh, "chown berth:berth /home/berth/.ssh/authorized_keys\n");
 	sh_mount(sh, "workspace", "/workspace");
 	for (i = 0; i < ws->vm.nshared; i++) {
