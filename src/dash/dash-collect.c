@@ -207,7 +207,9 @@ collector_poll(struct collector *c, const int *fds, int nfds, int *fds_ready,
 			pthread_mutex_lock(&c->m->lock);
 			ok = c->m->vm.libvirt_ok;
 			pthread_mutex_unlock(&c->m->lock);
-			if (!ok)
+			/* the close callback can miss a daemon that went
+			 * away between two event loop turns: ask as well */
+			if (!ok || (c->v.conn && virConnectIsAlive(c->v.conn) != 1))
 				dash_vm_connect(c);
 			else if (!c->dom)
 				dash_vm_connect(c);	/* made since */

@@ -266,7 +266,13 @@ for _ in $(seq 100); do vsh uri >/dev/null 2>&1 && break; sleep 0.2; done
 vsh uri >/dev/null 2>&1
 ok $? "libvirtd restarted"
 dom=$(vsh list --name | grep "^berth-$name-")
-vsh suspend "$dom" >/dev/null 2>&1
+# a libvirtd just started may still be reattaching to QEMU: suspend
+# until libvirt itself says paused, so what is checked is dash
+for _ in $(seq 60); do
+	vsh suspend "$dom" >/dev/null 2>&1
+	[ "$(vsh domstate "$dom" 2>/dev/null)" = paused ] && break
+	sleep 0.5
+done
 screen_has 'vm paused' 30
 ok $? "dash reconnects to libvirt: it sees the VM paused after the restart" ||
 	diag <"$scratch/screen"
