@@ -4,7 +4,7 @@
 # To build berth.
 BUILD_PACKAGES="autoconf automake make gcc pkg-config
 	libvirt-dev libcurl4-openssl-dev libconfig-dev libncurses-dev
-	libjansson-dev libssl-dev libarchive-dev libisofs-dev libxml2-dev"
+	libjansson-dev libssl-dev libarchive-dev libisofs-dev libxml2-dev libyaml-dev"
 # To build boxes from Debian's packages ('berth box build').
 BOX_PACKAGES="mmdebstrap debootstrap e2fsprogs qemu-utils"
 # To run workspace VMs: libvirt, QEMU, OpenSSH's client for 'berth ssh',

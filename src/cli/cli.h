@@ -17,6 +17,9 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 /* What a command needs set up before it runs; main does it once. */
 enum {
 	NEED_WORKSPACE = 1 << 0,	/* a Berthfile, loaded and valid */
+	/* and what berth reads in it but does not act on, said on stderr
+	 * (by the commands that act on the file, not by every one) */
+	NEED_NOTES = 1 << 1,
 };
 
 struct engine;
@@ -132,6 +135,8 @@ int cmd_failf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 int cmd_load_workspace(struct cmd_ctx *ctx, char **path_out,
 		       struct diags *d);
 void diags_print(const struct diags *d, FILE *f);
+/* The workspace's notes, one "berth: note: " line each, on stderr. */
+void cmd_print_notes(const struct cmd_ctx *ctx);
 
 void help_print_main(FILE *f);
 
@@ -165,6 +170,7 @@ extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_plan_entry;
 extern const struct cmd_entry cmd_ps_entry;
+extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_stop_entry;

@@ -35,7 +35,8 @@ help_print_main(FILE *f)
 {
 	size_t i;
 
-	fputs("usage: berth [-C DIR] [-f FILE] [-H HOST] COMMAND [ARGS]\n\n"
+	fputs("usage: berth [-C DIR] [-f FILE] [-H HOST] [--strict] COMMAND "
+	      "[ARGS]\n\n"
 	      "A workbench for one laptop: one VM per workspace, Docker inside "
 	      "it, and your\napp stack laid out as containers.\n\n"
 	      "commands:\n", f);
@@ -43,13 +44,21 @@ help_print_main(FILE *f)
 		fprintf(f, "  %-11s %s\n", cmd_table[i]->name,
 			cmd_table[i]->summary);
 	fputs("\noptions:\n"
-	      "  -f, --file FILE       use FILE as the Berthfile (also "
-	      "$BERTH_FILE)\n"
+	      "  -f, --file FILE       use FILE as the Berthfile, or a "
+	      "compose file (also\n"
+	      "                        $BERTH_FILE); without it, the "
+	      "nearest Berthfile, else\n"
+	      "                        compose.yaml (and its "
+	      "compose.override.yaml)\n"
 	      "  -C, --directory DIR   run as if berth was started in DIR\n"
 	      "  -H, --docker-host URL lay the stack out on this engine, "
 	      "with no VM\n"
 	      "                        (unix:///var/run/docker.sock; as "
 	      "docker.host)\n"
+	      "      --strict          refuse what a compose file says that "
+	      "berth does not do,\n"
+	      "                        instead of a note (also "
+	      "BERTH_STRICT=1)\n"
 	      "  -h, --help            show this help\n"
 	      "  -V, --version         print the version\n\n"
 	      "Run 'berth help COMMAND' for the options of a command.\n", f);

@@ -29,7 +29,7 @@ const struct cmd_entry cmd_plan_entry = {
 	"restart policy, labels, networks), start, or remove. Images are not\n"
 	"built; a build context that changed shows as a recreate.\n",
 	.options = plan_options,
-	.needs = NEED_WORKSPACE,
+	.needs = NEED_WORKSPACE | NEED_NOTES,
 	.exec = cmd_plan_exec,
 };
 

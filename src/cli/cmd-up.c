@@ -38,7 +38,7 @@ const struct cmd_entry cmd_up_entry = {
 	"VM, and the stack goes onto that engine. The serial console goes\n"
 	"to .berth/console.log.\n",
 	.options = up_options,
-	.needs = NEED_WORKSPACE,
+	.needs = NEED_WORKSPACE | NEED_NOTES,
 	.exec = cmd_up_exec,
 };
 

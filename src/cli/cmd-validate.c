@@ -68,6 +68,10 @@ print_json(const char *path, const struct ws *ws, const struct diags *d)
 		json_array_append_new(errors, e);
 	}
 	json_object_set_new(obj, "errors", errors);
+	json_object_set_new(obj, "notes", json_array());
+	for (i = 0; i < ws->notes.n; i++)
+		json_array_append_new(json_object_get(obj, "notes"),
+				      json_string(ws->notes.v[i]));
 	json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(obj);
@@ -93,6 +97,8 @@ cmd_validate_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				       argv[optind]);
 	if (cmd_load_workspace(ctx, &path, &d) == 0)
 		ret = EXIT_OK;
+	if (!json && !quiet)
+		cmd_print_notes(ctx);
 	diags_sort(&d);
 	if (json)
 		print_json(path, &ctx->ws, &d);

@@ -16,6 +16,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_up_entry,
 	&cmd_plan_entry,
 	&cmd_ps_entry,
+	&cmd_config_entry,
 	&cmd_logs_entry,
 	&cmd_exec_entry,
 	&cmd_restart_entry,
@@ -170,6 +171,15 @@ cmd_load_workspace(struct cmd_ctx *ctx, char **path_out, struct diags *d)
 		ctx->ws.docker.host = xstrdup(ctx->docker_host_opt);
 	}
 	return 0;
+}
+
+void
+cmd_print_notes(const struct cmd_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->ws.notes.n; i++)
+		fprintf(stderr, "berth: note: %s\n", ctx->ws.notes.v[i]);
 }
 
 void

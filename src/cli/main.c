@@ -66,6 +66,8 @@ run(const struct cmd_entry *e, struct cmd_ctx *ctx, int argc, char **argv)
 			cmd_fail();
 			goto out;
 		}
+		if (e->needs & NEED_NOTES)
+			cmd_print_notes(ctx);
 	}
 	optind = 0;	/* glibc: restart getopt from scratch for the command */
 	ret = e->exec(ctx, argc, argv);
@@ -84,6 +86,7 @@ main(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "directory", required_argument, NULL, 'C' },
 		{ "docker-host", required_argument, NULL, 'H' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmd_ctx ctx = { 0 };
@@ -103,6 +106,10 @@ main(int argc, char **argv)
 			return EXIT_OK;
 		case 'f':
 			ctx.berthfile_opt = optarg;
+			break;
+		case 'S':
+			/* read where the file is, in the library */
+			setenv("BERTH_STRICT", "1", 1);
 			break;
 		case 'H':
 			if (strncmp(optarg, "unix://", 7) &&

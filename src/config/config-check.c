@@ -1,6 +1,7 @@
 /* config-check.c: Berthfile checks that span services: names, the
  * dependency graph, host ports, and references to networks and volumes. */
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,37 @@ svc_path(const struct service *svc, const char *key)
 		   : xasprintf("stack.services[%d]", svc->index);
 }
 
+/* A finding about one of svc's settings, wherever its file keeps it: a
+ * compose file says where through w->locate, a Berthfile through
+ * libconfig. */
+static void PRINTF_LIKE(5, 6)
+check_report(struct walk *w, const struct service *svc, const char *key,
+	     const char *hint, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+	char *p = NULL;
+	int line;
+
+	va_start(ap, fmt);
+	sb_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	if (w->locate) {
+		const char *file = w->display;
+
+		line = w->locate(w, svc, key, &p, &file);
+		diags_add(w->d, file, line, p, hint, "%s", msg.buf);
+	} else {
+		p = svc_path(svc, key);
+		walk_report(w, svc_setting(w->services, svc, key), p, hint,
+			    "%s", msg.buf);
+	}
+	free(p);
+	sb_release(&msg);
+}
+
 static void
-check_names(struct walk *w, const config_setting_t *services)
+check_names(struct walk *w)
 {
 	const struct ws *ws = w->ws;
 	size_t i, j;
@@ -37,16 +67,11 @@ check_names(struct walk *w, const config_setting_t *services)
 
 		for (j = 0; a->name && j < i; j++) {
 			const struct service *b = &ws->stack.services[j];
-			char *p;
-
 			if (!b->name || strcmp(a->name, b->name))
 				continue;
-			p = svc_path(a, "name");
-			walk_report(w, svc_setting(services, a, "name"), p,
-				    "give each service its own name",
-				    "service '%s' is already defined on line %d",
-				    a->name, b->line);
-			free(p);
+			check_report(w, a, "name", "give each service its own "
+				     "name", "service '%s' is already defined "
+				     "on line %d", a->name, b->line);
 			break;
 		}
 	}
@@ -66,7 +91,7 @@ service_names(const struct ws *ws, size_t *n)
 }
 
 static void
-check_dep_targets(struct walk *w, const config_setting_t *services)
+check_dep_targets(struct walk *w)
 {
 	const struct ws *ws = w->ws;
 	size_t nnames, i, k;
@@ -74,9 +99,6 @@ check_dep_targets(struct walk *w, const config_setting_t *services)
 
 	for (i = 0; i < ws->stack.nservices; i++) {
 		const struct service *svc = &ws->stack.services[i];
-		const config_setting_t *at = svc_setting(services, svc,
-							 "depends_on");
-		char *p = svc_path(svc, "depends_on");
 
 		for (k = 0; k < svc->ndeps; k++) {
 			const struct dependency *dep = &svc->deps[k];
@@ -85,8 +107,9 @@ check_dep_targets(struct walk *w, const config_setting_t *services)
 			char *hint = NULL;
 
 			if (svc->name && !strcmp(dep->service, svc->name)) {
-				walk_report(w, at, p, NULL, "service '%s' "
-					    "depends on itself", svc->name);
+				check_report(w, svc, "depends_on", NULL,
+					     "service '%s' depends on itself",
+					     svc->name);
 				continue;
 			}
 			target = ws_find_service(ws, dep->service);
@@ -96,8 +119,9 @@ check_dep_targets(struct walk *w, const config_setting_t *services)
 				if (near)
 					hint = xasprintf("did you mean '%s'?",
 							 near);
-				walk_report(w, at, p, hint, "unknown service "
-					    "'%s'", dep->service);
+				check_report(w, svc, "depends_on", hint,
+					     "unknown service '%s'",
+					     dep->service);
 				free(hint);
 				continue;
 			}
@@ -106,14 +130,14 @@ check_dep_targets(struct walk *w, const config_setting_t *services)
 			if (dep->condition == DEP_COMPLETED && target->restart &&
 			    (!strcmp(target->restart, "always") ||
 			     !strcmp(target->restart, "unless-stopped")))
-				walk_report(w, at, p, "use restart = \"no\" or "
-					    "\"on-failure\" for a one-shot "
-					    "service", "'%s' waits for '%s' to "
-					    "complete, but '%s' restarts '%s'",
-					    svc->name, target->name,
-					    target->name, target->restart);
+				check_report(w, svc, "depends_on", "use "
+					     "restart \"no\" or \"on-failure\" "
+					     "for a one-shot service", "'%s' "
+					     "waits for '%s' to complete, but "
+					     "'%s' restarts '%s'", svc->name,
+					     target->name, target->name,
+					     target->restart);
 		}
-		free(p);
 	}
 	free(names);
 }
@@ -122,7 +146,6 @@ enum { WHITE, GRAY, BLACK };
 
 struct cycle_search {
 	struct walk *w;
-	const config_setting_t *services;
 	int *color;
 	size_t *stack;
 	size_t depth;
@@ -142,7 +165,6 @@ visit(struct cycle_search *cs, size_t i)
 							  svc->deps[k].service);
 		size_t j, from;
 		struct strbuf path = STRBUF_INIT;
-		char *p;
 
 		if (!t || t == svc)
 			continue;	/* reported by check_dep_targets */
@@ -159,11 +181,8 @@ visit(struct cycle_search *cs, size_t i)
 			sb_addf(&path, "%s -> ",
 				    ws->stack.services[cs->stack[from]].name);
 		sb_addstr(&path, t->name);
-		p = svc_path(svc, "depends_on");
-		walk_report(cs->w, svc_setting(cs->services, svc, "depends_on"),
-			    p, "remove one of these dependencies",
-			    "dependency cycle: %s", path.buf);
-		free(p);
+		check_report(cs->w, svc, "depends_on", "remove one of these "
+			     "dependencies", "dependency cycle: %s", path.buf);
 		sb_release(&path);
 	}
 	cs->depth--;
@@ -171,10 +190,10 @@ visit(struct cycle_search *cs, size_t i)
 }
 
 static void
-check_cycles(struct walk *w, const config_setting_t *services)
+check_cycles(struct walk *w)
 {
 	size_t n = w->ws->stack.nservices, i;
-	struct cycle_search cs = { w, services, xcalloc(n + 1, sizeof(int)),
+	struct cycle_search cs = { w, xcalloc(n + 1, sizeof(int)),
 				   xcalloc(n + 1, sizeof(size_t)), 0 };
 
 	for (i = 0; i < n; i++)
@@ -194,18 +213,14 @@ inside(const char *path, const char *dir)
 }
 
 static void
-check_refs(struct walk *w, const config_setting_t *services)
+check_refs(struct walk *w)
 {
 	const struct ws *ws = w->ws;
 	size_t i, k, f;
 
 	for (i = 0; i < ws->stack.nservices; i++) {
 		const struct service *svc = &ws->stack.services[i];
-		const config_setting_t *at;
-		char *p;
 
-		at = svc_setting(services, svc, "volumes");
-		p = svc_path(svc, "volumes");
 		for (k = 0; k < svc->nmounts; k++) {
 			const struct mount_spec *m = &svc->mounts[k];
 			int ok = 0;
@@ -220,9 +235,10 @@ check_refs(struct walk *w, const config_setting_t *services)
 					: xasprintf("declare it: stack.volumes "
 						    "= [ \"%s\" ];", m->source);
 
-				walk_report(w, at, p, hint, "volume '%s' is not "
-					    "declared in stack.volumes",
-					    m->source);
+				check_report(w, svc, "volumes", hint, "volume "
+					     "'%s' is not declared in %s",
+					     m->source, w->locate ? "the top-level "
+					     "volumes" : "stack.volumes");
 				free(hint);
 			}
 			/* with no VM, binds are plain host paths */
@@ -232,28 +248,28 @@ check_refs(struct walk *w, const config_setting_t *services)
 			for (f = 0; !ok && f < ws->vm.nshared; f++)
 				ok = inside(m->source, ws->vm.shared[f].host);
 			if (!ok)
-				walk_report(w, at, p, "move it into the "
-					    "workspace, or list its folder in "
-					    "vm.shared", "bind source '%s' is "
-					    "not shared with the VM",
-					    m->source);
+				check_report(w, svc, "volumes", "move it into "
+					     "the workspace, or list its folder "
+					     "in vm.shared", "bind source '%s' "
+					     "is not shared with the VM",
+					     m->source);
 		}
-		free(p);
-		at = svc_setting(services, svc, "networks");
-		p = svc_path(svc, "networks");
 		for (k = 0; k < svc->networks.n; k++) {
 			char *hint;
 
-			if (strlist_has(&ws->stack.networks, svc->networks.v[k]))
+			/* the one every service without networks is on */
+			if (strlist_has(&ws->stack.networks, svc->networks.v[k]) ||
+			    !strcmp(svc->networks.v[k], "default"))
 				continue;
 			hint = xasprintf("declare it: stack.networks = "
 					 "[ \"%s\" ];", svc->networks.v[k]);
-			walk_report(w, at, p, hint, "network '%s' is not "
-				    "declared in stack.networks",
-				    svc->networks.v[k]);
+			check_report(w, svc, "networks", hint, "network '%s' "
+				     "is not declared in %s",
+				     svc->networks.v[k], w->locate
+				     ? "the top-level networks"
+				     : "stack.networks");
 			free(hint);
 		}
-		free(p);
 	}
 }
 
@@ -273,7 +289,7 @@ ports_clash(const struct port_spec *a, const struct port_spec *b)
 }
 
 static void
-check_ports(struct walk *w, const config_setting_t *services)
+check_ports(struct walk *w)
 {
 	const struct ws *ws = w->ws;
 	struct port_owner *owners = NULL;
@@ -291,19 +307,13 @@ check_ports(struct walk *w, const config_setting_t *services)
 		for (k = 0; k < svc->nports; k++) {
 			if (!svc->ports[k].host_port)
 				continue;
-			if (svc->replicas > 1) {
-				char *p = svc_path(svc, "ports");
-
-				walk_report(w, svc_setting(services, svc,
-							   "ports"), p,
-					    "publish only the container port, "
-					    "such as \"80\", and berth picks "
-					    "free host ports",
-					    "%d replicas of '%s' cannot share "
-					    "host port %u", svc->replicas,
-					    svc->name, svc->ports[k].host_port);
-				free(p);
-			}
+			if (svc->replicas > 1)
+				check_report(w, svc, "ports", "publish only the "
+					     "container port, such as \"80\", "
+					     "and berth picks free host ports",
+					     "%d replicas of '%s' cannot share "
+					     "host port %u", svc->replicas,
+					     svc->name, svc->ports[k].host_port);
 			ALLOC_GROW(owners, n + 1, alloc);
 			owners[n++] = (struct port_owner){ &svc->ports[k], svc };
 		}
@@ -317,8 +327,9 @@ check_ports(struct walk *w, const config_setting_t *services)
 				continue;
 			who = b->svc ? xasprintf("service '%s'", b->svc->name)
 				     : xstrdup("vm.ports");
-			p = a->svc ? svc_path(a->svc, "ports")
-				   : xstrdup("vm.ports");
+			p = a->svc && !w->locate ? svc_path(a->svc, "ports")
+			  : a->svc ? xasprintf("services.%s.ports", a->svc->name)
+			  : xstrdup("vm.ports");
 			diags_add(w->d, w->display, a->spec->line, p,
 				  "pick another host port",
 				  "host port %s:%u/%s is already taken by %s "
@@ -335,11 +346,11 @@ check_ports(struct walk *w, const config_setting_t *services)
 }
 
 void
-walk_check_stack(struct walk *w, const config_setting_t *services)
+walk_check_stack(struct walk *w)
 {
-	check_names(w, services);
-	check_dep_targets(w, services);
-	check_cycles(w, services);
-	check_refs(w, services);
-	check_ports(w, services);
+	check_names(w);
+	check_dep_targets(w);
+	check_cycles(w);
+	check_refs(w);
+	check_ports(w);
 }

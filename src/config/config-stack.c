@@ -6,10 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "compose.h"
 #include "config-walk.h"
 #include "util.h"
 
-static const char *const stack_keys[] = { "services", "networks", "volumes" };
+static const char *const stack_keys[] = { "services", "networks", "volumes",
+					   "compose" };
 static const char *const service_keys[] = {
 	"name", "image", "build", "load", "from_host", "command", "entrypoint",
 	"environment", "env_file", "ports", "volumes", "depends_on",
@@ -22,22 +24,6 @@ static const char *const health_keys[] = { "test", "interval", "timeout",
 static const char *const conditions[] = { "started", "healthy", "completed" };
 static const char *const restart_modes[] = { "no", "always", "on-failure",
 					     "unless-stopped" };
-
-static int
-valid_image_ref(const char *ref)
-{
-	const char *slash = strrchr(ref, '/'), *name = slash ? slash + 1 : ref;
-	const char *p;
-
-	for (p = ref; *p; p++)
-		if (isspace((unsigned char)*p))
-			return 0;
-	/* repository names are lower case; a tag after ':' may not be */
-	for (p = name; *p && *p != ':' && *p != '@'; p++)
-		if (isupper((unsigned char)*p))
-			return 0;
-	return *ref != ':' && *ref != '@';
-}
 
 static void
 walk_build(struct walk *w, struct service *svc, const config_setting_t *s,
@@ -95,29 +81,14 @@ walk_command(struct walk *w, const config_setting_t *s, const char *path,
 	walk_strings(w, s, path, out);
 }
 
-static int
-valid_env_key(const char *k, size_t len)
-{
-	size_t i;
-
-	if (!len || isdigit((unsigned char)k[0]))
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)k[i]) && k[i] != '_')
-			return 0;
-	return 1;
-}
-
 #define ENV_FILE_MAX (1 << 20)
 
-/* KEY=VALUE lines; '#' comments, blank lines, "export " and quotes allowed. */
 static void
 read_env_file(struct walk *w, struct service *svc, const char *file,
 	      const config_setting_t *s, const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *line, *save = NULL;
-	int lineno = 0, bad = 0, first_bad = 0;
+	int bad, first_bad = 0;
 
 	/* a device or FIFO here would hang validation, or fill memory */
 	if (sb_read_regular(&sb, file, ENV_FILE_MAX) < 0) {
@@ -126,38 +97,7 @@ read_env_file(struct walk *w, struct service *svc, const char *file,
 			    err_msg());
 		goto out;
 	}
-	for (line = sb.buf; line; line = save) {
-		char *eq, *val, *end;
-
-		lineno++;
-		save = strchr(line, '\n');
-		if (save)
-			*save++ = '\0';
-		while (isspace((unsigned char)*line))
-			line++;
-		end = line + strlen(line);
-		while (end > line && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		if (!*line || *line == '#')
-			continue;
-		if (!strncmp(line, "export ", 7))
-			line += 7;
-		eq = strchr(line, '=');
-		if (!eq || !valid_env_key(line, (size_t)(eq - line))) {
-			if (!bad++)
-				first_bad = lineno;
-			continue;
-		}
-		*eq = '\0';
-		val = eq + 1;
-		end = val + strlen(val);
-		if (end - val >= 2 && (*val == '"' || *val == '\'') &&
-		    end[-1] == *val) {
-			end[-1] = '\0';
-			val++;
-		}
-		kvlist_set(&svc->environment, line, val);
-	}
+	bad = spec_parse_env_file(sb.buf, &svc->environment, &first_bad);
 	/* the lines themselves stay unsaid: an env file holds secrets, and
 	 * a wrong path may name any file; one message, not one a line */
 	if (bad)
@@ -429,7 +369,7 @@ walk_service(struct walk *w, struct service *svc, const config_setting_t *g,
 	}
 	if (walk_string(w, g, "image", path, &str) > 0) {
 		svc->image = xstrdup(str);
-		if (!valid_image_ref(str)) {
+		if (!spec_valid_image_ref(str)) {
 			p = walk_path(path, "image");
 			walk_report(w, config_setting_get_member(g, "image"), p,
 				    NULL, "\"%s\" is not a valid image "
@@ -561,6 +501,50 @@ walk_names(struct walk *w, const config_setting_t *s, const char *path,
 	strlist_release(&names);
 }
 
+/*
+ * stack.compose: the stack is the project's compose files, read with
+ * compose's meaning (the first the project's, the others overrides); the
+ * Berthfile keeps the workspace's name, its VM and its engine.
+ */
+static void
+walk_compose(struct walk *w, const config_setting_t *stack,
+	     const config_setting_t *s)
+{
+	static const char *const alone[] = { "services", "networks",
+					     "volumes" };
+	struct strlist names = { 0 }, files = { 0 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(alone); i++)
+		if (config_setting_get_member(stack, alone[i])) {
+			char *p = walk_path("stack", alone[i]);
+
+			walk_report(w, config_setting_get_member(stack,
+								 alone[i]),
+				    p, "keep them in the compose file", "the "
+				    "stack comes from stack.compose: it cannot "
+				    "have %s here too", alone[i]);
+			free(p);
+		}
+	if (walk_strings(w, s, "stack.compose", &names) <= 0 || !names.n) {
+		if (!names.n)
+			walk_report(w, s, "stack.compose", "such as [ "
+				    "\"compose.yaml\" ]", "name at least one "
+				    "compose file");
+		goto out;
+	}
+	for (i = 0; i < names.n; i++) {
+		char *file = walk_resolve(w, names.v[i]);
+
+		strlist_push(&files, file);
+		free(file);
+	}
+	compose_read(w->ws, &files, &names, 0, w->d);
+out:
+	strlist_release(&names);
+	strlist_release(&files);
+}
+
 void
 walk_stack(struct walk *w, const config_setting_t *stack)
 {
@@ -574,6 +558,10 @@ walk_stack(struct walk *w, const config_setting_t *stack)
 		return;
 	}
 	walk_check_keys(w, stack, "stack", stack_keys, ARRAY_SIZE(stack_keys));
+	if ((s = config_setting_get_member(stack, "compose"))) {
+		walk_compose(w, stack, s);
+		return;
+	}
 	if ((s = config_setting_get_member(stack, "networks")))
 		walk_names(w, s, "stack.networks", &ws->stack.networks);
 	if ((s = config_setting_get_member(stack, "volumes")))

@@ -13,6 +13,14 @@ struct walk {
 	struct diags *d;
 	const char *opened;	/* the path libconfig opened */
 	const char *display;	/* the same file, named as the user knows it */
+	/* where a service's setting is, for the checks across services:
+	 * in the Berthfile's stack.services, or, when locate is set, at the
+	 * file and line it gives (compose files), the setting's path in
+	 * *path */
+	const config_setting_t *services;
+	int (*locate)(struct walk *w, const struct service *svc,
+		      const char *key, char **path, const char **file);
+	void *data;
 };
 
 /* A file libconfig names, as the user should see it. */
@@ -59,6 +67,6 @@ char *walk_resolve(struct walk *w, const char *p);
 
 void walk_stack(struct walk *w, const config_setting_t *stack);
 /* Checks across services: names, dependencies, ports, references. */
-void walk_check_stack(struct walk *w, const config_setting_t *services);
+void walk_check_stack(struct walk *w);
 
 #endif

@@ -7,8 +7,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compose.h"
 #include "config-walk.h"
 #include "util.h"
+
+/* dir's Berthfile, else its compose file, else NULL */
+static char *
+workspace_file_in(const char *dir)
+{
+	char *candidate = path_join(dir, BERTHFILE_NAME);
+	size_t i;
+
+	for (i = 0; !path_exists(candidate) && i < compose_file_count; i++) {
+		free(candidate);
+		candidate = path_join(dir, compose_file_names[i]);
+	}
+	if (path_exists(candidate))
+		return candidate;
+	free(candidate);
+	return NULL;
+}
 
 char *
 berthfile_locate(const char *explicit)
@@ -19,14 +37,12 @@ berthfile_locate(const char *explicit)
 		explicit = getenv("BERTH_FILE");
 	if (explicit && *explicit) {
 		if (path_is_dir(explicit)) {
-			candidate = path_join(explicit, BERTHFILE_NAME);
-			if (path_exists(candidate))
+			if ((candidate = workspace_file_in(explicit)))
 				return candidate;
-			free(candidate);
 		} else if (path_exists(explicit)) {
 			return xstrdup(explicit);
 		}
-		err_set("no Berthfile at '%s'", explicit);
+		err_set("no Berthfile or compose file at '%s'", explicit);
 		err_hint("check the path given with -f or BERTH_FILE");
 		return NULL;
 	}
@@ -34,8 +50,13 @@ berthfile_locate(const char *explicit)
 		err_set("cannot find the current folder: %s", strerror(errno));
 		return NULL;
 	}
-	if (path_exists(BERTHFILE_NAME))
-		return xstrdup(BERTHFILE_NAME);
+	if ((candidate = workspace_file_in("."))) {
+		/* "Berthfile", not "./Berthfile", as before */
+		char *bare = xstrdup(candidate + 2);
+
+		free(candidate);
+		return bare;
+	}
 	/* Like git and vagrant, work from any folder inside the workspace. */
 	dir = xstrdup(cwd);
 	while (strcmp(dir, "/")) {
@@ -43,15 +64,14 @@ berthfile_locate(const char *explicit)
 
 		free(dir);
 		dir = parent;
-		candidate = path_join(dir, BERTHFILE_NAME);
-		if (path_exists(candidate)) {
+		if ((candidate = workspace_file_in(dir))) {
 			free(dir);
 			return candidate;
 		}
-		free(candidate);
 	}
 	free(dir);
-	err_set("no Berthfile in '%s' or any folder above it", cwd);
+	err_set("no Berthfile or compose file in '%s' or any folder above it",
+		cwd);
 	err_hint("run 'berth init' to create one, or name one with -f FILE");
 	return NULL;
 }
@@ -482,7 +502,8 @@ int
 ws_load(struct ws *ws, const char *path, const char *display,
 	struct diags *d)
 {
-	struct walk w = { ws, d, path, display ? display : path };
+	struct walk w = { .ws = ws, .d = d, .opened = path,
+			  .display = display ? display : path };
 	config_t cfg;
 	const config_setting_t *top, *s;
 	struct strbuf text = STRBUF_INIT;
@@ -491,6 +512,8 @@ ws_load(struct ws *ws, const char *path, const char *display,
 	size_t before = d->n, total = 0;
 
 	ws_defaults(ws, path);
+	if (compose_is_file(path))
+		return compose_load(ws, path, w.display, d);
 	config_init(&cfg);
 	/* @include is relative to the Berthfile, not to where berth runs */
 	config_set_include_dir(&cfg, ws->dir);
@@ -541,11 +564,38 @@ ws_load(struct ws *ws, const char *path, const char *display,
 		walk_docker(&w, s);
 	if ((s = config_setting_get_member(top, "stack")))
 		walk_stack(&w, s);
-	walk_check_stack(&w, config_lookup(&cfg, "stack.services"));
+	/* a stack from compose files was checked as they were read */
+	if (!config_lookup(&cfg, "stack.compose")) {
+		w.services = config_lookup(&cfg, "stack.services");
+		walk_check_stack(&w);
+	}
 out:
 	config_destroy(&cfg);
 	sb_release(&text);
 	return d->n > before ? -1 : 0;
+}
+
+static void
+run_opts_release(struct run_opts *r)
+{
+	size_t i;
+
+	free(r->user);
+	free(r->working_dir);
+	free(r->hostname);
+	free(r->stop_signal);
+	strlist_release(&r->cap_add);
+	strlist_release(&r->cap_drop);
+	strlist_release(&r->extra_hosts);
+	strlist_release(&r->dns);
+	strlist_release(&r->dns_search);
+	strlist_release(&r->security_opt);
+	strlist_release(&r->group_add);
+	strlist_release(&r->tmpfs);
+	kvlist_release(&r->sysctls);
+	for (i = 0; i < r->nulimits; i++)
+		free(r->ulimits[i].name);
+	free(r->ulimits);
 }
 
 static void
@@ -574,6 +624,13 @@ service_release(struct service *svc)
 	free(svc->restart);
 	kvlist_release(&svc->labels);
 	strlist_release(&svc->networks);
+	free(svc->build_target);
+	for (i = 0; i < svc->naliases; i++) {
+		free(svc->aliases[i].network);
+		free(svc->aliases[i].alias);
+	}
+	free(svc->aliases);
+	run_opts_release(&svc->run);
 }
 
 void
@@ -598,6 +655,7 @@ ws_release(struct ws *ws)
 	free(ws->stack.services);
 	strlist_release(&ws->stack.networks);
 	strlist_release(&ws->stack.volumes);
+	strlist_release(&ws->notes);
 	memset(ws, 0, sizeof(*ws));
 }
 

@@ -42,6 +42,35 @@ struct healthcheck {
 	int retries;
 };
 
+struct ulimit {
+	char *name;
+	long long soft, hard;
+};
+
+/* How a container runs besides its image, command and environment: the
+ * engine's own settings, as compose names them. Zero, NULL or empty is
+ * unset: the engine's default. */
+struct run_opts {
+	char *user, *working_dir, *hostname, *stop_signal;
+	uint64_t stop_grace_ms;
+	int has_stop_grace;
+	int tty, stdin_open, privileged, init, read_only;
+	struct strlist cap_add, cap_drop, extra_hosts, dns, dns_search,
+		       security_opt, group_add;
+	struct strlist tmpfs;		/* "/path[:options]" */
+	uint64_t shm_size, mem_limit, nano_cpus;
+	long long pids_limit;
+	struct kvlist sysctls;
+	struct ulimit *ulimits;
+	size_t nulimits;
+};
+
+/* More names a service answers to on one of its networks. */
+struct net_alias {
+	char *network;
+	char *alias;
+};
+
 struct service {
 	char *name;
 	int line;
@@ -50,6 +79,7 @@ struct service {
 	char *build_context;	/* absolute, normalized; NULL without build */
 	char *dockerfile;
 	struct kvlist build_args;
+	char *build_target;	/* a stage of a multi-stage Dockerfile */
 	char *load;		/* absolute path of an image tar */
 	int from_host;
 	int has_command, has_entrypoint;
@@ -67,6 +97,9 @@ struct service {
 	int replicas;
 	struct kvlist labels;
 	struct strlist networks;
+	struct net_alias *aliases;
+	size_t naliases;
+	struct run_opts run;
 };
 
 struct ws {
@@ -95,6 +128,8 @@ struct ws {
 		struct strlist networks;
 		struct strlist volumes;
 	} stack;
+	/* what berth read but does not act on, each "FILE:LINE: what" */
+	struct strlist notes;
 };
 
 /* One finding of validation, located in the file the user edits. */
@@ -121,8 +156,9 @@ void diags_sort(struct diags *d);
 
 /*
  * Find the Berthfile: explicit (from -f), else $BERTH_FILE, else the
- * nearest one in the current folder or its parents. Returns NULL with an
- * error recorded when there is none.
+ * nearest one in the current folder or its parents. A folder without a
+ * Berthfile may have a compose file instead (compose.yaml...), taken as
+ * it is. Returns NULL with an error recorded when there is none.
  */
 char *berthfile_locate(const char *explicit);
 

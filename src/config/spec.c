@@ -335,3 +335,73 @@ spec_format_size(uint64_t bytes, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
 }
+
+static int
+valid_env_key(const char *k, size_t len)
+{
+	size_t i;
+
+	if (!len || isdigit((unsigned char)k[0]))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)k[i]) && k[i] != '_')
+			return 0;
+	return 1;
+}
+
+int
+spec_parse_env_file(char *text, struct kvlist *out, int *first_bad)
+{
+	char *line, *save = NULL;
+	int lineno = 0, bad = 0;
+
+	for (line = text; line; line = save) {
+		char *eq, *val, *end;
+
+		lineno++;
+		save = strchr(line, '\n');
+		if (save)
+			*save++ = '\0';
+		while (isspace((unsigned char)*line))
+			line++;
+		end = line + strlen(line);
+		while (end > line && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		if (!*line || *line == '#')
+			continue;
+		if (!strncmp(line, "export ", 7))
+			line += 7;
+		eq = strchr(line, '=');
+		if (!eq || !valid_env_key(line, (size_t)(eq - line))) {
+			if (!bad++)
+				*first_bad = lineno;
+			continue;
+		}
+		*eq = '\0';
+		val = eq + 1;
+		end = val + strlen(val);
+		if (end - val >= 2 && (*val == '"' || *val == '\'') &&
+		    end[-1] == *val) {
+			end[-1] = '\0';
+			val++;
+		}
+		kvlist_set(out, line, val);
+	}
+	return bad;
+}
+
+int
+spec_valid_image_ref(const char *ref)
+{
+	const char *slash = strrchr(ref, '/'), *name = slash ? slash + 1 : ref;
+	const char *p;
+
+	for (p = ref; *p; p++)
+		if (isspace((unsigned char)*p))
+			return 0;
+	/* repository names are lower case; a tag after ':' may not be */
+	for (p = name; *p && *p != ':' && *p != '@'; p++)
+		if (isupper((unsigned char)*p))
+			return 0;
+	return *ref && *ref != ':' && *ref != '@';
+}

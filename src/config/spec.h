@@ -33,6 +33,13 @@ int spec_parse_duration(const char *s, uint64_t *ms);
 int spec_parse_port(const char *s, struct port_spec *p);
 int spec_parse_mount(const char *s, struct mount_spec *m);
 void mount_spec_release(struct mount_spec *m);
+/* An env file's KEY=VALUE lines into out ('#' comments, blank lines,
+ * "export " and quotes allowed); text is cut up. Returns how many lines
+ * were not KEY=VALUE, the first at *first_bad. */
+struct kvlist;
+int spec_parse_env_file(char *text, struct kvlist *out, int *first_bad);
+/* No spaces, a lower-case repository name. */
+int spec_valid_image_ref(const char *ref);
 
 /* Lower-case letters, digits, '-' and '_', starting with a letter or digit. */
 int spec_valid_name(const char *s, size_t max);

@@ -274,11 +274,11 @@ docker_image_inspect(struct docker *d, const char *ref, json_t **out)
 
 int
 docker_network_connect(struct docker *d, const char *net, const char *id,
-		       const char *alias)
+		       json_t *aliases)
 {
 	char *n = url_escape(net), *path = xasprintf("/networks/%s/connect", n);
-	json_t *body = json_pack("{s:s, s:{s:[s]}}", "Container", id,
-				 "EndpointConfig", "Aliases", alias);
+	json_t *body = json_pack("{s:s, s:{s:o}}", "Container", id,
+				 "EndpointConfig", "Aliases", aliases);
 	int ret = docker_post_json(d, path, body, NULL);
 
 	json_decref(body);

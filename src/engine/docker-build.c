@@ -279,13 +279,15 @@ feed(const char *data, size_t len, void *arg)
 
 int
 docker_image_build(struct docker *d, const char *dir, const char *dockerfile,
-		   const char *tag, json_t *labels,
-		   int (*on_line)(const char *, void *), void *arg)
+		   const char *tag, json_t *labels, json_t *args,
+		   const char *target, int (*on_line)(const char *, void *),
+		   void *arg)
 {
 	char *tar = temp_file(NULL, "berth-context");
 	struct build_out out = { on_line, arg };
 	struct json_stream js;
 	char *t = NULL, *df = NULL, *path = NULL, *l = NULL, *lq = NULL;
+	char *a = NULL, *aq = NULL, *tq = target ? url_escape(target) : NULL;
 	int ret = -1;
 
 	if (!tar)
@@ -295,12 +297,18 @@ docker_image_build(struct docker *d, const char *dir, const char *dockerfile,
 		l = json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS);
 		lq = url_escape(l);
 	}
+	if (args && json_object_size(args)) {
+		a = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS);
+		aq = url_escape(a);
+	}
 	if (docker_build_context(dir, dockerfile, tar) < 0)
 		goto out;
 	t = url_escape(tag);
 	df = url_escape(dockerfile);
-	path = xasprintf("/build?t=%s&dockerfile=%s&rm=1&forcerm=1%s%s", t, df,
-			 lq ? "&labels=" : "", lq ? lq : "");
+	path = xasprintf("/build?t=%s&dockerfile=%s&rm=1&forcerm=1%s%s%s%s%s%s",
+			 t, df, lq ? "&labels=" : "", lq ? lq : "",
+			 aq ? "&buildargs=" : "", aq ? aq : "",
+			 tq ? "&target=" : "", tq ? tq : "");
 	ret = docker_stream(d, "POST", path, tar, NULL, feed, &js);
 	if (ret == 0)
 		ret = json_stream_finish(&js);
@@ -315,5 +323,8 @@ out:
 	free(path);
 	free(l);
 	free(lq);
+	free(a);
+	free(aq);
+	free(tq);
 	return ret;
 }

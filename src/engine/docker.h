@@ -121,9 +121,9 @@ int docker_version(struct docker *d, json_t **out);
 /* An image's inspect: 1 with it in *out, 0 when the engine has no such
  * image (no error), -1 on error. */
 int docker_image_inspect(struct docker *d, const char *ref, json_t **out);
-/* Join a container to a network under a DNS alias. */
+/* Join a container to a network under DNS aliases (a JSON array, taken). */
 int docker_network_connect(struct docker *d, const char *net, const char *id,
-			   const char *alias);
+			   json_t *aliases);
 
 /* What a container's inspect says of its state: the one reading of it
  * that 'up', 'ps' and the dashboard share. */
@@ -173,10 +173,11 @@ int docker_build_context(const char *dir, const char *dockerfile,
 /* What a build would see of the context, hashed: 16 hex digits. */
 int docker_context_digest(const char *dir, const char *dockerfile,
 			  char **hex);
-/* Build and tag an image, with labels (an object, or NULL); each line of
- * the build's output to on_line. */
+/* Build and tag an image, with labels and build args (objects, or NULL);
+ * each line of the build's output to on_line. */
 int docker_image_build(struct docker *d, const char *dir,
 		       const char *dockerfile, const char *tag, json_t *labels,
+		       json_t *args, const char *target,
 		       int (*on_line)(const char *line, void *arg), void *arg);
 /* Pull an image; progress messages to on_status (may be NULL). */
 int docker_image_pull(struct docker *d, const char *image,

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "stack.h"
 
 #define BUILTIN_BUSYBOX "berth/busybox"
@@ -359,6 +360,37 @@ on_build_line(const char *line, void *arg)
 	return 0;
 }
 
+/* What a build would see: its context, and its args, which change the
+ * image as much (a different ARG is a different image). */
+static int
+build_digest(const struct service *svc, char **hex)
+{
+	struct digest *dg;
+	size_t i;
+
+	if (docker_context_digest(svc->build_context, svc->dockerfile, hex) < 0)
+		return -1;
+	if (!svc->build_args.n && !svc->build_target)
+		return 0;
+	if (!(dg = digest_new("sha256")))
+		return -1;
+	digest_update(dg, *hex, strlen(*hex));
+	if (svc->build_target)	/* another stage is another image */
+		digest_update(dg, svc->build_target,
+			      strlen(svc->build_target) + 1);
+	for (i = 0; i < svc->build_args.n; i++) {
+		digest_update(dg, "", 1);
+		digest_update(dg, svc->build_args.v[i].key,
+			      strlen(svc->build_args.v[i].key) + 1);
+		digest_update(dg, svc->build_args.v[i].value,
+			      strlen(svc->build_args.v[i].value));
+	}
+	free(*hex);
+	*hex = xstrndup(digest_hex(dg), 16);
+	digest_free(dg);
+	return 0;
+}
+
 static int
 build(struct engine *e, const struct ws *ws, const struct service *svc,
       const char *ref, const char *context, const struct reporter *rep)
@@ -366,16 +398,22 @@ build(struct engine *e, const struct ws *ws, const struct service *svc,
 	struct build_log log = { svc->name, rep, STRBUF_INIT };
 	json_t *labels = json_pack("{s:s, s:s}", LABEL_CONTEXT, context,
 				   LABEL_WORKSPACE, ws->name);
+	json_t *args = json_object();
 	double start;
+	size_t i;
 	int ret;
+
+	for (i = 0; i < svc->build_args.n; i++)
+		json_object_set_new(args, svc->build_args.v[i].key,
+				    json_string(svc->build_args.v[i].value));
 
 	report(rep, REPORT_LINE, svc->name, "%-12s building %s", svc->name, ref);
 	start = clock_now();
 	ret = ensure_bases(e, svc);
 	if (ret == 0)
 		ret = docker_image_build(&e->d, svc->build_context,
-					 svc->dockerfile, ref, labels,
-					 on_build_line, &log);
+					 svc->dockerfile, ref, labels, args,
+					 svc->build_target, on_build_line, &log);
 	if (ret == 0)
 		report(rep, REPORT_LINE, svc->name, "%-12s built %s in %.1f s",
 		       svc->name, ref, clock_now() - start);
@@ -385,6 +423,7 @@ build(struct engine *e, const struct ws *ws, const struct service *svc,
 		       (int)(log.tail.len - (log.tail.buf[log.tail.len - 1] ==
 					     '\n')), log.tail.buf);
 	json_decref(labels);
+	json_decref(args);
 	sb_release(&log.tail);
 	return ret;
 }
@@ -652,8 +691,7 @@ stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
 		const struct service *svc = &ws->stack.services[i];
 
 		if (svc->build_context &&
-		    docker_context_digest(svc->build_context, svc->dockerfile,
-					  &im->context[i]) < 0)
+		    build_digest(svc, &im->context[i]) < 0)
 			goto out;
 		/* two services on one image: make it once */
 		for (j = 0; j < i; j++)

@@ -180,7 +180,8 @@ missing(json_t *have, const char *name, struct strlist *want)
 		if (!strcmp(json_string_value(json_object_get(x, "Name")) ?: "",
 			    name))
 			return;
-	strlist_push(want, name);
+	if (!strlist_has(want, name))	/* "default", declared too */
+		strlist_push(want, name);
 }
 
 int
@@ -235,7 +236,8 @@ stack_plan_make(struct engine *e, const struct ws *ws,
 	if (stack_plan_containers(e, ws, im, seen->containers, plan) < 0)
 		return -1;
 	for (i = 0; i < ws->stack.nservices; i++)
-		if (!ws->stack.services[i].networks.n)
+		if (!ws->stack.services[i].networks.n ||
+		    strlist_has(&ws->stack.services[i].networks, "default"))
 			break;
 	if (i < ws->stack.nservices) {
 		name = stack_network_name(ws, NULL);

@@ -10,14 +10,15 @@
 /* The sections a change is reported by, in the order they are named. */
 static const char *const section_keys[] = {
 	"image", "command", "environment", "ports", "volumes",
-	"healthcheck", "restart", "labels", "networks",
+	"healthcheck", "restart", "labels", "networks", "options",
 };
 static const char *const section_names[] = {
 	"image", "command", "environment", "ports", "volumes",
 	"healthcheck", "restart policy", "labels", "networks",
+	"run options",
 };
 enum { SEC_IMAGE, SEC_COMMAND, SEC_ENV, SEC_PORTS, SEC_VOLUMES, SEC_HEALTH,
-       SEC_RESTART, SEC_LABELS, SEC_NETWORKS, NSECTIONS };
+       SEC_RESTART, SEC_LABELS, SEC_NETWORKS, SEC_OPTIONS, NSECTIONS };
 
 char *
 stack_container_name(const struct ws *ws, const struct service *svc,
@@ -178,6 +179,127 @@ restart_policy(const char *restart)
 	return o;
 }
 
+/* The names a service answers to on net: its own, and its aliases. */
+json_t *
+stack_aliases(const struct service *svc, const char *net)
+{
+	json_t *a = json_pack("[s]", svc->name);
+	size_t i;
+
+	for (i = 0; i < svc->naliases; i++)
+		if (!svc->aliases[i].network ||
+		    !strcmp(svc->aliases[i].network, net))
+			json_array_append_new(a, json_string(
+				svc->aliases[i].alias));
+	return a;
+}
+
+static void
+set_str(json_t *o, const char *key, const char *s)
+{
+	if (s)
+		json_object_set_new(o, key, json_string(s));
+}
+
+static void
+set_list(json_t *o, const char *key, const struct strlist *l)
+{
+	if (l->n)
+		json_object_set_new(o, key, strings(l));
+}
+
+/*
+ * How the container runs (user, limits, capabilities...), into cfg and
+ * host; what was set, also into opts, which is empty when nothing was:
+ * then the section is left out of the hash, and containers made before
+ * these settings existed are not recreated for them.
+ */
+static void
+run_options(const struct run_opts *r, json_t *cfg, json_t *host, json_t *opts)
+{
+	json_t *c = json_object(), *h = json_object(), *m;
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	set_str(c, "User", r->user);
+	set_str(c, "WorkingDir", r->working_dir);
+	set_str(c, "Hostname", r->hostname);
+	set_str(c, "StopSignal", r->stop_signal);
+	if (r->has_stop_grace)	/* the engine counts whole seconds */
+		json_object_set_new(c, "StopTimeout", json_integer(
+			(json_int_t)((r->stop_grace_ms + 999) / 1000)));
+	if (r->tty)
+		json_object_set_new(c, "Tty", json_true());
+	if (r->stdin_open)
+		json_object_set_new(c, "OpenStdin", json_true());
+	if (r->privileged)
+		json_object_set_new(h, "Privileged", json_true());
+	if (r->init)
+		json_object_set_new(h, "Init", json_true());
+	if (r->read_only)
+		json_object_set_new(h, "ReadonlyRootfs", json_true());
+	set_list(h, "CapAdd", &r->cap_add);
+	set_list(h, "CapDrop", &r->cap_drop);
+	set_list(h, "ExtraHosts", &r->extra_hosts);
+	set_list(h, "Dns", &r->dns);
+	set_list(h, "DnsSearch", &r->dns_search);
+	set_list(h, "SecurityOpt", &r->security_opt);
+	set_list(h, "GroupAdd", &r->group_add);
+	if (r->tmpfs.n) {
+		m = json_object();
+		for (i = 0; i < r->tmpfs.n; i++) {
+			const char *colon = strchr(r->tmpfs.v[i], ':');
+			char *path = colon ? xstrndup(r->tmpfs.v[i], (size_t)
+						      (colon - r->tmpfs.v[i]))
+					   : xstrdup(r->tmpfs.v[i]);
+
+			json_object_set_new(m, path, json_string(colon ? colon + 1
+								       : ""));
+			free(path);
+		}
+		json_object_set_new(h, "Tmpfs", m);
+	}
+	if (r->shm_size)
+		json_object_set_new(h, "ShmSize", json_integer((json_int_t)
+							       r->shm_size));
+	if (r->mem_limit)
+		json_object_set_new(h, "Memory", json_integer((json_int_t)
+							      r->mem_limit));
+	if (r->nano_cpus)
+		json_object_set_new(h, "NanoCpus", json_integer((json_int_t)
+								r->nano_cpus));
+	if (r->pids_limit)
+		json_object_set_new(h, "PidsLimit", json_integer((json_int_t)
+								 r->pids_limit));
+	if (r->sysctls.n) {
+		m = json_object();
+		for (i = 0; i < r->sysctls.n; i++)
+			json_object_set_new(m, r->sysctls.v[i].key,
+					    json_string(r->sysctls.v[i].value));
+		json_object_set_new(h, "Sysctls", m);
+	}
+	if (r->nulimits) {
+		m = json_array();
+		for (i = 0; i < r->nulimits; i++)
+			json_array_append_new(m, json_pack("{s:s, s:I, s:I}",
+				"Name", r->ulimits[i].name, "Soft",
+				(json_int_t)r->ulimits[i].soft, "Hard",
+				(json_int_t)r->ulimits[i].hard));
+		json_object_set_new(h, "Ulimits", m);
+	}
+	json_object_foreach(c, k, v)
+		json_object_set(cfg, k, v);
+	json_object_foreach(h, k, v)
+		json_object_set(host, k, v);
+	if (json_object_size(c))
+		json_object_set(opts, "config", c);
+	if (json_object_size(h))
+		json_object_set(opts, "host", h);
+	json_decref(c);
+	json_decref(h);
+}
+
 static char *
 section_hash(json_t *section)
 {
@@ -228,6 +350,7 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 	json_t *cfg = json_object(), *host = json_object(), *sec[NSECTIONS];
 	json_t *labels = json_object(), *exposed = json_object();
 	json_t *bindings, *endpoints = json_object(), *nets = json_array();
+	json_t *opts = json_object();
 	struct strbuf sections = STRBUF_INIT;
 	struct digest *d;
 	char *net, buf[16];
@@ -255,6 +378,7 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 	for (i = 0; i < svc->labels.n; i++)
 		json_object_set_new(labels, svc->labels.v[i].key,
 				    json_string(svc->labels.v[i].value));
+	run_options(&svc->run, cfg, host, opts);
 
 	/* every service resolves by its name on each network it joins */
 	if (svc->networks.n)
@@ -264,8 +388,8 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 	else
 		json_array_append_new(nets, json_string("default"));
 	net = stack_network_name(ws, json_string_value(json_array_get(nets, 0)));
-	json_object_set_new(endpoints, net, json_pack("{s:[s]}", "Aliases",
-						      svc->name));
+	json_object_set_new(endpoints, net, json_pack("{s:o}", "Aliases",
+		stack_aliases(svc, json_string_value(json_array_get(nets, 0)))));
 	json_object_set_new(host, "NetworkMode", json_string(net));
 	free(net);
 	json_object_set_new(cfg, "NetworkingConfig",
@@ -284,11 +408,30 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 		? json_incref(json_object_get(cfg, "Healthcheck")) : json_null();
 	sec[SEC_RESTART] = json_incref(json_object_get(host, "RestartPolicy"));
 	sec[SEC_LABELS] = json_incref(labels);
+	/* aliases count only when there are: a stack without any keeps
+	 * the hash it had before they existed */
 	sec[SEC_NETWORKS] = nets;
+	if (svc->naliases) {
+		json_t *all = json_object();
+
+		for (i = 0; i < json_array_size(nets); i++) {
+			const char *n = json_string_value(json_array_get(nets, i));
+
+			json_object_set_new(all, n, stack_aliases(svc, n));
+		}
+		sec[SEC_NETWORKS] = json_pack("{s:o, s:o}", "networks", nets,
+					      "aliases", all);
+	}
+	sec[SEC_OPTIONS] = opts;
 	d = digest_new("sha256");
 	for (i = 0; i < NSECTIONS; i++) {
-		char *h = section_hash(sec[i]);
+		char *h;
 
+		if (i == SEC_OPTIONS && !json_object_size(sec[i])) {
+			json_decref(sec[i]);
+			continue;
+		}
+		h = section_hash(sec[i]);
 		sb_addf(&sections, "%s%s=%s", i ? "," : "", section_keys[i], h);
 		free(h);
 		json_decref(sec[i]);
@@ -351,7 +494,7 @@ stack_changes(const char *old_sections, const char *new_sections)
 		char *a = section_value(old_sections, section_keys[i]);
 		char *b = section_value(new_sections, section_keys[i]);
 
-		if (!a || !b || strcmp(a, b))
+		if ((a || b) && (!a || !b || strcmp(a, b)))
 			changed[n++] = section_names[i];
 		free(a);
 		free(b);

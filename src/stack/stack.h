@@ -57,6 +57,9 @@ const char *stack_listed_name(json_t *container);
 char *stack_container_name(const struct ws *ws, const struct service *svc,
 			   int replica);
 char *stack_network_name(const struct ws *ws, const char *net);
+/* The names a service answers to on network net (as the service names
+ * it): its own and its aliases, a JSON array. */
+json_t *stack_aliases(const struct service *svc, const char *net);
 char *stack_volume_name(const struct ws *ws, const char *vol);
 /* The image a service runs: its 'image', or berth/<ws>-<service>. */
 char *stack_image_ref(const struct ws *ws, const struct service *svc);

@@ -92,7 +92,7 @@ ok $? "and says to run 'berth init'"
 
 run "$BERTH" -f "$scratch/nope" validate
 ok $((rc != 1)) "-f with a missing file exits 1"
-printf '%s\n' "$out" | grep -q "no Berthfile at '$scratch/nope'"
+printf '%s\n' "$out" | grep -q "no Berthfile or compose file at '$scratch/nope'"
 ok $? "and names the path"
 
 # BERTH_FILE selects the file; -f wins over it.

@@ -311,7 +311,7 @@ main(void)
 					  0644);
 			free(f);
 		}
-		ok(docker_image_build(&d, ctx, "Dockerfile", "berth-test/built:1", NULL,
+		ok(docker_image_build(&d, ctx, "Dockerfile", "berth-test/built:1", NULL, NULL, NULL,
 				      NULL, NULL) == 0, "build from a local "
 		   "context: %s", err_msg());
 		cfg = json_pack("{s:s}", "Image", "berth-test/built:1");
@@ -334,7 +334,7 @@ main(void)
 		write_file_atomic(f, "FROM " IMAGE "\nRUN exit 3\n",
 				  strlen("FROM " IMAGE "\nRUN exit 3\n"), 0644);
 		free(f);
-		ok(docker_image_build(&d, ctx, "Dockerfile", "berth-test/bad:1", NULL,
+		ok(docker_image_build(&d, ctx, "Dockerfile", "berth-test/bad:1", NULL, NULL, NULL,
 				      NULL, NULL) < 0 &&
 		   strstr(err_msg(), "non-zero code: 3"),
 		   "a failing build step is reported: %s", err_msg());

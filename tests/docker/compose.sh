@@ -1,0 +1,167 @@
+#!/bin/sh
+# compose.sh: a folder with a compose.yaml and no Berthfile, laid out on a
+# real dockerd (a private one, see dockerd.sh) with compose's meaning:
+# string commands split into words with no shell, ${VAR} from the
+# environment and .env, anchors and merge keys, health and completion
+# gates, services only on the networks they name, profiles.
+
+. "${TOP_SRCDIR}/tests/lib.sh"
+
+[ -x /bin/busybox ] || skip_all "busybox is not installed (busybox-static)"
+command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
+. "${TOP_SRCDIR}/tests/docker/dockerd.sh"
+
+proj="bco-$$"
+dir="$scratch/Proj"
+mkdir -p "$dir/ctx" "$dir/site"
+echo compose-site >"$dir/site/index.html"
+cat >"$dir/ctx/Dockerfile" <<'EOF'
+FROM berth/busybox
+ARG GREETING=unset
+RUN echo "$GREETING" > /greeting
+STOPSIGNAL SIGKILL
+EOF
+# .env gives TAG and PORT_WORD; the environment overrides WHO
+printf 'TAG=v1\nWHO=from-dotenv\nexport GREET=hello-arg\n' >"$dir/.env"
+cat >"$dir/compose.yaml" <<EOF
+name: $proj
+x-base: &base
+  image: $proj/img:\${TAG}
+  labels:
+    tier: \${TIER:-backend}
+services:
+  seed:
+    <<: *base
+    build:
+      context: ctx
+      args:
+        GREETING: \${GREET}
+    command: sh -c 'echo seeded-\$\$HOSTNAME-ok > /store/seed'
+    volumes:
+      - store:/store
+  db:
+    <<: *base
+    command: ["httpd", "-f", "-p", "8000", "-h", "/store"]
+    volumes: [ "store:/store:ro" ]
+    networks: [ back ]
+    depends_on:
+      seed:
+        condition: service_completed_successfully
+    healthcheck:
+      test: test -f /store/seed
+      interval: 1s
+      retries: 20
+  app:
+    <<: *base
+    # a string is words, not a shell line: the quotes group, no \$ expands
+    command: sh -c 'exec sleep 600' "\$\$WHO"
+    environment:
+      WHO: \${WHO}
+      PLAIN:
+    networks: [ back, front ]
+    depends_on:
+      db: { condition: service_healthy }
+  web:
+    <<: *base
+    command: httpd -f -p 80 -h /site
+    ports: [ "80" ]
+    volumes:
+      - ./site:/site:ro,z
+    networks: [ front ]
+    depends_on: [ app ]
+  debug:
+    <<: *base
+    profiles: [ debug ]
+    command: sleep 600
+networks:
+  front:
+  back:
+volumes:
+  store:
+EOF
+
+b() { (cd "$dir" && WHO=from-env PLAIN=host-plain "$BERTH" -H "$docker_host" "$@"); }
+
+# field CONTAINER EXPR: a value from the container's inspect (python)
+field() {
+	api GET "/containers/$1/json" | python3 -c "
+import json, sys
+c = json.load(sys.stdin)
+print($2)" 2>/dev/null
+}
+cleanup_compose() {	# even when a test failed: nothing of ours stays
+	b down --volumes >/dev/null 2>&1
+	stop_dockerd
+}
+trap cleanup_compose EXIT
+
+run b validate
+[ $rc -eq 0 ] && echo "$out" | grep -q "compose.yaml:.*':z' relabels"
+ok $? "validate reads compose.yaml with no Berthfile, and says what :z means here" ||
+	echo "$out" | diag
+
+run b up
+ok $rc "up lays the project out (rc=$rc)" || echo "$out" | diag
+[ "$(field "$proj-seed-1" "c['State']['Status'], c['State']['ExitCode']")" = "exited 0" ]
+ok $? "service_completed_successfully: seed ran to completion"
+[ "$(field "$proj-db-1" "c['State']['Health']['Status']")" = healthy ]
+ok $? "service_healthy: db passed its gate"
+[ "$(field "$proj-app-1" "c['Config']['Cmd']")" = "['sh', '-c', 'exec sleep 600', '\$WHO']" ]
+ok $? "a string command is split into words, quotes grouped, \$\$ kept as one \$, no shell" ||
+	field "$proj-app-1" "c['Config']['Cmd']" | diag
+env=$(field "$proj-app-1" "sorted(e for e in c['Config']['Env'] if e.split('=')[0] in ('WHO', 'PLAIN'))")
+[ "$env" = "['PLAIN=host-plain', 'WHO=from-env']" ]
+ok $? "\${WHO}: the environment over .env; a key with no value takes the host's" ||
+	echo "$env" | diag
+[ "$(field "$proj-app-1" "c['Config']['Image']")" = "$proj/img:v1" ] &&
+	[ "$(field "$proj-app-1" "c['Config']['Labels']['tier']")" = backend ]
+ok $? "\${TAG} from .env and \${TIER:-backend} in values merged in with <<: *base"
+greeting=$(b exec db cat /greeting 2>/dev/null)
+[ "$greeting" = hello-arg ]
+ok $? "build args are interpolated (\${GREET} from .env's export line)" ||
+	echo "$greeting" | diag
+[ "$(b exec db cat /store/seed)" = "seeded-$(field "$proj-seed-1" "c['Config']['Hostname']")-ok" ]
+ok $? "sh -c '...\$\$HOSTNAME...' reached the shell as \$HOSTNAME"
+nets() { field "$1" "' '.join(sorted(c['NetworkSettings']['Networks']))"; }
+[ "$(nets "$proj-db-1")" = "${proj}_back" ] &&
+	[ "$(nets "$proj-app-1")" = "${proj}_back ${proj}_front" ] &&
+	[ "$(nets "$proj-web-1")" = "${proj}_front" ]
+ok $? "each service is only on the networks it names" ||
+	for s in db app web; do nets "$proj-$s-1"; done | diag
+from_web=$(b exec web sh -c 'wget -q -O - http://db:8000/seed' 2>&1)
+from_app=$(b exec app sh -c 'wget -q -O - http://db:8000/seed' 2>&1)
+[ "${from_web#seeded}" = "$from_web" ] && [ "${from_app#seeded}" != "$from_app" ]
+ok $? "so web cannot reach db, and app, on both, can" ||
+	printf 'web: %s\napp: %s\n' "$from_web" "$from_app" | diag
+port=$(b ps --json | python3 -c '
+import json, sys
+print([p["host_port"] for r in json.load(sys.stdin) if r["service"] == "web" for p in r["ports"]][0])')
+[ "$(curl -s "http://127.0.0.1:$port/")" = compose-site ]
+ok $? "the published port answers with the bind-mounted site"
+[ -z "$(api GET "/containers/json?all=1" | python3 -c "
+import json, sys
+print(' '.join(n for c in json.load(sys.stdin) for n in c['Names'] if 'debug' in n))")" ]
+ok $? "a service of a profile that is not active is not made"
+
+run b up
+[ $rc -eq 0 ] && ! echo "$out" | grep -q "created"
+ok $? "a second up changes nothing" || echo "$out" | diag
+
+(cd "$dir" && COMPOSE_PROFILES=debug WHO=from-env PLAIN=host-plain \
+	"$BERTH" -H "$docker_host" up >"$scratch/up.debug" 2>&1)
+ok $? "COMPOSE_PROFILES=debug: up" || diag <"$scratch/up.debug"
+[ "$(field "$proj-debug-1" "c['State']['Status']")" = running ]
+ok $? "brings the debug service in"
+
+# a value compose would refuse is refused, with its line, before anything runs
+sed -i 's/WHO: ${WHO}/WHO: ${NOPE:?set NOPE first}/' "$dir/compose.yaml"
+run b up
+[ $rc -ne 0 ] && echo "$out" | grep -q "compose.yaml:[0-9]*: services.app.environment.WHO: required variable NOPE is not set: set NOPE first"
+ok $? "\${NOPE:?msg} unset: up refuses, naming the line and the message" ||
+	echo "$out" | diag
+
+sed -i 's/WHO: ${NOPE:?set NOPE first}/WHO: ${WHO}/' "$dir/compose.yaml"
+run b down --volumes
+ok $rc "down --volumes removes the project" || echo "$out" | diag
+
+done_testing
