@@ -233,6 +233,7 @@ model(const struct ws *ws)
 				    service(&ws->stack.services[i]));
 	json_object_set_new(o, "services", svcs);
 	json_object_set_new(o, "networks", strs(&ws->stack.networks));
+	put(o, "internal_networks", strs(&ws->stack.internal));
 	json_object_set_new(o, "volumes", strs(&ws->stack.volumes));
 	return o;
 }

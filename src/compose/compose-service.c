@@ -13,7 +13,7 @@ static const char *const service_keys[] = {
 	"image", "build", "command", "entrypoint", "environment", "env_file",
 	"ports", "volumes", "depends_on", "healthcheck", "restart", "deploy",
 	"scale", "labels", "networks", "expose", "profiles", "container_name",
-	"secrets", "configs",
+	"secrets", "configs", "extends", "platform",
 	/* compose-run.c */
 	"user", "working_dir", "hostname", "stop_signal", "stop_grace_period",
 	"tty", "stdin_open", "privileged", "init", "read_only", "cap_add",
@@ -26,11 +26,11 @@ static const char *const service_unsupported[] = {
 	"cpu_count", "cpu_percent", "cpu_period", "cpu_quota",
 	"cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpuset",
 	"credential_spec", "develop", "device_cgroup_rules", "devices",
-	"dns_opt", "domainname", "driver_opts", "extends", "external_links",
+	"dns_opt", "domainname", "driver_opts", "external_links",
 	"gpus", "ipc", "isolation", "label_file", "links", "logging",
 	"mac_address", "mem_reservation", "mem_swappiness", "memswap_limit",
 	"network_mode", "oom_kill_disable", "oom_score_adj", "pid",
-	"platform", "post_start", "pre_stop", "provider", "pull_policy",
+	"post_start", "pre_stop", "provider", "pull_policy",
 	"runtime", "storage_opt", "use_api_socket", "userns_mode", "uts",
 	"volumes_from",
 };
@@ -681,6 +681,11 @@ compose_read_service(struct cwalk *c, struct service *svc, const char *name,
 			free(p);
 		}
 	compose_read_run(c, svc, g, path);
+	/* the VM is x86-64: that platform is what runs anyway */
+	if ((v = ynode_get(g, "platform")) && cw_str(c, v, path) &&
+	    strcmp(v->text, "linux/amd64") && strcmp(v->text, "linux/x86_64"))
+		cw_ignored(c, v, path, "platform '%s': the workspace VM runs "
+			   "linux/amd64", v->text);
 	compose_read_files(c, svc, g, path);
 	/* berth names containers itself (PROJECT-SERVICE-N, which ps,
 	 * logs and exec find them by): the name is a DNS alias instead */

@@ -23,6 +23,7 @@ struct cwalk {
 	const struct ynode *configs;	/* and configs: */
 	int strict;			/* notes of what is ignored: errors */
 	int said_loopback;		/* the note on published ports */
+	size_t parsed;			/* bytes of files extended from */
 };
 
 /* A problem at a node (its file and line), for the setting at path. */
@@ -68,6 +69,11 @@ void compose_read_files(struct cwalk *c, struct service *svc,
 /* Whether the service's profiles leave it out. */
 int compose_profiled_out(struct cwalk *c, const struct ynode *g,
 			 const char *path);
+
+/* compose.c: every value under n, interpolated once. */
+void compose_interpolate_node(struct cwalk *c, struct ynode *n);
+/* extends.c: each service that extends another, merged onto it. */
+void compose_resolve_extends(struct cwalk *c);
 
 /* merge.c: over merged onto base, key the setting both are the value of
  * (NULL at the top); the result shares their nodes, doc owns new ones. */

@@ -42,6 +42,10 @@ interpolate_tree(struct cwalk *c, struct ynode *n, const char *path)
 			err_clear();
 			return;
 		}
+		/* a value made by substitution is text, even when empty:
+		 * "${UNSET}" is "", never null */
+		if (strcmp(n->text, v))
+			n->plain = 0;
 		free(n->text);
 		n->text = v;
 		return;
@@ -61,6 +65,12 @@ interpolate_tree(struct cwalk *c, struct ynode *n, const char *path)
 		interpolate_tree(c, n->items[i], p);
 		free(p);
 	}
+}
+
+void
+compose_interpolate_node(struct cwalk *c, struct ynode *n)
+{
+	interpolate_tree(c, n, "");
 }
 
 /* The environment first, then the project's .env where it says more. */
@@ -107,10 +117,10 @@ static void
 read_declared(struct cwalk *c, const struct ynode *n, const char *what,
 	      struct strlist *out)
 {
-	static const char *const keys[] = { "driver" };
+	static const char *const keys[] = { "driver", "internal" };
 	static const char *const unsup[] = {
-		"external", "name", "driver_opts", "labels", "internal",
-		"attachable", "enable_ipv6", "ipam",
+		"external", "name", "driver_opts", "labels", "attachable",
+		"enable_ipv6", "ipam",
 	};
 	size_t i;
 
@@ -136,6 +146,15 @@ read_declared(struct cwalk *c, const struct ynode *n, const char *what,
 				cw_ignored(c, drv, p, "driver '%s' is not "
 					   "supported by berth yet: the "
 					   "engine's default", drv->text);
+			if ((drv = ynode_get(v, "internal")) &&
+			    ynode_bool(drv) == 1) {
+				if (strcmp(what, "networks"))
+					cw_report(c, drv, p, NULL, "only a "
+						  "network is internal");
+				else
+					strlist_push(&c->w.ws->stack.internal,
+						     name);
+			}
 		} else if (!ynode_is_null(v)) {
 			cw_report(c, v, p, NULL, "expected settings, or nothing");
 		}
@@ -323,6 +342,8 @@ compose_read(struct ws *ws, const struct strlist *files,
 	for (i = 0; i < c.unset.n; i++)
 		cw_note(&c, NULL, "variable %s is not set: it reads as empty",
 			c.unset.v[i]);
+	if (d->n == before)
+		compose_resolve_extends(&c);
 	if (d->n == before) {
 		read_project(&c, take_name);
 		check_profiled_deps(&c);

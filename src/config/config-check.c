@@ -241,8 +241,12 @@ check_refs(struct walk *w)
 					     "volumes" : "stack.volumes");
 				free(hint);
 			}
-			/* with no VM, binds are plain host paths */
-			if (m->type != MOUNT_BIND || ws->docker.host)
+			/* with no VM, binds are plain host paths; the
+			 * engine's socket is the VM engine's own, so that
+			 * tools that watch Docker (traefik...) see it */
+			if (m->type != MOUNT_BIND || ws->docker.host ||
+			    !strcmp(m->source, "/var/run/docker.sock") ||
+			    !strcmp(m->source, "/run/docker.sock"))
 				continue;
 			ok = inside(m->source, ws->dir);
 			for (f = 0; !ok && f < ws->vm.nshared; f++)

@@ -654,6 +654,7 @@ ws_release(struct ws *ws)
 		service_release(&ws->stack.services[i]);
 	free(ws->stack.services);
 	strlist_release(&ws->stack.networks);
+	strlist_release(&ws->stack.internal);
 	strlist_release(&ws->stack.volumes);
 	strlist_release(&ws->notes);
 	memset(ws, 0, sizeof(*ws));

@@ -126,6 +126,7 @@ struct ws {
 		struct service *services;
 		size_t nservices;
 		struct strlist networks;
+		struct strlist internal;	/* networks with no way out */
 		struct strlist volumes;
 	} stack;
 	/* what berth read but does not act on, each "FILE:LINE: what" */

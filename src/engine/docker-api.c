@@ -526,7 +526,7 @@ out:
 
 static int
 create_named(struct docker *d, const char *kind, const char *name,
-	     json_t *labels)
+	     json_t *labels, int internal)
 {
 	json_t *cfg = json_object();
 	char *path = xasprintf("/%s/create", kind);
@@ -535,6 +535,8 @@ create_named(struct docker *d, const char *kind, const char *name,
 	json_object_set_new(cfg, "Name", json_string(name));
 	json_object_set_new(cfg, "Labels", labels ? json_incref(labels)
 						  : json_object());
+	if (internal)
+		json_object_set_new(cfg, "Internal", json_true());
 	ret = docker_post_json(d, path, cfg, NULL);
 	json_decref(cfg);
 	free(path);
@@ -542,15 +544,16 @@ create_named(struct docker *d, const char *kind, const char *name,
 }
 
 int
-docker_network_create(struct docker *d, const char *name, json_t *labels)
+docker_network_create(struct docker *d, const char *name, json_t *labels,
+		      int internal)
 {
-	return create_named(d, "networks", name, labels);
+	return create_named(d, "networks", name, labels, internal);
 }
 
 int
 docker_volume_create(struct docker *d, const char *name, json_t *labels)
 {
-	return create_named(d, "volumes", name, labels);
+	return create_named(d, "volumes", name, labels, 0);
 }
 
 int

@@ -165,7 +165,9 @@ int docker_exec_create(struct docker *d, const char *container,
 int docker_exec_interactive(struct docker *d, const char *container,
 			    const char *const *argv, int tty, int *code);
 /* labels: a JSON object of strings, or NULL */
-int docker_network_create(struct docker *d, const char *name, json_t *labels);
+/* internal: no route out of it, as compose's internal networks */
+int docker_network_create(struct docker *d, const char *name, json_t *labels,
+			  int internal);
 int docker_volume_create(struct docker *d, const char *name, json_t *labels);
 /* The context folder as a tar, without what .dockerignore excludes. */
 int docker_build_context(const char *dir, const char *dockerfile,

@@ -508,6 +508,22 @@ print_addresses(struct apply *a)
 	}
 }
 
+/* whether the engine's network name is one the stack declares internal */
+static int
+network_internal(const struct ws *ws, const char *name)
+{
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < ws->stack.internal.n && !found; i++) {
+		char *n = stack_network_name(ws, ws->stack.internal.v[i]);
+
+		found = !strcmp(n, name);
+		free(n);
+	}
+	return found;
+}
+
 static int
 create_resources(struct apply *a, const struct stack_plan *plan)
 {
@@ -519,8 +535,10 @@ create_resources(struct apply *a, const struct stack_plan *plan)
 	int ret = -1;
 
 	for (i = 0; i < plan->networks.n; i++)
-		if (docker_network_create(&a->e->d, plan->networks.v[i],
-					  labels) < 0)
+		if (docker_network_create(&a->e->d, plan->networks.v[i], labels,
+					  network_internal(a->ws,
+							   plan->networks.v[i]))
+		    < 0)
 			goto out;
 	for (i = 0; i < plan->volumes.n; i++)
 		if (docker_volume_create(&a->e->d, plan->volumes.v[i],

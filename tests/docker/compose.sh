@@ -3,7 +3,9 @@
 # real dockerd (a private one, see dockerd.sh) with compose's meaning:
 # string commands split into words with no shell, ${VAR} from the
 # environment and .env, anchors and merge keys, health and completion
-# gates, services only on the networks they name, profiles.
+# gates, services only on the networks they name, profiles; and a build
+# target, a secret, an internal network, a container_name alias, a user,
+# a read-only root with a tmpfs, each checked from inside the containers.
 
 . "${TOP_SRCDIR}/tests/lib.sh"
 
@@ -16,11 +18,16 @@ dir="$scratch/Proj"
 mkdir -p "$dir/ctx" "$dir/site"
 echo compose-site >"$dir/site/index.html"
 cat >"$dir/ctx/Dockerfile" <<'EOF'
-FROM berth/busybox
+FROM berth/busybox AS base
 ARG GREETING=unset
 RUN echo "$GREETING" > /greeting
 STOPSIGNAL SIGKILL
+FROM base AS dev
+RUN echo dev > /stage
+FROM base AS prod
+RUN echo prod > /stage
 EOF
+echo "key-$$" >"$dir/api-key.txt"
 # .env gives TAG and PORT_WORD; the environment overrides WHO
 printf 'TAG=v1\nWHO=from-dotenv\nexport GREET=hello-arg\n' >"$dir/.env"
 cat >"$dir/compose.yaml" <<EOF
@@ -34,6 +41,7 @@ services:
     <<: *base
     build:
       context: ctx
+      target: dev
       args:
         GREETING: \${GREET}
     command: sh -c 'echo seeded-\$\$HOSTNAME-ok > /store/seed'
@@ -41,6 +49,7 @@ services:
       - store:/store
   db:
     <<: *base
+    container_name: database
     command: ["httpd", "-f", "-p", "8000", "-h", "/store"]
     volumes: [ "store:/store:ro" ]
     networks: [ back ]
@@ -58,12 +67,16 @@ services:
     environment:
       WHO: \${WHO}
       PLAIN:
+    user: "1234:1234"
+    secrets: [ api_key ]
     networks: [ back, front ]
     depends_on:
       db: { condition: service_healthy }
   web:
     <<: *base
     command: httpd -f -p 80 -h /site
+    read_only: true
+    tmpfs: [ /scratch ]
     ports: [ "80" ]
     volumes:
       - ./site:/site:ro,z
@@ -76,8 +89,12 @@ services:
 networks:
   front:
   back:
+    internal: true
 volumes:
   store:
+secrets:
+  api_key:
+    file: ./api-key.txt
 EOF
 
 b() { (cd "$dir" && WHO=from-env PLAIN=host-plain "$BERTH" -H "$docker_host" "$@"); }
@@ -142,6 +159,34 @@ ok $? "the published port answers with the bind-mounted site"
 import json, sys
 print(' '.join(n for c in json.load(sys.stdin) for n in c['Names'] if 'debug' in n))")" ]
 ok $? "a service of a profile that is not active is not made"
+
+[ "$(b exec app cat /stage)" = dev ]
+ok $? "build.target: the dev stage was built, not the last one"
+[ "$(b exec app cat /run/secrets/api_key)" = "key-$$" ]
+ok $? "the secret is at /run/secrets/api_key"
+[ "$(b exec app id -u)" = 1234 ]
+ok $? "user: the process runs as 1234"
+by_name=$(b exec app sh -c 'wget -q -O - http://database:8000/seed' 2>&1)
+[ "${by_name#seeded}" != "$by_name" ]
+ok $? "container_name: db answers as 'database' too" || echo "$by_name" | diag
+internal() {
+	api GET "/networks/${proj}_$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Internal"])'
+}
+[ "$(internal back)" = True ] && [ "$(internal front)" = False ]
+ok $? "internal: true makes back an internal network, front is not"
+! b exec web sh -c 'touch /nope' 2>/dev/null && b exec web sh -c 'touch /scratch/yes'
+ok $? "read_only: the root is read-only, the tmpfs at /scratch is not"
+b config --json 2>/dev/null | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+a = m["services"]["app"]
+assert a["command"] == ["sh", "-c", "exec sleep 600", "$WHO"], a["command"]
+assert a["run"]["user"] == "1234:1234"
+assert m["services"]["seed"]["build"]["target"] == "dev"
+assert m["internal_networks"] == ["back"]
+assert "debug" not in m["services"]
+'
+ok $? "config --json shows the model berth lays out"
 
 run b up
 [ $rc -eq 0 ] && ! echo "$out" | grep -q "created"

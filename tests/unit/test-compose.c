@@ -488,6 +488,69 @@ test_override(void)
 }
 
 static void
+test_extends(void)
+{
+	struct ws ws;
+	struct strbuf p = STRBUF_INIT;
+	const struct service *web, *api;
+	char *sub = path_join(dir, "sub");
+
+	mkdir(sub, 0755);
+	free(sub);
+	write_in("sub/base.yaml",
+		 "services:\n"
+		 "  common:\n"
+		 "    image: base\n"
+		 "    environment: [FROM=base]\n"
+		 "    volumes: [\"./data:/data\"]\n"
+		 "    command: [from, base]\n");
+	ok(load("services:\n"
+		"  web:\n"
+		"    extends: {file: sub/base.yaml, service: common}\n"
+		"    command: [own]\n"
+		"    environment: {MINE: \"1\"}\n"
+		"  api:\n"
+		"    extends: web\n"
+		"    image: api\n", &ws, &p) == 0, "extends, from another "
+	   "file and from the same one");
+	if (p.len)
+		printf("# %s", p.buf);
+	web = ws_find_service(&ws, "web");
+	api = ws_find_service(&ws, "api");
+	ok(web && api, "both services");
+	if (web && api) {
+		is_str(web->image, "base", "the base's image");
+		ok(web->command.n == 1 && !strcmp(web->command.v[0], "own"),
+		   "its own command replaces the base's");
+		ok(web->environment.n == 2, "environments merge");
+		ok(web->nmounts == 1 && strstr(web->mounts[0].source,
+					       "/sub/data"),
+		   "a bind of the other file is relative to its folder: %s",
+		   web->nmounts ? web->mounts[0].source : "-");
+		is_str(api->image, "api", "an extension of an extension");
+		ok(api->environment.n == 2, "inherits through both");
+	}
+	ws_release(&ws);
+	ok(load("services:\n  a: {extends: b}\n  b: {extends: a}\n", &ws, &p)
+	   < 0 && strstr(p.buf, "nested more than"), "a loop of extends is "
+	   "refused");
+	ws_release(&ws);
+	ok(load("services:\n  a: {extends: {service: x, file: nope.yaml}}\n",
+		&ws, &p) < 0 && strstr(p.buf, "cannot read 'nope.yaml'"),
+	   "a missing file");
+	ws_release(&ws);
+	ok(load("name: ${UNSET_NAME_X}x\nservices:\n  a: {image: \"${UNSET_X}\"}\n",
+		&ws, &p) < 0 && strstr(p.buf, "not a valid image"),
+	   "a value that interpolates to nothing is empty text, not null");
+	ws_release(&ws);
+	ok(load("services:\n  a: {image: traefik, volumes: "
+		"[\"/var/run/docker.sock:/var/run/docker.sock:ro\"]}\n", &ws,
+		&p) == 0, "the engine's socket may be bound: it is the VM's");
+	ws_release(&ws);
+	sb_release(&p);
+}
+
+static void
 test_berthfile(void)
 {
 	char *bf = path_join(dir, "Berthfile");
@@ -529,6 +592,7 @@ main(void)
 	test_project();
 	test_run();
 	test_override();
+	test_extends();
 	test_berthfile();
 	rm_rf(dir);
 	return done_testing();
