@@ -14,9 +14,11 @@ BOX_PACKAGES="mmdebstrap debootstrap e2fsprogs qemu-utils"
 VM_PACKAGES="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
 	openssh-client dnsmasq-base iptables busybox-static curl"
 # To run the test tiers: a local HTTP server and archives (python3), QEMU
-# to boot a built box, a real dockerd, and tmux to drive the dashboard.
+# to boot a built box, a real dockerd, tmux to drive the dashboard, and
+# docker-compose as the reference berth reads compose files against.
 TEST_PACKAGES="bash man-db python3 qemu-system-x86 curl docker.io
-	tmux clang libclang-rt-14-dev valgrind openssl iproute2 time"
+	tmux clang libclang-rt-14-dev valgrind openssl iproute2 time
+	docker-compose python3-yaml"
 
 missing_packages() {
 	for p in "$@"; do

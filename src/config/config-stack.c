@@ -16,8 +16,15 @@ static const char *const service_keys[] = {
 	"name", "image", "build", "load", "from_host", "command", "entrypoint",
 	"environment", "env_file", "ports", "volumes", "depends_on",
 	"healthcheck", "restart", "replicas", "labels", "networks",
+	/* config-run.c */
+	"user", "working_dir", "hostname", "stop_signal", "stop_grace_period",
+	"tty", "stdin_open", "privileged", "init", "read_only", "cap_add",
+	"cap_drop", "extra_hosts", "dns", "dns_search", "security_opt",
+	"group_add", "tmpfs", "shm_size", "mem_limit", "cpus", "pids_limit",
+	"sysctls", "ulimits", "aliases",
 };
-static const char *const build_keys[] = { "context", "dockerfile", "args" };
+static const char *const build_keys[] = { "context", "dockerfile", "args",
+					  "target" };
 static const char *const health_keys[] = { "test", "interval", "timeout",
 					   "start_period", "retries",
 					   "disable" };
@@ -29,7 +36,7 @@ static void
 walk_build(struct walk *w, struct service *svc, const config_setting_t *s,
 	   const char *path)
 {
-	const char *context = NULL, *dockerfile = "Dockerfile";
+	const char *context = NULL, *dockerfile = "Dockerfile", *target;
 	char *df;
 
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
@@ -43,6 +50,8 @@ walk_build(struct walk *w, struct service *svc, const config_setting_t *s,
 			walk_report(w, s, path, NULL, "needs 'context', the "
 				    "folder to build from");
 		walk_string(w, s, "dockerfile", path, &dockerfile);
+		if (walk_string(w, s, "target", path, &target) > 0)
+			svc->build_target = xstrdup(target);
 		if ((args = config_setting_get_member(s, "args"))) {
 			p = walk_path(path, "args");
 			walk_kv(w, args, p, &svc->build_args);
@@ -466,6 +475,7 @@ walk_service(struct walk *w, struct service *svc, const config_setting_t *g,
 		walk_strings(w, s, p, &svc->networks);
 		free(p);
 	}
+	walk_run(w, svc, g, path);
 }
 
 /* stack.networks and stack.volumes: lists of names. */

@@ -66,6 +66,9 @@ char *walk_index_path(const char *parent, size_t i);
 char *walk_resolve(struct walk *w, const char *p);
 
 void walk_stack(struct walk *w, const config_setting_t *stack);
+/* config-run.c: how a service's container runs (user, limits...). */
+void walk_run(struct walk *w, struct service *svc, const config_setting_t *g,
+	      const char *path);
 /* Checks across services: names, dependencies, ports, references. */
 void walk_check_stack(struct walk *w);
 

@@ -15,87 +15,8 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 
 proj="bco-$$"
 dir="$scratch/Proj"
-mkdir -p "$dir/ctx" "$dir/site"
-echo compose-site >"$dir/site/index.html"
-cat >"$dir/ctx/Dockerfile" <<'EOF'
-FROM berth/busybox AS base
-ARG GREETING=unset
-RUN echo "$GREETING" > /greeting
-STOPSIGNAL SIGKILL
-FROM base AS dev
-RUN echo dev > /stage
-FROM base AS prod
-RUN echo prod > /stage
-EOF
-echo "key-$$" >"$dir/api-key.txt"
-# .env gives TAG and PORT_WORD; the environment overrides WHO
-printf 'TAG=v1\nWHO=from-dotenv\nexport GREET=hello-arg\n' >"$dir/.env"
-cat >"$dir/compose.yaml" <<EOF
-name: $proj
-x-base: &base
-  image: $proj/img:\${TAG}
-  labels:
-    tier: \${TIER:-backend}
-services:
-  seed:
-    <<: *base
-    build:
-      context: ctx
-      target: dev
-      args:
-        GREETING: \${GREET}
-    command: sh -c 'echo seeded-\$\$HOSTNAME-ok > /store/seed'
-    volumes:
-      - store:/store
-  db:
-    <<: *base
-    container_name: database
-    command: ["httpd", "-f", "-p", "8000", "-h", "/store"]
-    volumes: [ "store:/store:ro" ]
-    networks: [ back ]
-    depends_on:
-      seed:
-        condition: service_completed_successfully
-    healthcheck:
-      test: test -f /store/seed
-      interval: 1s
-      retries: 20
-  app:
-    <<: *base
-    # a string is words, not a shell line: the quotes group, no \$ expands
-    command: sh -c 'exec sleep 600' "\$\$WHO"
-    environment:
-      WHO: \${WHO}
-      PLAIN:
-    user: "1234:1234"
-    secrets: [ api_key ]
-    networks: [ back, front ]
-    depends_on:
-      db: { condition: service_healthy }
-  web:
-    <<: *base
-    command: httpd -f -p 80 -h /site
-    read_only: true
-    tmpfs: [ /scratch ]
-    ports: [ "80" ]
-    volumes:
-      - ./site:/site:ro,z
-    networks: [ front ]
-    depends_on: [ app ]
-  debug:
-    <<: *base
-    profiles: [ debug ]
-    command: sleep 600
-networks:
-  front:
-  back:
-    internal: true
-volumes:
-  store:
-secrets:
-  api_key:
-    file: ./api-key.txt
-EOF
+. "${TOP_SRCDIR}/tests/compose-project.sh"
+compose_project "$dir" "$proj" "key-$$"
 
 b() { (cd "$dir" && WHO=from-env PLAIN=host-plain "$BERTH" -H "$docker_host" "$@"); }
 

@@ -4,7 +4,8 @@
 # guest, then lays the demo's stack out. Then: ssh, the shared folder,
 # the stack on a forwarded port, halt and up, suspend and resume, an up
 # killed while booting, two concurrent ups, and destroy with nothing left
-# behind. Prints the figures the notes quote.
+# behind; a bundle opened elsewhere, and a compose project laid out in
+# that second VM. Prints the figures the notes quote.
 
 . "${TOP_SRCDIR}/tests/lib.sh"
 
@@ -394,6 +395,40 @@ ws="$scratch/opened"
 [ -n "$(visits)" ]
 ok $? "and the demo answers there"
 ws=$ws_saved
+
+# The compose project of the docker tier, in this VM: the Berthfile keeps
+# its VM and takes its stack from compose.yaml; the demo's services go.
+. "${TOP_SRCDIR}/tests/compose-project.sh"
+compose_project "$scratch/opened" "$name" "key-$$"
+sed -i '/^stack = {/,$d' "$scratch/opened/Berthfile"
+echo 'stack = { compose = [ "compose.yaml" ]; };' >>"$scratch/opened/Berthfile"
+ob() { (cd "$scratch/opened" && WHO=from-env PLAIN=host-plain "$BERTH" "$@"); }
+start=$(secs)
+ob up >"$scratch/up.compose" 2>&1
+ok $? "in the VM: stack.compose lays the compose project out" ||
+	diag <"$scratch/up.compose"
+echo "# figure: the compose project built and laid out in the VM $(elapsed "$start") s"
+cexec() { ob exec "$@" 2>/dev/null; }
+[ "$(cexec app cat /stage)" = dev ] && [ "$(cexec app cat /greeting)" = hello-arg ]
+ok $? "in the VM: the build target's stage, with its build arg from .env"
+[ "$(cexec app cat /run/secrets/api_key)" = "key-$$" ] && [ "$(cexec app id -u)" = 1234 ]
+ok $? "in the VM: the secret, and the user"
+seen=$(cexec app sh -c 'wget -q -O - http://database:8000/seed')
+[ "${seen#seeded}" != "$seen" ]
+ok $? "in the VM: after seed completed and db turned healthy, app reaches db by its container_name"
+seen=$(cexec web sh -c 'wget -q -O - http://db:8000/seed')
+[ -z "$seen" ] && ! cexec web sh -c 'touch /nope' && cexec web sh -c 'touch /scratch/ok'
+ok $? "in the VM: web is not on db's network, and its root is read-only but for the tmpfs"
+[ "$(ob ps --json 2>/dev/null | python3 -c '
+import json, sys
+print(" ".join(sorted(r["service"] for r in json.load(sys.stdin))))')" = "app db seed web" ]
+ok $? "in the VM: the demo's services are gone, the profile's service was not made"
+port=$(ob ps --json | python3 -c '
+import json, sys
+print([p["host_port"] for r in json.load(sys.stdin) if r["service"] == "web" for p in r["ports"]][0])')
+[ "$(curl -s "http://127.0.0.1:$port/")" = compose-site ]
+ok $? "in the VM: web serves the site bound from the workspace on 127.0.0.1:$port"
+
 "$BERTH" -C "$scratch/opened" destroy -f >/dev/null 2>&1
 ok $? "destroy the opened workspace"
 

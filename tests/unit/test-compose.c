@@ -569,6 +569,37 @@ test_berthfile(void)
 	   "file's services, with compose's meaning");
 	ws_release(&ws);
 	diags_release(&d);
+	write_in("Berthfile", "stack = { services = ( { name = \"s\"; "
+		 "image = \"x\"; user = \"7\"; cap_drop = [ \"ALL\" ]; "
+		 "read_only = true; tmpfs = [ \"/run\" ]; shm_size = \"64M\"; "
+		 "cpus = 0.5; ulimits = { nofile = { soft = 8; hard = 9; }; }; "
+		 "aliases = [ \"api\" ]; stop_grace_period = \"2s\"; "
+		 "build = { context = \".\"; target = \"dev\"; }; } ); };\n");
+	write_in("Dockerfile", "FROM scratch AS dev\n");
+	ok(ws_load(&ws, bf, "Berthfile", &d) == 0, "a Berthfile service has the "
+	   "same run settings, under compose's names");
+	if (d.n)
+		printf("# %s\n", d.v[0].msg);
+	if (ws.stack.nservices == 1) {
+		struct desired want;
+		char *json = desire(&ws, &ws.stack.services[0], &want);
+
+		ok(strstr(json, "\"User\":\"7\"") &&
+		   strstr(json, "\"CapDrop\":[\"ALL\"]") &&
+		   strstr(json, "\"ReadonlyRootfs\":true") &&
+		   strstr(json, "\"Tmpfs\":{\"/run\":\"\"}") &&
+		   strstr(json, "\"ShmSize\":67108864") &&
+		   strstr(json, "\"NanoCpus\":500000000") &&
+		   strstr(json, "\"Name\":\"nofile\"") &&
+		   strstr(json, "\"Aliases\":[\"s\",\"api\"]") &&
+		   strstr(json, "\"StopTimeout\":2"), "and they reach the "
+		   "container's config");
+		is_str(ws.stack.services[0].build_target, "dev", "build.target");
+		free(json);
+		desired_release(&want);
+	}
+	ws_release(&ws);
+	diags_release(&d);
 	write_in("Berthfile", "stack = { compose = \"stack.yaml\"; "
 		 "services = ( { name = \"x\"; image = \"y\"; } ); };\n");
 	ok(ws_load(&ws, bf, "Berthfile", &d) < 0 && d.n == 1 &&
