@@ -234,6 +234,8 @@ model(const struct ws *ws)
 	json_object_set_new(o, "services", svcs);
 	json_object_set_new(o, "networks", strs(&ws->stack.networks));
 	put(o, "internal_networks", strs(&ws->stack.internal));
+	put(o, "engine_names", kvs(&ws->stack.engine_names));
+	put(o, "external", strs(&ws->stack.external));
 	json_object_set_new(o, "volumes", strs(&ws->stack.volumes));
 	return o;
 }

@@ -113,14 +113,48 @@ load_vars(struct cwalk *c)
 /* ---- the top level ---- */
 
 /* networks: or volumes: at the top, a mapping of NAME: settings. */
+/* name: the engine's name for it; external: someone else's, used as it
+ * is and never made or removed by berth */
+static void
+read_engine_name(struct cwalk *c, const struct ynode *v, const char *what,
+		 const char *name, const char *path)
+{
+	const struct ynode *n = ynode_get(v, "name"), *ext;
+	const char *kind = !strcmp(what, "networks") ? "network" : "volume";
+	char *key = xasprintf("%s:%s", kind, name);
+	int external = 0;
+
+	if ((ext = ynode_get(v, "external"))) {
+		if (ext->kind == YNODE_MAP && ynode_get(ext, "name")) {
+			n = ynode_get(ext, "name");	/* compose 2's form */
+			external = 1;
+		} else if ((external = ynode_bool(ext)) < 0) {
+			cw_report(c, ext, path, NULL, "expected true or false");
+			external = 0;
+		}
+	}
+	if (n && cw_str(c, n, path)) {
+		if (!*n->text || strchr(n->text, '/') || strchr(n->text, ' '))
+			cw_report(c, n, path, NULL, "\"%s\" is not a name the "
+				  "engine takes", n->text);
+		else
+			kvlist_set(&c->w.ws->stack.engine_names, key, n->text);
+	} else if (external) {
+		kvlist_set(&c->w.ws->stack.engine_names, key, name);
+	}
+	if (external)
+		strlist_push(&c->w.ws->stack.external, key);
+	free(key);
+}
+
 static void
 read_declared(struct cwalk *c, const struct ynode *n, const char *what,
 	      struct strlist *out)
 {
-	static const char *const keys[] = { "driver", "internal" };
+	static const char *const keys[] = { "driver", "internal", "external",
+					    "name" };
 	static const char *const unsup[] = {
-		"external", "name", "driver_opts", "labels", "attachable",
-		"enable_ipv6", "ipam",
+		"driver_opts", "labels", "attachable", "enable_ipv6", "ipam",
 	};
 	size_t i;
 
@@ -146,6 +180,7 @@ read_declared(struct cwalk *c, const struct ynode *n, const char *what,
 				cw_ignored(c, drv, p, "driver '%s' is not "
 					   "supported by berth yet: the "
 					   "engine's default", drv->text);
+			read_engine_name(c, v, what, name, p);
 			if ((drv = ynode_get(v, "internal")) &&
 			    ynode_bool(drv) == 1) {
 				if (strcmp(what, "networks"))

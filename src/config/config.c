@@ -655,6 +655,8 @@ ws_release(struct ws *ws)
 	free(ws->stack.services);
 	strlist_release(&ws->stack.networks);
 	strlist_release(&ws->stack.internal);
+	kvlist_release(&ws->stack.engine_names);
+	strlist_release(&ws->stack.external);
 	strlist_release(&ws->stack.volumes);
 	strlist_release(&ws->notes);
 	memset(ws, 0, sizeof(*ws));

@@ -128,6 +128,11 @@ struct ws {
 		struct strlist networks;
 		struct strlist internal;	/* networks with no way out */
 		struct strlist volumes;
+		/* a network or volume the engine knows by another name than
+		 * WORKSPACE_NAME: compose's name: or external */
+		struct kvlist engine_names;
+		/* made by someone else: never created or removed by berth */
+		struct strlist external;
 	} stack;
 	/* what berth read but does not act on, each "FILE:LINE: what" */
 	struct strlist notes;

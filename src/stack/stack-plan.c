@@ -239,17 +239,22 @@ stack_plan_make(struct engine *e, const struct ws *ws,
 		if (!ws->stack.services[i].networks.n ||
 		    strlist_has(&ws->stack.services[i].networks, "default"))
 			break;
-	if (i < ws->stack.nservices) {
+	if (i < ws->stack.nservices &&
+	    !stack_is_external(ws, "network", "default")) {
 		name = stack_network_name(ws, NULL);
 		missing(seen->networks, name, &plan->networks);
 		free(name);
 	}
 	for (i = 0; i < ws->stack.networks.n; i++) {
+		if (stack_is_external(ws, "network", ws->stack.networks.v[i]))
+			continue;
 		name = stack_network_name(ws, ws->stack.networks.v[i]);
 		missing(seen->networks, name, &plan->networks);
 		free(name);
 	}
 	for (i = 0; i < ws->stack.volumes.n; i++) {
+		if (stack_is_external(ws, "volume", ws->stack.volumes.v[i]))
+			continue;
 		name = stack_volume_name(ws, ws->stack.volumes.v[i]);
 		missing(seen->volumes, name, &plan->volumes);
 		free(name);

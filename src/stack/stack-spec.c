@@ -27,16 +27,50 @@ stack_container_name(const struct ws *ws, const struct service *svc,
 	return xasprintf("%s-%s-%d", ws->name, svc->name, replica);
 }
 
+/* The engine's name of a network or volume the stack names, or NULL
+ * when it is the workspace's own WORKSPACE_NAME. */
+static const char *
+engine_name(const struct ws *ws, const char *kind, const char *name)
+{
+	size_t i;
+	size_t n = strlen(kind);
+
+	/* keyed "network:NAME" and "volume:NAME": one name may be both */
+	for (i = 0; i < ws->stack.engine_names.n; i++) {
+		const char *k = ws->stack.engine_names.v[i].key;
+
+		if (!strncmp(k, kind, n) && k[n] == ':' &&
+		    !strcmp(k + n + 1, name))
+			return ws->stack.engine_names.v[i].value;
+	}
+	return NULL;
+}
+
 char *
 stack_network_name(const struct ws *ws, const char *net)
 {
-	return xasprintf("%s_%s", ws->name, net ? net : "default");
+	const char *named = engine_name(ws, "network", net ? net : "default");
+
+	return named ? xstrdup(named)
+		     : xasprintf("%s_%s", ws->name, net ? net : "default");
 }
 
 char *
 stack_volume_name(const struct ws *ws, const char *vol)
 {
-	return xasprintf("%s_%s", ws->name, vol);
+	const char *named = engine_name(ws, "volume", vol);
+
+	return named ? xstrdup(named) : xasprintf("%s_%s", ws->name, vol);
+}
+
+int
+stack_is_external(const struct ws *ws, const char *kind, const char *name)
+{
+	char *key = xasprintf("%s:%s", kind, name);
+	int ret = strlist_has(&ws->stack.external, key);
+
+	free(key);
+	return ret;
 }
 
 char *

@@ -57,6 +57,10 @@ const char *stack_listed_name(json_t *container);
 char *stack_container_name(const struct ws *ws, const struct service *svc,
 			   int replica);
 char *stack_network_name(const struct ws *ws, const char *net);
+/* Whether a network or volume ("network", "volume") is someone else's:
+ * used, never created or removed. */
+int stack_is_external(const struct ws *ws, const char *kind,
+		      const char *name);
 /* The names a service answers to on network net (as the service names
  * it): its own and its aliases, a JSON array. */
 json_t *stack_aliases(const struct service *svc, const char *net);

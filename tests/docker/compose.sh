@@ -17,6 +17,17 @@ proj="bco-$$"
 dir="$scratch/Proj"
 . "${TOP_SRCDIR}/tests/compose-project.sh"
 compose_project "$dir" "$proj" "key-$$"
+# here only: an override file, as compose reads it beside compose.yaml,
+# that gives app an external volume someone else made
+cat >"$dir/compose.override.yaml" <<EOF
+services:
+  app:
+    volumes: [ "outside:/outside" ]
+volumes:
+  outside:
+    external: true
+    name: $proj-ext
+EOF
 
 b() { (cd "$dir" && WHO=from-env PLAIN=host-plain "$BERTH" -H "$docker_host" "$@"); }
 
@@ -29,9 +40,12 @@ print($2)" 2>/dev/null
 }
 cleanup_compose() {	# even when a test failed: nothing of ours stays
 	b down --volumes >/dev/null 2>&1
+	api DELETE "/volumes/$proj-ext" >/dev/null 2>&1
 	stop_dockerd
 }
 trap cleanup_compose EXIT
+curl -s --unix-socket "$docker_sock" -X POST -H 'Content-Type: application/json' \
+	-d "{\"Name\": \"$proj-ext\"}" http://d/v1.41/volumes/create >/dev/null
 
 run b validate
 [ $rc -eq 0 ] && echo "$out" | grep -q "compose.yaml:.*':z' relabels"
@@ -127,7 +141,16 @@ ok $? "\${NOPE:?msg} unset: up refuses, naming the line and the message" ||
 	echo "$out" | diag
 
 sed -i 's/WHO: ${NOPE:?set NOPE first}/WHO: ${WHO}/' "$dir/compose.yaml"
+[ "$(field "$proj-app-1" "[m['Name'] for m in c['Mounts'] if m['Destination'] == '/outside'][0]")" = "$proj-ext" ]
+ok $? "compose.override.yaml is merged: app mounts the external volume by its name"
+
 run b down --volumes
 ok $rc "down --volumes removes the project" || echo "$out" | diag
+[ -z "$(api GET "/containers/json?all=1" | python3 -c "
+import json, sys
+print(' '.join(n for c in json.load(sys.stdin) for n in c['Names'] if '$proj' in n))")" ] &&
+	! api GET "/volumes/${proj}_store" | grep -q '"Name"' &&
+	api GET "/volumes/$proj-ext" | grep -q "\"Name\":\"$proj-ext\""
+ok $? "its containers and volumes are gone, the external volume is not"
 
 done_testing

@@ -551,6 +551,49 @@ test_extends(void)
 }
 
 static void
+test_names(void)
+{
+	struct ws ws;
+	struct strbuf p = STRBUF_INIT;
+	struct desired d;
+	char *json, *n;
+
+	ok(load("name: proj\n"
+		"services:\n"
+		"  a: {image: x, volumes: [\"shared:/s\", \"own:/o\"], "
+		"networks: [outside, mine]}\n"
+		"volumes:\n"
+		"  shared: {external: true}\n"
+		"  own: {name: custom-own}\n"
+		"networks:\n"
+		"  outside: {external: {name: corp-net}}\n"
+		"  mine:\n"
+		"  default: {name: proj-net}\n", &ws, &p) == 0,
+	   "external and named volumes and networks");
+	if (p.len)
+		printf("# %s", p.buf);
+	if (ws.stack.nservices == 1) {
+		json = desire(&ws, &ws.stack.services[0], &d);
+		ok(strstr(json, "\"Source\":\"shared\"") &&
+		   strstr(json, "\"Source\":\"custom-own\""),
+		   "an external volume by its own name, a named one by its name");
+		ok(strstr(json, "\"NetworkMode\":\"corp-net\"") != NULL,
+		   "an external network by its name");
+		free(json);
+		desired_release(&d);
+	}
+	ok(stack_is_external(&ws, "volume", "shared") &&
+	   stack_is_external(&ws, "network", "outside") &&
+	   !stack_is_external(&ws, "volume", "own"),
+	   "the external ones are known as such: never made or removed");
+	n = stack_network_name(&ws, NULL);
+	is_str(n, "proj-net", "the default network's name:");
+	free(n);
+	ws_release(&ws);
+	sb_release(&p);
+}
+
+static void
 test_berthfile(void)
 {
 	char *bf = path_join(dir, "Berthfile");
@@ -624,6 +667,7 @@ main(void)
 	test_run();
 	test_override();
 	test_extends();
+	test_names();
 	test_berthfile();
 	rm_rf(dir);
 	return done_testing();
