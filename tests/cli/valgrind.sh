@@ -46,5 +46,12 @@ vg "status --json (libvirt's test driver)" 0 -C "$ws" status --json
 vg "list --json" 0 -C "$ws" list --json
 vg "an unknown command" 2 frobnicate
 vg "box remove" 0 box remove tiny --all
+# compose files: each feature's project, and one with many problems
+for dir in "$TOP_SRCDIR"/tests/compose/*/; do
+	vg "config --json of the compose project $(basename "$dir")" 0 \
+		-C "$dir" config --json
+done
+printf 'services:\n  a:\n    image: Bad\n    ipc: host\n    bogus: 1\n    extends: {service: nope}\n    command: "open '"'"'quote"\n' >"$scratch/compose.yaml"
+vg "validate a bad compose file (the error path)" 1 -C "$scratch" validate
 
 done_testing
