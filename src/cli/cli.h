@@ -171,6 +171,7 @@ extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_plan_entry;
 extern const struct cmd_entry cmd_ps_entry;
 extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_stop_entry;

@@ -17,6 +17,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_plan_entry,
 	&cmd_ps_entry,
 	&cmd_config_entry,
+	&cmd_watch_entry,
 	&cmd_logs_entry,
 	&cmd_exec_entry,
 	&cmd_restart_entry,

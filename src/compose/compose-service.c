@@ -13,7 +13,7 @@ static const char *const service_keys[] = {
 	"image", "build", "command", "entrypoint", "environment", "env_file",
 	"ports", "volumes", "depends_on", "healthcheck", "restart", "deploy",
 	"scale", "labels", "networks", "expose", "profiles", "container_name",
-	"secrets", "configs", "extends", "platform",
+	"secrets", "configs", "extends", "platform", "develop",
 	/* compose-run.c */
 	"user", "working_dir", "hostname", "stop_signal", "stop_grace_period",
 	"tty", "stdin_open", "privileged", "init", "read_only", "cap_add",
@@ -25,7 +25,7 @@ static const char *const service_unsupported[] = {
 	"annotations", "attach", "blkio_config", "cgroup", "cgroup_parent",
 	"cpu_count", "cpu_percent", "cpu_period", "cpu_quota",
 	"cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpuset",
-	"credential_spec", "develop", "device_cgroup_rules", "devices",
+	"credential_spec", "device_cgroup_rules", "devices",
 	"dns_opt", "domainname", "driver_opts", "external_links",
 	"gpus", "ipc", "isolation", "label_file", "links", "logging",
 	"mac_address", "mem_reservation", "mem_swappiness", "memswap_limit",
@@ -618,6 +618,89 @@ read_service_networks(struct cwalk *c, struct service *svc,
 	}
 }
 
+/* develop.watch: the rules 'berth watch' follows. */
+static void
+read_develop(struct cwalk *c, struct service *svc, const struct ynode *n,
+	     const char *path)
+{
+	static const char *const keys[] = { "watch" };
+	static const char *const rkeys[] = { "action", "path", "target",
+					     "ignore", "include" };
+	static const char *const actions[] = { "sync", "sync+restart",
+					       "rebuild" };
+	const struct ynode *w, *v;
+	char *p = xasprintf("%s.watch", path);
+	size_t i, k;
+
+	if (n->kind != YNODE_MAP) {
+		cw_report(c, n, path, NULL, "expected a mapping with watch");
+		goto out;
+	}
+	cw_check_keys(c, n, path, keys, ARRAY_SIZE(keys), NULL, 0);
+	if (!(w = ynode_get(n, "watch")))
+		goto out;
+	if (w->kind != YNODE_SEQ) {
+		cw_report(c, w, p, NULL, "expected a list of rules");
+		goto out;
+	}
+	svc->watch = xcalloc(w->n + 1, sizeof(*svc->watch));
+	for (i = 0; i < w->n; i++) {
+		const struct ynode *r = w->items[i];
+		struct watch_rule *rule = &svc->watch[svc->nwatch];
+		const char *action;
+
+		if (r->kind != YNODE_MAP) {
+			cw_report(c, r, p, NULL, "expected a rule with action "
+				  "and path");
+			continue;
+		}
+		cw_check_keys(c, r, p, rkeys, ARRAY_SIZE(rkeys), NULL, 0);
+		if ((v = ynode_get(r, "include")))
+			cw_ignored(c, v, p, "include: every file under path "
+				   "counts");
+		v = ynode_get(r, "action");
+		action = v ? cw_str(c, v, p) : NULL;
+		for (k = 0; action && k < ARRAY_SIZE(actions) &&
+		     strcmp(action, actions[k]); k++)
+			;
+		if (!action || k == ARRAY_SIZE(actions)) {
+			if (action && !strcmp(action, "sync+exec"))
+				cw_ignored(c, v, p, "action sync+exec is not "
+					   "supported by berth yet");
+			else
+				cw_report(c, v ? v : r, p, "sync, "
+					  "sync+restart or rebuild",
+					  "unknown action '%s'",
+					  action ? action : "");
+			continue;
+		}
+		if (!(v = ynode_get(r, "path")) || !cw_str(c, v, p))
+			continue;
+		rule->action = (enum watch_action)k;
+		rule->path = walk_resolve(&c->w, v->text);
+		rule->line = r->line;
+		if ((v = ynode_get(r, "target")) && cw_str(c, v, p))
+			rule->target = xstrdup(v->text);
+		if (rule->action != WATCH_REBUILD &&
+		    (!rule->target || rule->target[0] != '/')) {
+			cw_report(c, r, p, NULL, "a %s rule needs target, an "
+				  "absolute path in the container", action);
+			free(rule->path);
+			free(rule->target);
+			memset(rule, 0, sizeof(*rule));
+			continue;
+		}
+		if (rule->action == WATCH_REBUILD && !svc->build_context)
+			cw_report(c, r, p, "add build:", "a rebuild rule needs "
+				  "the service to build its image");
+		if ((v = ynode_get(r, "ignore")))
+			cw_strs(c, v, p, &rule->ignore);
+		svc->nwatch++;
+	}
+out:
+	free(p);
+}
+
 /* Whether a service's profiles leave it out. */
 int
 compose_profiled_out(struct cwalk *c, const struct ynode *g, const char *path)
@@ -681,6 +764,11 @@ compose_read_service(struct cwalk *c, struct service *svc, const char *name,
 			free(p);
 		}
 	compose_read_run(c, svc, g, path);
+	if ((v = ynode_get(g, "develop"))) {
+		p = xasprintf("%s.develop", path);
+		read_develop(c, svc, v, p);
+		free(p);
+	}
 	/* the VM is x86-64: that platform is what runs anyway */
 	if ((v = ynode_get(g, "platform")) && cw_str(c, v, path) &&
 	    strcmp(v->text, "linux/amd64") && strcmp(v->text, "linux/x86_64"))

@@ -631,6 +631,12 @@ service_release(struct service *svc)
 	}
 	free(svc->aliases);
 	run_opts_release(&svc->run);
+	for (i = 0; i < svc->nwatch; i++) {
+		free(svc->watch[i].path);
+		free(svc->watch[i].target);
+		strlist_release(&svc->watch[i].ignore);
+	}
+	free(svc->watch);
 }
 
 void

@@ -65,6 +65,17 @@ struct run_opts {
 	size_t nulimits;
 };
 
+/* compose's develop.watch: what to do when a file under path changes. */
+enum watch_action { WATCH_SYNC, WATCH_SYNC_RESTART, WATCH_REBUILD };
+
+struct watch_rule {
+	enum watch_action action;
+	char *path;		/* absolute, normalized */
+	char *target;		/* in the container; NULL for rebuild */
+	struct strlist ignore;	/* patterns, relative to path */
+	int line;
+};
+
 /* More names a service answers to on one of its networks. */
 struct net_alias {
 	char *network;
@@ -100,6 +111,8 @@ struct service {
 	struct net_alias *aliases;
 	size_t naliases;
 	struct run_opts run;
+	struct watch_rule *watch;
+	size_t nwatch;
 };
 
 struct ws {

@@ -96,6 +96,27 @@ json_stream_call(struct docker *d, const char *method, const char *path,
 	return ret;
 }
 
+static int
+discard(const char *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	(void)arg;
+	return 0;
+}
+
+int
+docker_copy_into(struct docker *d, const char *id, const char *tar)
+{
+	char *i = url_escape(id);
+	char *path = xasprintf("/containers/%s/archive?path=%%2F", i);
+	int ret = docker_stream(d, "PUT", path, tar, NULL, discard, NULL);
+
+	free(path);
+	free(i);
+	return ret;
+}
+
 int
 docker_image_import(struct docker *d, const char *tar, const char *repo,
 		    const char *tag)

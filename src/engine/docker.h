@@ -152,6 +152,8 @@ int docker_containers_by_label(struct docker *d, const char *label,
  * q->follow, until on_line says stop. */
 int docker_logs(struct docker *d, const char *id, const struct log_query *q,
 		log_line_fn on_line, void *arg);
+/* Unpack a tar at the container's root (its names are paths from /). */
+int docker_copy_into(struct docker *d, const char *id, const char *tar);
 /* Run argv in a container; its exit code in *code. */
 int docker_exec(struct docker *d, const char *id, const char *const *argv,
 		int *code, int (*on_data)(int, const char *, size_t, void *),

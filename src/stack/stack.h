@@ -166,6 +166,10 @@ struct stack_opts {
 };
 int stack_up(struct engine *e, const struct ws *ws,
 	     const struct stack_opts *o);
+/* Follow the services' develop.watch rules until interrupted (Ctrl-C):
+ * sync, sync+restart and rebuild, each told to o->rep. */
+int stack_watch(struct engine *e, const struct ws *ws,
+		const struct stack_opts *o);
 /* Carry one step out (stack-step.c): create, start, recreate keeping the
  * anonymous volumes, or replace start-first. Thread-safe per step. */
 int stack_apply_step(struct engine *e, const struct ws *ws, struct step *s);
