@@ -48,6 +48,8 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if ((ret = cmd_parse(&cmd_watch_entry, argc, argv, &o, 0)) >= 0)
 		return ret;
+	if (stack_watch_check(&ctx->ws) < 0)
+		return cmd_failf("cannot watch '%s'", ctx->ws.name);
 	interrupt_catch();
 	if (!o.no_up && cli_up(ctx, MACHINE_UP_TIMEOUT_S) < 0)
 		return EXIT_FAIL;

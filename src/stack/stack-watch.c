@@ -462,11 +462,9 @@ out:
 }
 
 int
-stack_watch(struct engine *e, const struct ws *ws, const struct stack_opts *o)
+stack_watch_check(const struct ws *ws)
 {
-	struct watcher w = { .ws = ws, .fd = -1 };
-	size_t i, k, rules = 0;
-	int ret = -1;
+	size_t i, rules = 0;
 
 	for (i = 0; i < ws->stack.nservices; i++)
 		rules += ws->stack.services[i].nwatch;
@@ -477,6 +475,19 @@ stack_watch(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 			 "file");
 		return -1;
 	}
+	return (int)rules;
+}
+
+int
+stack_watch(struct engine *e, const struct ws *ws, const struct stack_opts *o)
+{
+	struct watcher w = { .ws = ws, .fd = -1 };
+	size_t i, k, rules;
+	int ret = -1, n;
+
+	if ((n = stack_watch_check(ws)) < 0)
+		return -1;
+	rules = (size_t)n;
 	if ((w.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
 		err_set("inotify: %s", strerror(errno));
 		return -1;

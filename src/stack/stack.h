@@ -170,6 +170,8 @@ int stack_up(struct engine *e, const struct ws *ws,
  * sync, sync+restart and rebuild, each told to o->rep. */
 int stack_watch(struct engine *e, const struct ws *ws,
 		const struct stack_opts *o);
+/* How many rules there are; -1, with the next step, when none. */
+int stack_watch_check(const struct ws *ws);
 /* Carry one step out (stack-step.c): create, start, recreate keeping the
  * anonymous volumes, or replace start-first. Thread-safe per step. */
 int stack_apply_step(struct engine *e, const struct ws *ws, struct step *s);
