@@ -1,7 +1,7 @@
 /* compose-service.c: one service of a compose file, key by key, with
  * compose's meaning: a string command is words, not a shell line; a
- * dependency has its condition; a key berth cannot honour is refused by
- * name. */
+ * dependency has its condition; a key berth does not act on is named
+ * (cw_check_keys). */
 
 #include <stdio.h>
 #include <stdlib.h>

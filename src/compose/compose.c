@@ -1,8 +1,9 @@
-/* compose.c: a compose file read into a workspace. The YAML is parsed
- * (yaml-doc.c), every value interpolated (interpolate.c), then each key
- * read with compose's meaning, or refused by name when berth cannot
- * honour it: a stack that runs with another meaning is worse than one
- * that does not run. The checks across services are the Berthfile's. */
+/* compose.c: compose files read into a workspace. The YAML is parsed
+ * (yaml-doc.c), every value interpolated (interpolate.c), overrides
+ * merged (merge.c) and extends resolved (extends.c); then each key is
+ * read with compose's meaning, and one berth does not act on is named in
+ * a note (an error with --strict), never dropped in silence. The checks
+ * across services are the Berthfile's. */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,7 +113,6 @@ load_vars(struct cwalk *c)
 
 /* ---- the top level ---- */
 
-/* networks: or volumes: at the top, a mapping of NAME: settings. */
 /* name: the engine's name for it; external: someone else's, used as it
  * is and never made or removed by berth */
 static void
@@ -147,6 +147,7 @@ read_engine_name(struct cwalk *c, const struct ynode *v, const char *what,
 	free(key);
 }
 
+/* networks: or volumes: at the top, a mapping of NAME: settings. */
 static void
 read_declared(struct cwalk *c, const struct ynode *n, const char *what,
 	      struct strlist *out)

@@ -157,8 +157,8 @@ load_scope(struct cwalk *c, const struct scope *from, const char *file,
 		cw_report(c, at, path, NULL, "cannot read '%s': %s", rel,
 			  err_msg());
 		err_clear();
-	} else if ((c->parsed += text.len) &&
-		   ydoc_parse(&c->doc, rel, text.buf, text.len, &line) < 0) {
+	} else if ((c->parsed += text.len, ydoc_parse(&c->doc, rel, text.buf,
+							 text.len, &line) < 0)) {
 		diags_add(c->w.d, rel, line, NULL, NULL, "%s", err_msg());
 		err_clear();
 	} else if (!c->doc.root || !(out->services = ynode_get(c->doc.root,

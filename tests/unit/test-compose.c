@@ -306,6 +306,7 @@ test_project(void)
 	ws_release(&ws);
 	ok(load("services: {}\n", &ws, &p) < 0, "no service");
 	ws_release(&ws);
+	sb_release(&p);
 }
 
 /* the container config of svc, as a compact JSON string */
@@ -538,6 +539,12 @@ test_extends(void)
 	ok(load("services:\n  a: {extends: {service: x, file: nope.yaml}}\n",
 		&ws, &p) < 0 && strstr(p.buf, "cannot read 'nope.yaml'"),
 	   "a missing file");
+	ws_release(&ws);
+	write_in("empty.yaml", "");
+	ok(load("services:\n  a: {extends: {service: b, file: empty.yaml}}\n"
+		"  b: {image: own}\n", &ws, &p) < 0 &&
+	   strstr(p.buf, "'empty.yaml' has no services"), "an empty file is "
+	   "said to be one, not read as this one");
 	ws_release(&ws);
 	ok(load("name: ${UNSET_NAME_X}x\nservices:\n  a: {image: \"${UNSET_X}\"}\n",
 		&ws, &p) < 0 && strstr(p.buf, "not a valid image"),
