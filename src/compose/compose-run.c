@@ -243,35 +243,12 @@ compose_read_run(struct cwalk *c, struct service *svc,
 		 const struct ynode *g, const char *path)
 {
 	struct run_opts *r = &svc->run;
-	struct {
-		const char *key;
-		char **str;
-		int *flag;
-		struct strlist *list;
-		uint64_t *size;
-	} simple[] = {
-		{ "user", &r->user, NULL, NULL, NULL },
-		{ "working_dir", &r->working_dir, NULL, NULL, NULL },
-		{ "hostname", &r->hostname, NULL, NULL, NULL },
-		{ "stop_signal", &r->stop_signal, NULL, NULL, NULL },
-		{ "tty", NULL, &r->tty, NULL, NULL },
-		{ "stdin_open", NULL, &r->stdin_open, NULL, NULL },
-		{ "privileged", NULL, &r->privileged, NULL, NULL },
-		{ "init", NULL, &r->init, NULL, NULL },
-		{ "read_only", NULL, &r->read_only, NULL, NULL },
-		{ "cap_add", NULL, NULL, &r->cap_add, NULL },
-		{ "cap_drop", NULL, NULL, &r->cap_drop, NULL },
-		{ "dns", NULL, NULL, &r->dns, NULL },
-		{ "dns_search", NULL, NULL, &r->dns_search, NULL },
-		{ "security_opt", NULL, NULL, &r->security_opt, NULL },
-		{ "group_add", NULL, NULL, &r->group_add, NULL },
-		{ "shm_size", NULL, NULL, NULL, &r->shm_size },
-		{ "mem_limit", NULL, NULL, NULL, &r->mem_limit },
-	};
+	struct run_field simple[RUN_FIELDS];
 	const struct ynode *v;
 	size_t i;
 	char *p;
 
+	run_fields(r, simple);
 	for (i = 0; i < ARRAY_SIZE(simple); i++) {
 		const char *s;
 
@@ -284,8 +261,16 @@ compose_read_run(struct cwalk *c, struct service *svc,
 			read_flag(c, v, p, simple[i].flag);
 		else if (simple[i].list)
 			cw_strs(c, v, p, simple[i].list);
-		else if (simple[i].size)
-			read_size(c, v, p, simple[i].size);
+		free(p);
+	}
+	if ((v = ynode_get(g, "shm_size")) && !ynode_is_null(v)) {
+		p = xasprintf("%s.shm_size", path);
+		read_size(c, v, p, &r->shm_size);
+		free(p);
+	}
+	if ((v = ynode_get(g, "mem_limit")) && !ynode_is_null(v)) {
+		p = xasprintf("%s.mem_limit", path);
+		read_size(c, v, p, &r->mem_limit);
 		free(p);
 	}
 	if ((v = ynode_get(g, "cpus"))) {

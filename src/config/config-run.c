@@ -94,36 +94,19 @@ walk_run(struct walk *w, struct service *svc, const config_setting_t *g,
 	 const char *path)
 {
 	struct run_opts *r = &svc->run;
-	struct {
-		const char *key;
-		char **str;
-		int *flag;
-		struct strlist *list;
-	} simple[] = {
-		{ "user", &r->user, NULL, NULL },
-		{ "working_dir", &r->working_dir, NULL, NULL },
-		{ "hostname", &r->hostname, NULL, NULL },
-		{ "stop_signal", &r->stop_signal, NULL, NULL },
-		{ "tty", NULL, &r->tty, NULL },
-		{ "stdin_open", NULL, &r->stdin_open, NULL },
-		{ "privileged", NULL, &r->privileged, NULL },
-		{ "init", NULL, &r->init, NULL },
-		{ "read_only", NULL, &r->read_only, NULL },
-		{ "cap_add", NULL, NULL, &r->cap_add },
-		{ "cap_drop", NULL, NULL, &r->cap_drop },
-		{ "extra_hosts", NULL, NULL, &r->extra_hosts },
-		{ "dns", NULL, NULL, &r->dns },
-		{ "dns_search", NULL, NULL, &r->dns_search },
-		{ "security_opt", NULL, NULL, &r->security_opt },
-		{ "group_add", NULL, NULL, &r->group_add },
-		{ "tmpfs", NULL, NULL, &r->tmpfs },
-	};
+	struct run_field simple[RUN_FIELDS + 2];
 	const config_setting_t *s;
 	struct strlist aliases = { 0 };
 	const char *v;
 	size_t i;
 	char *p;
 
+	run_fields(r, simple);
+	/* lists here, checked below; compose has forms of its own for them */
+	simple[RUN_FIELDS] = (struct run_field){ "extra_hosts", NULL, NULL,
+						 &r->extra_hosts };
+	simple[RUN_FIELDS + 1] = (struct run_field){ "tmpfs", NULL, NULL,
+						     &r->tmpfs };
 	for (i = 0; i < ARRAY_SIZE(simple); i++) {
 		if (!(s = config_setting_get_member(g, simple[i].key)))
 			continue;

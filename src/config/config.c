@@ -575,6 +575,30 @@ out:
 	return d->n > before ? -1 : 0;
 }
 
+void
+run_fields(struct run_opts *r, struct run_field out[RUN_FIELDS])
+{
+	struct run_field f[RUN_FIELDS] = {
+		{ "user", &r->user, NULL, NULL },
+		{ "working_dir", &r->working_dir, NULL, NULL },
+		{ "hostname", &r->hostname, NULL, NULL },
+		{ "stop_signal", &r->stop_signal, NULL, NULL },
+		{ "tty", NULL, &r->tty, NULL },
+		{ "stdin_open", NULL, &r->stdin_open, NULL },
+		{ "privileged", NULL, &r->privileged, NULL },
+		{ "init", NULL, &r->init, NULL },
+		{ "read_only", NULL, &r->read_only, NULL },
+		{ "cap_add", NULL, NULL, &r->cap_add },
+		{ "cap_drop", NULL, NULL, &r->cap_drop },
+		{ "dns", NULL, NULL, &r->dns },
+		{ "dns_search", NULL, NULL, &r->dns_search },
+		{ "security_opt", NULL, NULL, &r->security_opt },
+		{ "group_add", NULL, NULL, &r->group_add },
+	};
+
+	memcpy(out, f, sizeof(f));
+}
+
 static void
 run_opts_release(struct run_opts *r)
 {

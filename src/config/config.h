@@ -76,6 +76,17 @@ struct watch_rule {
 	int line;
 };
 
+/* The run settings both front ends read by the same name: a string, a
+ * flag or a list of strings, each pointing into r. */
+struct run_field {
+	const char *key;
+	char **str;
+	int *flag;
+	struct strlist *list;
+};
+#define RUN_FIELDS 15
+void run_fields(struct run_opts *r, struct run_field out[RUN_FIELDS]);
+
 /* More names a service answers to on one of its networks. */
 struct net_alias {
 	char *network;
