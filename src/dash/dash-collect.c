@@ -199,22 +199,7 @@ collector_poll(struct collector *c, const int *fds, int nfds, int *fds_ready,
 	}
 	if (!c->engine_up && now >= c->next_retry)
 		dash_engine_connect(c);
-	if (now >= c->next_tick) {
+	if (now >= c->next_tick)	/* the screen's clock; the VM has a feed */
 		c->next_tick = now + TICK_S;
-		if (!c->ws->docker.host) {
-			int ok;
-
-			pthread_mutex_lock(&c->m->lock);
-			ok = c->m->vm.libvirt_ok;
-			pthread_mutex_unlock(&c->m->lock);
-			/* the close callback can miss a daemon that went
-			 * away between two event loop turns: ask as well */
-			if (!ok || (c->v.conn && virConnectIsAlive(c->v.conn) != 1))
-				dash_vm_connect(c);
-			else if (!c->dom)
-				dash_vm_connect(c);	/* made since */
-			dash_vm_sample(c);
-		}
-	}
 	return 0;
 }

@@ -46,9 +46,10 @@ struct collector {
 	struct vm_conn v;
 	virDomainPtr dom;
 	int lifecycle_cb;
-	pthread_t ev_thread;
-	volatile int ev_stop;
-	int ev_running;
+	pthread_t ev_thread, feed_thread;
+	volatile int ev_stop;	/* both threads end */
+	volatile int vm_lost;	/* the feed connects again */
+	int ev_running, feed_running;
 	unsigned long long last_cpu;
 	double last_cpu_at;
 	/* start, stop, restart: each on a thread, joined before the
@@ -68,13 +69,11 @@ int dash_events_alive(struct collector *c);
 void dash_relist(struct collector *c);
 void dash_stream_free(void *arg);
 
-/* libvirt: its event loop on a thread, the domain's lifecycle, and a
- * sample of CPU and memory a tick. */
+/* libvirt: its event loop and the VM's feed, each on a thread: the
+ * domain's lifecycle, and its state, CPU and memory a tick. */
 void dash_vm_start(struct collector *c);
 void dash_vm_stop(struct collector *c);
-void dash_vm_connect(struct collector *c);
 void dash_vm_drop(struct collector *c);
-void dash_vm_sample(struct collector *c);
 void dash_vm_load_state(struct collector *c);
 
 #endif

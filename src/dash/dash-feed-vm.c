@@ -1,5 +1,6 @@
 /* dash-feed-vm.c: the dashboard's feed from libvirt: lifecycle events on
- * a thread of its own, and the VM's CPU and memory once a second. */
+ * libvirt's event loop thread, and the VM's state, CPU and memory once a
+ * second on a thread of the feed's own. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,18 @@ on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
 	return 0;
 }
 
+/* The model's libvirt line: ok, or why not and what happens next. */
+static void
+libvirt_status(struct collector *c, int ok, const char *why)
+{
+	pthread_mutex_lock(&c->m->lock);
+	c->m->vm.libvirt_ok = ok;
+	snprintf(c->m->vm.libvirt_err, sizeof(c->m->vm.libvirt_err), "%s", why);
+	c->m->changed = 1;
+	pthread_mutex_unlock(&c->m->lock);
+	dash_wake(c);
+}
+
 static void
 on_close(virConnectPtr conn, int reason, void *opaque)
 {
@@ -58,13 +71,8 @@ on_close(virConnectPtr conn, int reason, void *opaque)
 
 	(void)conn;
 	(void)reason;
-	pthread_mutex_lock(&c->m->lock);
-	c->m->vm.libvirt_ok = 0;
-	snprintf(c->m->vm.libvirt_err, sizeof(c->m->vm.libvirt_err),
-		 "lost the connection to libvirt");
-	c->m->changed = 1;
-	pthread_mutex_unlock(&c->m->lock);
-	dash_wake(c);
+	c->vm_lost = 1;
+	libvirt_status(c, 0, "lost the connection, reconnecting");
 }
 
 static void
@@ -101,40 +109,46 @@ dash_vm_drop(struct collector *c)
 	vm_close(&c->v);
 }
 
-void
-dash_vm_connect(struct collector *c)
+static void
+vm_connect(struct collector *c)
 {
 	struct vm_view *vv = &c->m->vm;
-	int state = 0, found;
-	char why[160] = "";
+	int found, was_ok;
+	char why[160];
 
 	dash_vm_drop(c);
+	c->vm_lost = 0;
+	pthread_mutex_lock(&c->m->lock);
+	was_ok = vv->libvirt_ok;
+	pthread_mutex_unlock(&c->m->lock);
+	if (!was_ok) {	/* says where it is, should libvirt hang */
+		snprintf(why, sizeof(why), "connecting to %s", c->ws->vm.uri);
+		libvirt_status(c, 0, why);
+	}
 	if (vm_open_private(&c->v, c->ws->vm.uri) < 0) {
-		snprintf(why, sizeof(why), "%s", err_msg());
-	} else {
-		virConnectRegisterCloseCallback(c->v.conn, on_close, c, NULL);
-		found = vm_domain_find_for(&c->v, c->domain, c->ws->dir, &c->dom);
-		if (found > 0) {
-			vm_domain_state(c->dom, &state);
-			/* the guest's memory figures, also on a domain
-			 * defined before the template asked for them */
-			virDomainSetMemoryStatsPeriod(c->dom, 2,
-						      VIR_DOMAIN_AFFECT_LIVE);
-			c->lifecycle_cb = virConnectDomainEventRegisterAny(
-				c->v.conn, c->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-				VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), c, NULL);
-		}
-		pthread_mutex_lock(&c->m->lock);
-		vv->exists = found > 0;
-		snprintf(vv->state, sizeof(vv->state), "%s", found > 0
-			 ? vm_domain_state(c->dom, &state) : "not created");
-		pthread_mutex_unlock(&c->m->lock);
+		snprintf(why, sizeof(why), "%s, reconnecting", err_msg());
+		libvirt_status(c, 0, why);
+		return;
+	}
+	virConnectRegisterCloseCallback(c->v.conn, on_close, c, NULL);
+	/* a daemon that stops answering closes the connection in ~8 s,
+	 * and with it any call that waits on it */
+	virConnectSetKeepAlive(c->v.conn, 2, 3);
+	found = vm_domain_find_for(&c->v, c->domain, c->ws->dir, &c->dom);
+	if (found > 0) {
+		/* the guest's memory figures, also on a domain
+		 * defined before the template asked for them */
+		virDomainSetMemoryStatsPeriod(c->dom, 2, VIR_DOMAIN_AFFECT_LIVE);
+		c->lifecycle_cb = virConnectDomainEventRegisterAny(
+			c->v.conn, c->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+			VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), c, NULL);
 	}
 	pthread_mutex_lock(&c->m->lock);
-	vv->libvirt_ok = !why[0];
-	snprintf(vv->libvirt_err, sizeof(vv->libvirt_err), "%s", why);
-	c->m->changed = 1;
+	vv->exists = found > 0;
+	if (found <= 0)
+		snprintf(vv->state, sizeof(vv->state), "not created");
 	pthread_mutex_unlock(&c->m->lock);
+	libvirt_status(c, 1, "");
 }
 
 /* The state file says what libvirt does not: accel, ports, start time. */
@@ -161,16 +175,29 @@ dash_vm_load_state(struct collector *c)
 	state_release(&st);
 }
 
-void
-dash_vm_sample(struct collector *c)
+/*
+ * The domain's state, CPU and memory. The state is read here as well as
+ * from the lifecycle events: an event sent while the connection was
+ * being made again is never delivered.
+ */
+static void
+vm_sample(struct collector *c)
 {
 	virDomainInfo info;
 	virDomainMemoryStatStruct ms[VIR_DOMAIN_MEMORY_STAT_NR];
 	double now = clock_now();
 	uint64_t total = 0, avail = 0, unused = 0;
-	int i, n;
+	const char *state;
+	int i, n, s;
 
-	if (!c->dom || virDomainGetInfo(c->dom, &info) < 0)
+	if (!c->dom)
+		return;
+	state = vm_domain_state(c->dom, &s);
+	if (s == VIR_DOMAIN_NOSTATE) {	/* undefined since, or libvirt gone */
+		c->vm_lost = 1;
+		return;
+	}
+	if (virDomainGetInfo(c->dom, &info) < 0)
 		return;
 	/* the guest's own view, from the balloon driver's statistics
 	 * (MemTotal, MemAvailable, MemFree): QEMU's RSS on the host holds
@@ -187,6 +214,7 @@ dash_vm_sample(struct collector *c)
 	if (!avail)
 		avail = unused;
 	pthread_mutex_lock(&c->m->lock);
+	snprintf(c->m->vm.state, sizeof(c->m->vm.state), "%s", state);
 	if (c->last_cpu_at > 0 && info.cpuTime >= c->last_cpu &&
 	    info.nrVirtCpu)
 		c->m->vm.cpu_pct = (double)(info.cpuTime - c->last_cpu) / 1e9 /
@@ -200,6 +228,34 @@ dash_vm_sample(struct collector *c)
 	c->last_cpu_at = now;
 }
 
+/*
+ * The VM's feed, on a thread of its own: a libvirt call can take long (a
+ * daemon restarting, a domain job held while it reattaches to QEMU), and
+ * the engine's side and the screen must not wait for it. Once a tick it
+ * connects again when the connection is lost or the domain not there yet,
+ * then samples.
+ */
+static void *
+vm_feed(void *arg)
+{
+	struct collector *c = arg;
+	double next = 0;
+
+	while (!c->ev_stop) {
+		if (clock_now() < next) {
+			usleep(50 * 1000);
+			continue;
+		}
+		next = clock_now() + TICK_S;
+		if (c->vm_lost || !c->dom ||
+		    virConnectIsAlive(c->v.conn) != 1)
+			vm_connect(c);
+		vm_sample(c);
+		dash_wake(c);
+	}
+	return NULL;
+}
+
 void
 dash_vm_start(struct collector *c)
 {
@@ -208,17 +264,22 @@ dash_vm_start(struct collector *c)
 	virEventRegisterDefaultImpl();
 	virEventAddTimeout(500, tick_timer, NULL, NULL);
 	dash_vm_load_state(c);
-	dash_vm_connect(c);
 	c->ev_running = pthread_create(&c->ev_thread, NULL, event_loop,
 				       c) == 0;
+	c->feed_running = c->ev_running &&
+			  pthread_create(&c->feed_thread, NULL, vm_feed, c) == 0;
+	if (!c->feed_running)
+		libvirt_status(c, 0, "cannot start a thread for libvirt");
 }
 
 void
 dash_vm_stop(struct collector *c)
 {
-	if (c->ev_running) {
-		c->ev_stop = 1;
+	c->ev_stop = 1;
+	if (c->feed_running)
+		pthread_join(c->feed_thread, NULL);
+	if (c->ev_running)
 		pthread_join(c->ev_thread, NULL);
-	}
+	c->feed_running = c->ev_running = 0;
 	dash_vm_drop(c);
 }

@@ -135,7 +135,7 @@ draw_header(struct dash_model *m)
 	move(1, 0);
 	clrtoeol();
 	if (strcmp(v->state, "none") && !v->libvirt_ok) {
-		snprintf(line, sizeof(line), " libvirt: %s, reconnecting",
+		snprintf(line, sizeof(line), " libvirt: %s",
 			 v->libvirt_err);
 		put(1, 0, line, pair(C_BAD) | A_BOLD);
 		return;
