@@ -149,6 +149,8 @@ extern const struct reporter cli_report;
 /* All of 'berth up': the VM, then the stack, under the workspace's lock;
  * errors are printed. */
 int cli_up(struct cmd_ctx *ctx, int timeout_s);
+/* 'berth watch', after an up when up is set; returns an exit code. */
+int cli_watch(struct cmd_ctx *ctx, int up, int timeout_s);
 /* The stack on engine e, with a bundle's images loaded first. */
 int cli_stack_up(struct engine *e, const struct ws *ws, int timeout_s,
 		 const struct reporter *rep);

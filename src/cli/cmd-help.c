@@ -35,8 +35,8 @@ help_print_main(FILE *f)
 {
 	size_t i;
 
-	fputs("usage: berth [-C DIR] [-f FILE] [-H HOST] [--strict] COMMAND "
-	      "[ARGS]\n\n"
+	fputs("usage: berth [-C DIR] [-f FILE] [-H HOST] [--strict] "
+	      "[--profile NAME] COMMAND [ARGS]\n\n"
 	      "A workbench for one laptop: one VM per workspace, Docker inside "
 	      "it, and your\napp stack laid out as containers.\n\n"
 	      "commands:\n", f);
@@ -59,6 +59,10 @@ help_print_main(FILE *f)
 	      "berth does not do,\n"
 	      "                        instead of a note (also "
 	      "BERTH_STRICT=1)\n"
+	      "      --profile NAME    start the compose services of "
+	      "profile NAME too;\n"
+	      "                        repeat it for more (instead of "
+	      "$COMPOSE_PROFILES)\n"
 	      "  -h, --help            show this help\n"
 	      "  -V, --version         print the version\n\n"
 	      "Run 'berth help COMMAND' for the options of a command.\n", f);

@@ -11,7 +11,7 @@
 static int cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
 struct up_opts {
-	int dry_run, timeout_s;
+	int dry_run, watch, timeout_s;
 };
 
 static const struct cmd_option up_options[] = {
@@ -21,12 +21,14 @@ static const struct cmd_option up_options[] = {
 		   "give up booting, or waiting on a service, after\n"
 		   "S seconds", MACHINE_UP_TIMEOUT_S, 1,
 		   "takes a number of seconds"),
+	OPTION_FLAG("watch", 'w', struct up_opts, watch,
+		    "then follow develop.watch, as 'berth watch' does"),
 	OPTIONS_END,
 };
 
 const struct cmd_entry cmd_up_entry = {
 	.name = "up",
-	.usage = "[--dry-run] [--timeout SECONDS]",
+	.usage = "[--dry-run] [--timeout SECONDS] [--watch]",
 	.summary = "bring the workspace VM and its stack up",
 	.help =
 	"Clones the VM from its box (a qcow2 overlay on the box's volume in\n"
@@ -130,6 +132,11 @@ cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if ((ret = cmd_parse(&cmd_up_entry, argc, argv, &o, 0)) >= 0)
 		return ret;
+	if (o.dry_run && o.watch)
+		return cmd_usage_error(&cmd_up_entry, "--dry-run changes "
+				       "nothing, so there is nothing to watch");
+	if (o.watch)
+		return cli_watch(ctx, 1, o.timeout_s);
 	if (o.dry_run)
 		return cli_plan_show(ws, 0) < 0
 			? cmd_failf("cannot plan '%s'", ws->name) : EXIT_OK;

@@ -37,23 +37,31 @@ const struct cmd_entry cmd_watch_entry = {
 	.exec = cmd_watch_exec,
 };
 
-static int
-cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
+/* Watch, after an up unless told not to ('berth up --watch' too). */
+int
+cli_watch(struct cmd_ctx *ctx, int up, int timeout_s)
 {
-	struct watch_opts o = { 0 };
-	struct stack_opts so = { .timeout_s = MACHINE_UP_TIMEOUT_S,
-				 .rep = &cli_report };
+	struct stack_opts so = { .timeout_s = timeout_s, .rep = &cli_report };
 	struct engine *e;
-	int ret;
 
-	if ((ret = cmd_parse(&cmd_watch_entry, argc, argv, &o, 0)) >= 0)
-		return ret;
+	/* a project with no rules is refused before anything starts */
 	if (stack_watch_check(&ctx->ws) < 0)
 		return cmd_failf("cannot watch '%s'", ctx->ws.name);
 	interrupt_catch();
-	if (!o.no_up && cli_up(ctx, MACHINE_UP_TIMEOUT_S) < 0)
+	if (up && cli_up(ctx, timeout_s) < 0)
 		return EXIT_FAIL;
 	if (!(e = cmd_engine(ctx)) || stack_watch(e, &ctx->ws, &so) < 0)
 		return cmd_failf("cannot watch '%s'", ctx->ws.name);
 	return EXIT_OK;
+}
+
+static int
+cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct watch_opts o = { 0 };
+	int ret;
+
+	if ((ret = cmd_parse(&cmd_watch_entry, argc, argv, &o, 0)) >= 0)
+		return ret;
+	return cli_watch(ctx, !o.no_up, MACHINE_UP_TIMEOUT_S);
 }

@@ -87,11 +87,13 @@ main(int argc, char **argv)
 		{ "directory", required_argument, NULL, 'C' },
 		{ "docker-host", required_argument, NULL, 'H' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "profile", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmd_ctx ctx = { 0 };
 	const struct cmd_entry *e;
 	const char *near;
+	static struct strbuf profiles = STRBUF_INIT;	/* reachable: no leak */
 	int c, ret;
 
 	report_set_notes(&cli_report);	/* the library's notes, on stderr */
@@ -110,6 +112,19 @@ main(int argc, char **argv)
 		case 'S':
 			/* read where the file is, in the library */
 			setenv("BERTH_STRICT", "1", 1);
+			break;
+		case 'P':
+			/* as compose: the flags, when given, instead of
+			 * COMPOSE_PROFILES, which is where the library reads */
+			if (!*optarg || strchr(optarg, ',')) {
+				fprintf(stderr, "berth: --profile takes one "
+					"profile name, not '%s' (repeat it for "
+					"more)\n", optarg);
+				return EXIT_USAGE;
+			}
+			sb_addf(&profiles, "%s%s", profiles.len ? "," : "",
+				optarg);
+			setenv("COMPOSE_PROFILES", profiles.buf, 1);
 			break;
 		case 'H':
 			if (strncmp(optarg, "unix://", 7) &&

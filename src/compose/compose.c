@@ -292,7 +292,7 @@ check_profiled_deps(struct cwalk *c)
 				continue;
 			p = xasprintf("services.%s.depends_on", svc->name);
 			hint = xasprintf("activate its profile: "
-					 "COMPOSE_PROFILES=... berth up");
+					 "berth --profile NAME up");
 			diags_add(c->w.d, c->w.display, svc->deps[k].line, p,
 				  hint, "'%s' depends on '%s', which is in a "
 				  "profile that is not active", svc->name,

@@ -111,4 +111,27 @@ ok $rc "a Berthfile in a parent folder is found"
 run "$BERTH" -C "$scratch/a/b" validate extra
 ok $((rc != 2)) "a stray argument exits 2"
 
+# --profile brings a compose profile's services in, instead of
+# COMPOSE_PROFILES; each flag names one.
+mkdir -p "$scratch/prof"
+cat >"$scratch/prof/compose.yaml" <<'EOF'
+services:
+  app: { image: "busybox:1.36" }
+  debug: { image: "busybox:1.36", profiles: [debug] }
+  trace: { image: "busybox:1.36", profiles: [trace] }
+EOF
+services() { printf '%s\n' "$out" | sed -n 's/^  \([a-z]*\):$/\1/p' | tr '\n' ' '; }
+run env -u COMPOSE_PROFILES "$BERTH" -C "$scratch/prof" config
+[ $rc -eq 0 ] && [ "$(services)" = "app " ]
+ok $? "a profile's services are left out by default ($(services))"
+run env COMPOSE_PROFILES=trace "$BERTH" -C "$scratch/prof" --profile debug config
+[ $rc -eq 0 ] && [ "$(services)" = "app debug " ]
+ok $? "--profile debug brings 'debug' in, instead of COMPOSE_PROFILES ($(services))"
+run "$BERTH" -C "$scratch/prof" --profile debug --profile trace config
+[ "$(services)" = "app debug trace " ]
+ok $? "--profile twice: both ($(services))"
+run "$BERTH" -C "$scratch/prof" --profile debug,trace config
+[ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q "repeat it for more"
+ok $? "--profile a,b is refused: one name a flag" || printf '%s\n' "$out" | diag
+
 done_testing

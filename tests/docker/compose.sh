@@ -127,9 +127,9 @@ run b up
 [ $rc -eq 0 ] && ! echo "$out" | grep -q "created"
 ok $? "a second up changes nothing" || echo "$out" | diag
 
-(cd "$dir" && COMPOSE_PROFILES=debug WHO=from-env PLAIN=host-plain \
-	"$BERTH" -H "$docker_host" up >"$scratch/up.debug" 2>&1)
-ok $? "COMPOSE_PROFILES=debug: up" || diag <"$scratch/up.debug"
+(cd "$dir" && WHO=from-env PLAIN=host-plain \
+	"$BERTH" -H "$docker_host" --profile debug up >"$scratch/up.debug" 2>&1)
+ok $? "--profile debug: up" || diag <"$scratch/up.debug"
 [ "$(field "$proj-debug-1" "c['State']['Status']")" = running ]
 ok $? "brings the debug service in"
 

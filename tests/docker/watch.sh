@@ -134,6 +134,22 @@ watcher=
 [ $rc -eq 0 ]
 ok $? "a stop (SIGTERM, as Ctrl-C) ends watch with status 0 (got $rc)"
 
+# 'up --watch' is the same loop after an up (here one with nothing to do)
+"$BERTH" -C "$dir" -H "$docker_host" up --watch >"$scratch/upw.out" 2>&1 &
+watcher=$!
+until_ok 60 grep -q '^watching 3 rules' "$scratch/upw.out"
+ok $? "up --watch: up, then the same 3 rules" || diag <"$scratch/upw.out"
+echo third >"$dir/site/index.html"
+until_ok 20 sh -c "[ \"\$(curl -s http://127.0.0.1:$port/index.html)\" = third ]" &&
+	grep -q "is up on" "$scratch/upw.out"
+ok $? "and a saved page is served" || diag <"$scratch/upw.out"
+kill -TERM "$watcher"
+wait "$watcher"
+rc=$?
+watcher=
+[ $rc -eq 0 ]
+ok $? "and it stops with status 0 (got $rc)"
+
 run "$BERTH" -C "$TOP_SRCDIR/tests/compose/run" -H "$docker_host" watch --no-up
 [ $rc -ne 0 ] && echo "$out" | grep -q "has develop.watch rules"
 ok $? "a project with no rules is refused, with the next step" || echo "$out" | diag
