@@ -181,6 +181,7 @@ def from_compose(c, project):
             "pids_limit": s.get("pids_limit"),
             "sysctls": kv(s.get("sysctls")),
             "ulimits": ulimits(s.get("ulimits")),
+            "container_name": s.get("container_name"),
         }
     return out
 
@@ -249,6 +250,7 @@ def from_berth(m):
             "sysctls": r.get("sysctls", {}),
             "ulimits": {k: (v["soft"], v["hard"])
                         for k, v in r.get("ulimits", {}).items()},
+            "container_name": s.get("container_name"),
         }
     return out
 

@@ -208,6 +208,8 @@ service(const struct service *svc)
 						    "alias",
 						    svc->aliases[i].alias));
 	put(o, "aliases", al);
+	put(o, "container_name", svc->container_name
+				 ? json_string(svc->container_name) : NULL);
 	put(o, "run", run_opts(&svc->run));
 	return o;
 }

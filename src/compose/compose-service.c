@@ -775,18 +775,17 @@ compose_read_service(struct cwalk *c, struct service *svc, const char *name,
 		cw_ignored(c, v, path, "platform '%s': the workspace VM runs "
 			   "linux/amd64", v->text);
 	compose_read_files(c, svc, g, path);
-	/* berth names containers itself (PROJECT-SERVICE-N, which ps,
-	 * logs and exec find them by): the name is a DNS alias instead */
+	/* the container's name; an alias too, for a network of the
+	 * service that DNS would not answer it on otherwise */
 	if ((v = ynode_get(g, "container_name")) && cw_str(c, v, path)) {
-		if (!spec_valid_name(v->text, 63))
+		if (!spec_valid_name(v->text, 63)) {
 			cw_report(c, v, path, NULL, "\"%s\" is not a valid "
 				  "container name here: use lower-case "
 				  "letters, digits, '-' and '_'", v->text);
-		else
+		} else {
+			svc->container_name = xstrdup(v->text);
 			add_alias(svc, NULL, v->text);
-		cw_note(c, v, "%s.container_name: '%s' answers on the "
-			"service's networks; the container is named as berth "
-			"names it", path, v->text);
+		}
 	}
 	if (!svc->image && !ynode_get(g, "build"))
 		cw_report(c, g, path, "add image: or build:", "service '%s' has "
@@ -819,5 +818,10 @@ compose_read_service(struct cwalk *c, struct service *svc, const char *name,
 				       "own", svc->labels.v[i].key);
 		free(p);
 	}
+	if (svc->container_name && svc->replicas > 1)
+		cw_report(c, ynode_get(g, "container_name"), path, "drop "
+			  "container_name, or run one replica", "%d replicas "
+			  "cannot share the container name '%s'",
+			  svc->replicas, svc->container_name);
 	free(path);
 }

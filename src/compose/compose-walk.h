@@ -74,6 +74,14 @@ int compose_profiled_out(struct cwalk *c, const struct ynode *g,
 void compose_interpolate_node(struct cwalk *c, struct ynode *n);
 /* extends.c: each service that extends another, merged onto it. */
 void compose_resolve_extends(struct cwalk *c);
+/* A relative path of a file in dir, as the project sees it ("./" first). */
+char *compose_rebased(const char *dir, const char *path);
+/* The relative paths of svc (build, env_file, binds), a service of a file
+ * in dir, made relative to the project's folder. */
+struct ynode *compose_rebase_service(struct ydoc *doc, struct ynode *svc,
+				     const char *dir);
+/* include.c: the included files' resources, added to the project's. */
+void compose_resolve_includes(struct cwalk *c);
 
 /* merge.c: over merged onto base, key the setting both are the value of
  * (NULL at the top); the result shares their nodes, doc owns new ones. */

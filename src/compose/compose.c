@@ -24,8 +24,8 @@ const size_t compose_file_count = ARRAY_SIZE(compose_file_names);
 /* What compose files may say, and what of it berth does. */
 static const char *const top_keys[] = { "name", "version", "services",
 					 "networks", "volumes", "secrets",
-					 "configs" };
-static const char *const top_unsupported[] = { "include", "models" };
+					 "configs", "include" };
+static const char *const top_unsupported[] = { "models" };
 /* ---- interpolation, over the whole tree, before any key is read ---- */
 
 static void
@@ -378,6 +378,8 @@ compose_read(struct ws *ws, const struct strlist *files,
 	for (i = 0; i < c.unset.n; i++)
 		cw_note(&c, NULL, "variable %s is not set: it reads as empty",
 			c.unset.v[i]);
+	if (d->n == before)
+		compose_resolve_includes(&c);
 	if (d->n == before)
 		compose_resolve_extends(&c);
 	if (d->n == before) {

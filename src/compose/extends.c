@@ -40,6 +40,12 @@ rebased(const char *dir, const char *path)
 	return ret;
 }
 
+char *
+compose_rebased(const char *dir, const char *path)
+{
+	return rebased(dir, path);
+}
+
 /* A copy of map with the value of key replaced. */
 static struct ynode *
 with_value(struct ydoc *doc, const struct ynode *map, const char *key,
@@ -75,8 +81,8 @@ rebase_volume(struct ydoc *doc, struct ynode *e, const char *dir)
 
 /* The paths of svc, a service of a file in dir, made relative to the
  * project's folder. */
-static struct ynode *
-rebase(struct ydoc *doc, struct ynode *svc, const char *dir)
+struct ynode *
+compose_rebase_service(struct ydoc *doc, struct ynode *svc, const char *dir)
 {
 	struct ynode *v, *list;
 	const struct ynode *ctx;
@@ -217,7 +223,7 @@ resolve(struct cwalk *c, struct scope *sc, struct ynode *svc,
 	}
 	base = resolve(c, in, base, base_name, depth + 1);
 	if (file && strcmp(other.dir, "."))
-		base = rebase(&c->doc, base, other.dir);
+		base = compose_rebase_service(&c->doc, base, other.dir);
 	free(path);
 	free((char *)other.dir);
 	return compose_merge(&c->doc, base, without_extends(&c->doc, svc),

@@ -628,6 +628,7 @@ service_release(struct service *svc)
 	size_t i;
 
 	free(svc->name);
+	free(svc->container_name);
 	free(svc->image);
 	free(svc->build_context);
 	free(svc->dockerfile);

@@ -97,6 +97,7 @@ struct service {
 	char *name;
 	int line;
 	int index;		/* position in stack.services */
+	char *container_name;	/* compose's: the one container's name */
 	char *image;
 	char *build_context;	/* absolute, normalized; NULL without build */
 	char *dockerfile;

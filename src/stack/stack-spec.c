@@ -24,6 +24,8 @@ char *
 stack_container_name(const struct ws *ws, const struct service *svc,
 		     int replica)
 {
+	if (svc->container_name)	/* compose's, for its one replica */
+		return xstrdup(svc->container_name);
 	return xasprintf("%s-%s-%d", ws->name, svc->name, replica);
 }
 

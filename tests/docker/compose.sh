@@ -56,8 +56,8 @@ run b up
 ok $rc "up lays the project out (rc=$rc)" || echo "$out" | diag
 [ "$(field "$proj-seed-1" "c['State']['Status'], c['State']['ExitCode']")" = "exited 0" ]
 ok $? "service_completed_successfully: seed ran to completion"
-[ "$(field "$proj-db-1" "c['State']['Health']['Status']")" = healthy ]
-ok $? "service_healthy: db passed its gate"
+[ "$(field database "c['State']['Health']['Status']")" = healthy ]
+ok $? "service_healthy: db passed its gate (its container named 'database', its container_name)"
 [ "$(field "$proj-app-1" "c['Config']['Cmd']")" = "['sh', '-c', 'exec sleep 600', '\$WHO']" ]
 ok $? "a string command is split into words, quotes grouped, \$\$ kept as one \$, no shell" ||
 	field "$proj-app-1" "c['Config']['Cmd']" | diag
@@ -75,11 +75,11 @@ ok $? "build args are interpolated (\${GREET} from .env's export line)" ||
 [ "$(b exec db cat /store/seed)" = "seeded-$(field "$proj-seed-1" "c['Config']['Hostname']")-ok" ]
 ok $? "sh -c '...\$\$HOSTNAME...' reached the shell as \$HOSTNAME"
 nets() { field "$1" "' '.join(sorted(c['NetworkSettings']['Networks']))"; }
-[ "$(nets "$proj-db-1")" = "${proj}_back" ] &&
+[ "$(nets database)" = "${proj}_back" ] &&
 	[ "$(nets "$proj-app-1")" = "${proj}_back ${proj}_front" ] &&
 	[ "$(nets "$proj-web-1")" = "${proj}_front" ]
 ok $? "each service is only on the networks it names" ||
-	for s in db app web; do nets "$proj-$s-1"; done | diag
+	for s in database $proj-app-1 $proj-web-1; do nets "$s"; done | diag
 from_web=$(b exec web sh -c 'wget -q -O - http://db:8000/seed' 2>&1)
 from_app=$(b exec app sh -c 'wget -q -O - http://db:8000/seed' 2>&1)
 [ "${from_web#seeded}" = "$from_web" ] && [ "${from_app#seeded}" != "$from_app" ]

@@ -274,8 +274,10 @@ for _ in $(seq 60); do
 	sleep 0.5
 done
 screen_has 'vm paused' 30
-ok $? "dash reconnects to libvirt: it sees the VM paused after the restart" ||
+ok $? "dash reconnects to libvirt: it sees the VM paused after the restart" || {
 	diag <"$scratch/screen"
+	echo "libvirt says: $(vsh domstate "$dom" 2>&1), daemon $(pgrep -x libvirtd)" | diag
+}
 vsh resume "$dom" >/dev/null 2>&1
 screen_has 'vm running' 30
 ok $? "and running again"

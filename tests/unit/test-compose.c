@@ -558,6 +558,106 @@ test_extends(void)
 }
 
 static void
+test_container_name(void)
+{
+	struct ws ws;
+	struct strbuf p = STRBUF_INIT;
+	const struct service *db;
+	char *name;
+
+	ok(load("services:\n  db: {image: pg, container_name: database}\n",
+		&ws, &p) == 0, "container_name");
+	db = ws_find_service(&ws, "db");
+	if (db) {
+		name = stack_container_name(&ws, db, 1);
+		is_str(name, "database", "is the container's name");
+		free(name);
+	}
+	ws_release(&ws);
+	ok(load("services:\n  db: {image: pg, container_name: database, "
+		"deploy: {replicas: 2}}\n", &ws, &p) < 0 &&
+	   strstr(p.buf, "2 replicas cannot share the container name"),
+	   "refused with two replicas, as compose refuses it");
+	ws_release(&ws);
+	sb_release(&p);
+}
+
+static void
+test_include(void)
+{
+	struct ws ws;
+	struct strbuf p = STRBUF_INIT;
+	const struct service *db, *web;
+	char *sub = path_join(dir, "inc");
+	size_t i;
+	int bound = 0, secret = 0;
+
+	mkdir(sub, 0755);
+	free(sub);
+	write_in("inc/compose.yaml",
+		 "services:\n"
+		 "  db:\n"
+		 "    image: \"postgres:${PG_TAG_X:-15}\"\n"
+		 "    volumes: [\"./init:/init:ro\", \"data:/data\"]\n"
+		 "    secrets: [pw]\n"
+		 "    environment: [\"WHO=${WHO_X}\"]\n"
+		 "volumes:\n  data: {}\n"
+		 "secrets:\n  pw: {file: ./pw.txt}\n");
+	/* the included folder's .env, under the including project's */
+	write_in("inc/.env", "PG_TAG_X=16\nWHO_X=included\n");
+	write_in("inc/pw.txt", "s3cret\n");
+	setenv("WHO_X", "host", 1);
+	ok(load("include: [inc/compose.yaml]\n"
+		"services:\n  web: {image: web, depends_on: [db]}\n",
+		&ws, &p) == 0, "include: another folder's project joins this one");
+	if (p.len)
+		printf("# %s", p.buf);
+	db = ws_find_service(&ws, "db");
+	web = ws_find_service(&ws, "web");
+	ok(db && web, "both projects' services");
+	if (db) {
+		is_str(db->image, "postgres:16", "interpolated with its "
+		       "folder's .env");
+		ok(db->environment.n == 1 &&
+		   !strcmp(db->environment.v[0].value, "host"),
+		   "where the including project says nothing: the host's "
+		   "WHO_X wins over the included .env");
+		for (i = 0; i < db->nmounts; i++) {
+			if (strstr(db->mounts[i].source, "/inc/init"))
+				bound = 1;
+			if (strstr(db->mounts[i].source, "/inc/pw.txt"))
+				secret = 1;
+		}
+		ok(bound, "its binds are relative to its own folder");
+		ok(secret, "and so are its secrets' files");
+	}
+	ok(ws.stack.volumes.n == 1, "its volumes join the project's");
+	ws_release(&ws);
+	unsetenv("WHO_X");
+
+	ok(load("include:\n  - path: inc/compose.yaml\n"
+		"services:\n  db: {image: mine}\n", &ws, &p) < 0 &&
+	   strstr(p.buf, "'db' is defined here, in the included"),
+	   "a service both define is refused, as compose does");
+	ws_release(&ws);
+	write_in("inc/loop.yaml", "include: [loop.yaml]\nservices: {}\n");
+	ok(load("include: [inc/loop.yaml]\nservices:\n  a: {image: a}\n",
+		&ws, &p) < 0 && strstr(p.buf, "nested more than"),
+	   "a file that includes itself is refused");
+	ws_release(&ws);
+	ok(load("include: [{path: nope.yaml}]\nservices:\n  a: {image: a}\n",
+		&ws, &p) < 0 && strstr(p.buf, "cannot read 'nope.yaml'"),
+	   "a missing included file");
+	ws_release(&ws);
+	ok(load("include: [{file: inc/compose.yaml}]\nservices:\n"
+		"  a: {image: a}\n", &ws, &p) < 0 &&
+	   strstr(p.buf, "include[0]"), "a typo in an include entry: %s",
+	   p.buf);
+	ws_release(&ws);
+	sb_release(&p);
+}
+
+static void
 test_names(void)
 {
 	struct ws ws;
@@ -674,6 +774,8 @@ main(void)
 	test_run();
 	test_override();
 	test_extends();
+	test_include();
+	test_container_name();
 	test_names();
 	test_berthfile();
 	rm_rf(dir);
