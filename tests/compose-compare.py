@@ -182,6 +182,10 @@ def from_compose(c, project):
             "sysctls": kv(s.get("sysctls")),
             "ulimits": ulimits(s.get("ulimits")),
             "container_name": s.get("container_name"),
+            "ipv4": {n: v["ipv4_address"] for n, v in
+                     (s.get("networks") or {}).items()
+                     if isinstance(v, dict) and v.get("ipv4_address")}
+            if isinstance(s.get("networks"), dict) else {},
         }
     return out
 
@@ -251,6 +255,7 @@ def from_berth(m):
             "ulimits": {k: (v["soft"], v["hard"])
                         for k, v in r.get("ulimits", {}).items()},
             "container_name": s.get("container_name"),
+            "ipv4": s.get("ipv4_addresses", {}),
         }
     return out
 
@@ -295,6 +300,17 @@ def main():
                 print("%s.%s: compose %r, berth %r" %
                       (name, key, cs[name][key], bs[name][key]))
                 bad = 1
+    # a network's own subnet and gateway (the first ipam config)
+    for what, key in (("subnets", "subnet"), ("gateways", "gateway")):
+        want = {}
+        for n, v in (c.get("networks") or {}).items():
+            cfg = ((v or {}).get("ipam") or {}).get("config") or [{}]
+            if cfg[0].get(key):
+                want[n] = cfg[0][key]
+        if want != m.get(what, {}):
+            print("networks %s: compose %r, berth %r" %
+                  (what, want, m.get(what, {})))
+            bad = 1
     return bad
 
 

@@ -4,7 +4,8 @@
 # A string command, ${VAR} from .env and the environment, anchors and
 # merge keys, a completion gate and a health gate, services on the
 # networks they name (back is internal), a build target and build args,
-# a secret, a user, a container_name, a read-only root with a tmpfs, a
+# a secret, a user, a container_name, a fixed address on a network with a
+# subnet of its own, a read-only root with a tmpfs, a
 # bind of the project's folder, and a service of a profile.
 
 compose_project() {
@@ -46,7 +47,8 @@ services:
     container_name: database
     command: ["httpd", "-f", "-p", "8000", "-h", "/store"]
     volumes: [ "store:/store:ro" ]
-    networks: [ back ]
+    networks:
+      back: { ipv4_address: 10.123.45.20 }
     depends_on:
       seed:
         condition: service_completed_successfully
@@ -84,6 +86,8 @@ networks:
   front:
   back:
     internal: true
+    ipam:
+      config: [ { subnet: 10.123.45.0/24 } ]
 volumes:
   store:
 secrets:

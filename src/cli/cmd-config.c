@@ -201,6 +201,7 @@ service(const struct service *svc)
 	json_object_set_new(o, "replicas", json_integer(svc->replicas));
 	put(o, "labels", kvs(&svc->labels));
 	put(o, "networks", strs(&svc->networks));
+	put(o, "ipv4_addresses", kvs(&svc->ipv4));
 	al = json_array();
 	for (i = 0; i < svc->naliases; i++)
 		json_array_append_new(al, json_pack("{s:s?, s:s}", "network",
@@ -236,6 +237,8 @@ model(const struct ws *ws)
 	json_object_set_new(o, "services", svcs);
 	json_object_set_new(o, "networks", strs(&ws->stack.networks));
 	put(o, "internal_networks", strs(&ws->stack.internal));
+	put(o, "subnets", kvs(&ws->stack.subnets));
+	put(o, "gateways", kvs(&ws->stack.gateways));
 	put(o, "engine_names", kvs(&ws->stack.engine_names));
 	put(o, "external", strs(&ws->stack.external));
 	json_object_set_new(o, "volumes", strs(&ws->stack.volumes));

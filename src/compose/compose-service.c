@@ -589,14 +589,14 @@ read_service_networks(struct cwalk *c, struct service *svc,
 		return;
 	}
 	for (i = 0; i + 1 < n->n; i += 2) {
-		static const char *const keys[] = { "aliases" };
+		static const char *const keys[] = { "aliases", "ipv4_address" };
 		static const char *const unsup[] = {
-			"ipv4_address", "ipv6_address", "link_local_ips",
+			"ipv6_address", "link_local_ips",
 			"mac_address", "driver_opts", "priority",
 			"gw_priority", "interface_name",
 		};
 		const struct ynode *v = n->items[i + 1], *a;
-		const char *net = n->items[i]->text;
+		const char *net = n->items[i]->text, *ip;
 		char *p = xasprintf("%s.%s", path, net);
 		struct strlist names = { 0 };
 		size_t k;
@@ -609,6 +609,15 @@ read_service_networks(struct cwalk *c, struct service *svc,
 				cw_strs(c, a, p, &names);
 			for (k = 0; k < names.n; k++)
 				add_alias(svc, net, names.v[k]);
+			if ((a = ynode_get(v, "ipv4_address")) &&
+			    (ip = cw_str(c, a, p))) {
+				if (!spec_valid_ipv4(ip))
+					cw_report(c, a, p, NULL, "ipv4_address "
+						  "'%s' is not an IPv4 address",
+						  ip);
+				else
+					kvlist_set(&svc->ipv4, net, ip);
+			}
 		} else if (!ynode_is_null(v)) {
 			cw_report(c, v, p, NULL, "expected settings, or "
 				  "nothing");

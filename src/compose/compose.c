@@ -147,15 +147,70 @@ read_engine_name(struct cwalk *c, const struct ynode *v, const char *what,
 	free(key);
 }
 
+/* A network's ipam: the subnet (and gateway) of its first config. */
+static void
+read_ipam(struct cwalk *c, const struct ynode *n, const char *name,
+	  const char *path)
+{
+	static const char *const keys[] = { "driver", "config" };
+	static const char *const unsup[] = { "options" };
+	static const char *const ckeys[] = { "subnet", "gateway" };
+	static const char *const cunsup[] = { "ip_range", "aux_addresses" };
+	const struct ynode *list, *cfg, *v;
+	char *p = xasprintf("%s.ipam", path);
+	const char *s;
+
+	if (n->kind != YNODE_MAP) {
+		cw_report(c, n, p, NULL, "expected { config: [{ subnet: "
+			  "CIDR }] }");
+		goto out;
+	}
+	cw_check_keys(c, n, p, keys, ARRAY_SIZE(keys), unsup,
+		      ARRAY_SIZE(unsup));
+	if ((v = ynode_get(n, "driver")) && ynode_str(v) &&
+	    strcmp(v->text, "default"))
+		cw_ignored(c, v, p, "ipam driver '%s': the engine's default",
+			   v->text);
+	if (!(list = ynode_get(n, "config")) || ynode_is_null(list))
+		goto out;
+	if (list->kind != YNODE_SEQ || !list->n ||
+	    (cfg = list->items[0])->kind != YNODE_MAP) {
+		cw_report(c, list, p, NULL, "expected a list of { subnet: "
+			  "CIDR, gateway: ADDRESS }");
+		goto out;
+	}
+	if (list->n > 1)
+		cw_ignored(c, list->items[1], p, "a second ipam config: berth "
+			   "gives the network its first");
+	cw_check_keys(c, cfg, p, ckeys, ARRAY_SIZE(ckeys), cunsup,
+		      ARRAY_SIZE(cunsup));
+	if ((v = ynode_get(cfg, "subnet")) && (s = cw_str(c, v, p))) {
+		if (!spec_valid_cidr4(s))
+			cw_report(c, v, p, "write it as 172.28.0.0/16",
+				  "subnet '%s' is not an IPv4 network", s);
+		else
+			kvlist_set(&c->w.ws->stack.subnets, name, s);
+	}
+	if ((v = ynode_get(cfg, "gateway")) && (s = cw_str(c, v, p))) {
+		if (!spec_valid_ipv4(s))
+			cw_report(c, v, p, NULL, "gateway '%s' is not an IPv4 "
+				  "address", s);
+		else
+			kvlist_set(&c->w.ws->stack.gateways, name, s);
+	}
+out:
+	free(p);
+}
+
 /* networks: or volumes: at the top, a mapping of NAME: settings. */
 static void
 read_declared(struct cwalk *c, const struct ynode *n, const char *what,
 	      struct strlist *out)
 {
 	static const char *const keys[] = { "driver", "internal", "external",
-					    "name" };
+					    "name", "ipam" };
 	static const char *const unsup[] = {
-		"driver_opts", "labels", "attachable", "enable_ipv6", "ipam",
+		"driver_opts", "labels", "attachable", "enable_ipv6",
 	};
 	size_t i;
 
@@ -182,6 +237,13 @@ read_declared(struct cwalk *c, const struct ynode *n, const char *what,
 					   "supported by berth yet: the "
 					   "engine's default", drv->text);
 			read_engine_name(c, v, what, name, p);
+			if ((drv = ynode_get(v, "ipam"))) {
+				if (strcmp(what, "networks"))
+					cw_report(c, drv, p, NULL, "only a "
+						  "network has ipam");
+				else
+					read_ipam(c, drv, name, p);
+			}
 			if ((drv = ynode_get(v, "internal")) &&
 			    ynode_bool(drv) == 1) {
 				if (strcmp(what, "networks"))
@@ -306,6 +368,39 @@ check_profiled_deps(struct cwalk *c)
 	}
 }
 
+/* A fixed address is only on a network with a subnet of the project's
+ * (or someone else's: an external one); the engine refuses it otherwise. */
+static void
+check_fixed_addresses(struct cwalk *c)
+{
+	struct ws *ws = c->w.ws;
+	size_t i, k, j;
+
+	for (i = 0; i < ws->stack.nservices; i++) {
+		const struct service *svc = &ws->stack.services[i];
+
+		for (k = 0; k < svc->ipv4.n; k++) {
+			const char *net = svc->ipv4.v[k].key;
+			int has = strlist_has(&ws->stack.external, net);
+			char *p;
+
+			for (j = 0; j < ws->stack.subnets.n && !has; j++)
+				has = !strcmp(ws->stack.subnets.v[j].key, net);
+			if (has)
+				continue;
+			p = xasprintf("services.%s.networks.%s", svc->name,
+				      net);
+			diags_add(c->w.d, c->w.display, svc->line, p,
+				  "give the network one: networks: { NAME: { "
+				  "ipam: { config: [{ subnet: 172.28.0.0/16 }] "
+				  "} } }", "ipv4_address %s: network '%s' has "
+				  "no subnet of the project's",
+				  svc->ipv4.v[k].value, net);
+			free(p);
+		}
+	}
+}
+
 int
 compose_is_file(const char *path)
 {
@@ -385,6 +480,7 @@ compose_read(struct ws *ws, const struct strlist *files,
 	if (d->n == before) {
 		read_project(&c, take_name);
 		check_profiled_deps(&c);
+		check_fixed_addresses(&c);
 		walk_check_stack(&c.w);
 	}
 	ydoc_release(&c.doc);

@@ -648,6 +648,7 @@ service_release(struct service *svc)
 	strlist_release(&svc->health.test);
 	free(svc->restart);
 	kvlist_release(&svc->labels);
+	kvlist_release(&svc->ipv4);
 	strlist_release(&svc->networks);
 	free(svc->build_target);
 	for (i = 0; i < svc->naliases; i++) {
@@ -686,6 +687,8 @@ ws_release(struct ws *ws)
 	free(ws->stack.services);
 	strlist_release(&ws->stack.networks);
 	strlist_release(&ws->stack.internal);
+	kvlist_release(&ws->stack.subnets);
+	kvlist_release(&ws->stack.gateways);
 	kvlist_release(&ws->stack.engine_names);
 	strlist_release(&ws->stack.external);
 	strlist_release(&ws->stack.volumes);

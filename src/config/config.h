@@ -122,6 +122,7 @@ struct service {
 	struct strlist networks;
 	struct net_alias *aliases;
 	size_t naliases;
+	struct kvlist ipv4;	/* network -> its fixed address there */
 	struct run_opts run;
 	struct watch_rule *watch;
 	size_t nwatch;
@@ -152,6 +153,8 @@ struct ws {
 		size_t nservices;
 		struct strlist networks;
 		struct strlist internal;	/* networks with no way out */
+		/* a network's own addresses: NAME -> subnet, and gateway */
+		struct kvlist subnets, gateways;
 		struct strlist volumes;
 		/* a network or volume the engine knows by another name than
 		 * WORKSPACE_NAME: compose's name: or external */

@@ -254,6 +254,31 @@ spec_valid_name(const char *s, size_t max)
 	return 1;
 }
 
+int
+spec_valid_ipv4(const char *s)
+{
+	struct in_addr a;
+
+	return inet_pton(AF_INET, s, &a) == 1;
+}
+
+int
+spec_valid_cidr4(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	char addr[INET_ADDRSTRLEN];
+	char *end;
+	long bits;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(addr))
+		return 0;
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	bits = strtol(slash + 1, &end, 10);
+	return spec_valid_ipv4(addr) && isdigit((unsigned char)slash[1]) &&
+	       !*end && bits <= 32;
+}
+
 char *
 spec_name_from(const char *s, size_t max)
 {

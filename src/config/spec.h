@@ -43,6 +43,9 @@ int spec_valid_image_ref(const char *ref);
 
 /* Lower-case letters, digits, '-' and '_', starting with a letter or digit. */
 int spec_valid_name(const char *s, size_t max);
+/* A dotted IPv4 address; an IPv4 network as ADDRESS/BITS. */
+int spec_valid_ipv4(const char *s);
+int spec_valid_cidr4(const char *s);
 /* Turn a folder name into a valid workspace name ("My App" -> "my-app"). */
 char *spec_name_from(const char *s, size_t max);
 /* "a/./b/../c" -> "a/c", without touching the file system. */

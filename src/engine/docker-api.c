@@ -295,11 +295,11 @@ docker_image_inspect(struct docker *d, const char *ref, json_t **out)
 
 int
 docker_network_connect(struct docker *d, const char *net, const char *id,
-		       json_t *aliases)
+		       json_t *endpoint)
 {
 	char *n = url_escape(net), *path = xasprintf("/networks/%s/connect", n);
-	json_t *body = json_pack("{s:s, s:{s:o}}", "Container", id,
-				 "EndpointConfig", "Aliases", aliases);
+	json_t *body = json_pack("{s:s, s:o}", "Container", id,
+				 "EndpointConfig", endpoint);
 	int ret = docker_post_json(d, path, body, NULL);
 
 	json_decref(body);
@@ -545,9 +545,10 @@ out:
 	return ret;
 }
 
+/* more: settings of the kind's own, or NULL (taken) */
 static int
 create_named(struct docker *d, const char *kind, const char *name,
-	     json_t *labels, int internal)
+	     json_t *labels, json_t *more)
 {
 	json_t *cfg = json_object();
 	char *path = xasprintf("/%s/create", kind);
@@ -556,8 +557,9 @@ create_named(struct docker *d, const char *kind, const char *name,
 	json_object_set_new(cfg, "Name", json_string(name));
 	json_object_set_new(cfg, "Labels", labels ? json_incref(labels)
 						  : json_object());
-	if (internal)
-		json_object_set_new(cfg, "Internal", json_true());
+	if (more)
+		json_object_update(cfg, more);
+	json_decref(more);
 	ret = docker_post_json(d, path, cfg, NULL);
 	json_decref(cfg);
 	free(path);
@@ -566,15 +568,23 @@ create_named(struct docker *d, const char *kind, const char *name,
 
 int
 docker_network_create(struct docker *d, const char *name, json_t *labels,
-		      int internal)
+		      int internal, const char *subnet, const char *gateway)
 {
-	return create_named(d, "networks", name, labels, internal);
+	json_t *more = json_object();
+
+	if (internal)
+		json_object_set_new(more, "Internal", json_true());
+	if (subnet)
+		json_object_set_new(more, "IPAM", json_pack(
+			"{s:s, s:[{s:s, s:s*}]}", "Driver", "default",
+			"Config", "Subnet", subnet, "Gateway", gateway));
+	return create_named(d, "networks", name, labels, more);
 }
 
 int
 docker_volume_create(struct docker *d, const char *name, json_t *labels)
 {
-	return create_named(d, "volumes", name, labels, 0);
+	return create_named(d, "volumes", name, labels, NULL);
 }
 
 int

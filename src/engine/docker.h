@@ -121,9 +121,10 @@ int docker_version(struct docker *d, json_t **out);
 /* An image's inspect: 1 with it in *out, 0 when the engine has no such
  * image (no error), -1 on error. */
 int docker_image_inspect(struct docker *d, const char *ref, json_t **out);
-/* Join a container to a network under DNS aliases (a JSON array, taken). */
+/* Join a container to a network as endpoint says (its Aliases, its
+ * IPAMConfig: an EndpointSettings object, taken). */
 int docker_network_connect(struct docker *d, const char *net, const char *id,
-			   json_t *aliases);
+			   json_t *endpoint);
 
 /* What a container's inspect says of its state: the one reading of it
  * that 'up', 'ps' and the dashboard share. */
@@ -167,9 +168,11 @@ int docker_exec_create(struct docker *d, const char *container,
 int docker_exec_interactive(struct docker *d, const char *container,
 			    const char *const *argv, int tty, int *code);
 /* labels: a JSON object of strings, or NULL */
-/* internal: no route out of it, as compose's internal networks */
+/* internal: no route out of it, as compose's internal networks; subnet
+ * and gateway: its own addresses, or NULL for the engine's pick */
 int docker_network_create(struct docker *d, const char *name, json_t *labels,
-			  int internal);
+			  int internal, const char *subnet,
+			  const char *gateway);
 int docker_volume_create(struct docker *d, const char *name, json_t *labels);
 /* The context folder as a tar, without what .dockerignore excludes. */
 int docker_build_context(const char *dir, const char *dockerfile,

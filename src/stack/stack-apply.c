@@ -524,6 +524,25 @@ network_internal(const struct ws *ws, const char *name)
 	return found;
 }
 
+/* what the stack says of the network the engine knows as name: its
+ * subnet or gateway (from list), or NULL */
+static const char *
+network_setting(const struct ws *ws, const struct kvlist *list,
+		const char *name)
+{
+	const char *found = NULL;
+	size_t i;
+
+	for (i = 0; i < list->n && !found; i++) {
+		char *n = stack_network_name(ws, list->v[i].key);
+
+		if (!strcmp(n, name))
+			found = list->v[i].value;
+		free(n);
+	}
+	return found;
+}
+
 static int
 create_resources(struct apply *a, const struct stack_plan *plan)
 {
@@ -534,12 +553,16 @@ create_resources(struct apply *a, const struct stack_plan *plan)
 	size_t i;
 	int ret = -1;
 
-	for (i = 0; i < plan->networks.n; i++)
-		if (docker_network_create(&a->e->d, plan->networks.v[i], labels,
-					  network_internal(a->ws,
-							   plan->networks.v[i]))
-		    < 0)
+	for (i = 0; i < plan->networks.n; i++) {
+		const char *n = plan->networks.v[i];
+
+		if (docker_network_create(&a->e->d, n, labels,
+				network_internal(a->ws, n),
+				network_setting(a->ws, &a->ws->stack.subnets, n),
+				network_setting(a->ws, &a->ws->stack.gateways,
+						n)) < 0)
 			goto out;
+	}
 	for (i = 0; i < plan->volumes.n; i++)
 		if (docker_volume_create(&a->e->d, plan->volumes.v[i],
 					 labels) < 0)

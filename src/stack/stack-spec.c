@@ -230,6 +230,19 @@ stack_aliases(const struct service *svc, const char *net)
 	return a;
 }
 
+json_t *
+stack_endpoint(const struct service *svc, const char *net)
+{
+	json_t *ep = json_pack("{s:o}", "Aliases", stack_aliases(svc, net));
+	size_t i;
+
+	for (i = 0; i < svc->ipv4.n; i++)
+		if (!strcmp(svc->ipv4.v[i].key, net))
+			json_object_set_new(ep, "IPAMConfig", json_pack(
+				"{s:s}", "IPv4Address", svc->ipv4.v[i].value));
+	return ep;
+}
+
 static void
 set_str(json_t *o, const char *key, const char *s)
 {
@@ -424,8 +437,8 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 	else
 		json_array_append_new(nets, json_string("default"));
 	net = stack_network_name(ws, json_string_value(json_array_get(nets, 0)));
-	json_object_set_new(endpoints, net, json_pack("{s:o}", "Aliases",
-		stack_aliases(svc, json_string_value(json_array_get(nets, 0)))));
+	json_object_set_new(endpoints, net, stack_endpoint(svc,
+		json_string_value(json_array_get(nets, 0))));
 	json_object_set_new(host, "NetworkMode", json_string(net));
 	free(net);
 	json_object_set_new(cfg, "NetworkingConfig",
@@ -447,7 +460,7 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 	/* aliases count only when there are: a stack without any keeps
 	 * the hash it had before they existed */
 	sec[SEC_NETWORKS] = nets;
-	if (svc->naliases) {
+	if (svc->naliases || svc->ipv4.n) {
 		json_t *all = json_object();
 
 		for (i = 0; i < json_array_size(nets); i++) {
@@ -457,6 +470,15 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 		}
 		sec[SEC_NETWORKS] = json_pack("{s:o, s:o}", "networks", nets,
 					      "aliases", all);
+		/* as aliases: only when there are, for the same reason */
+		if (svc->ipv4.n) {
+			json_t *ips = json_object();
+
+			for (i = 0; i < svc->ipv4.n; i++)
+				json_object_set_new(ips, svc->ipv4.v[i].key,
+					json_string(svc->ipv4.v[i].value));
+			json_object_set_new(sec[SEC_NETWORKS], "ipv4", ips);
+		}
 	}
 	sec[SEC_OPTIONS] = opts;
 	d = digest_new("sha256");

@@ -42,8 +42,8 @@ create_and_start(struct engine *e, const struct ws *ws, struct step *s,
 	for (i = 1; i < svc->networks.n; i++) {
 		char *net = stack_network_name(ws, svc->networks.v[i]);
 		int r = docker_network_connect(&e->d, net, id,
-					       stack_aliases(svc,
-							     svc->networks.v[i]));
+					       stack_endpoint(svc,
+							      svc->networks.v[i]));
 
 		free(net);
 		if (r < 0)

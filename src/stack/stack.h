@@ -64,6 +64,8 @@ int stack_is_external(const struct ws *ws, const char *kind,
 /* The names a service answers to on network net (as the service names
  * it): its own and its aliases, a JSON array. */
 json_t *stack_aliases(const struct service *svc, const char *net);
+/* The service's endpoint on net: its aliases, and its fixed address. */
+json_t *stack_endpoint(const struct service *svc, const char *net);
 char *stack_volume_name(const struct ws *ws, const char *vol);
 /* The image a service runs: its 'image', or berth/<ws>-<service>. */
 char *stack_image_ref(const struct ws *ws, const struct service *svc);

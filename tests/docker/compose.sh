@@ -104,6 +104,10 @@ ok $? "user: the process runs as 1234"
 by_name=$(b exec app sh -c 'wget -q -O - http://database:8000/seed' 2>&1)
 [ "${by_name#seeded}" != "$by_name" ]
 ok $? "container_name: db answers as 'database' too" || echo "$by_name" | diag
+by_ip=$(b exec app sh -c 'wget -q -O - http://10.123.45.20:8000/seed' 2>&1)
+[ "${by_ip#seeded}" != "$by_ip" ] &&
+	[ "$(api GET /networks/${proj}_back | python3 -c 'import json, sys; print(json.load(sys.stdin)["IPAM"]["Config"][0]["Subnet"])')" = 10.123.45.0/24 ]
+ok $? "ipv4_address: db is at 10.123.45.20, on back's own subnet" || echo "$by_ip" | diag
 internal() {
 	api GET "/networks/${proj}_$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Internal"])'
 }

@@ -188,7 +188,7 @@ main(void)
 		json_t *ours = json_pack("{s:s}", "berth.workspace",
 					 "berthtest");
 
-		ok(docker_network_create(&d, "berthtest-net", ours, 0) == 0,
+		ok(docker_network_create(&d, "berthtest-net", ours, 0, NULL, NULL) == 0,
 		   "network");
 		ok(docker_volume_create(&d, "berthtest-vol", ours) == 0,
 		   "volume");

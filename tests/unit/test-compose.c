@@ -583,6 +583,54 @@ test_container_name(void)
 }
 
 static void
+test_addresses(void)
+{
+	struct ws ws;
+	struct strbuf p = STRBUF_INIT;
+	const struct service *db;
+	json_t *ep;
+
+	ok(load("services:\n"
+		"  db:\n"
+		"    image: pg\n"
+		"    networks: {back: {ipv4_address: 10.9.0.5, aliases: [d]}}\n"
+		"networks:\n"
+		"  back: {ipam: {config: [{subnet: 10.9.0.0/24, "
+		"gateway: 10.9.0.1}]}}\n", &ws, &p) == 0,
+	   "ipam and ipv4_address");
+	if (p.len)
+		printf("# %s", p.buf);
+	db = ws_find_service(&ws, "db");
+	ok(ws.stack.subnets.n == 1 && ws.stack.gateways.n == 1 &&
+	   !strcmp(ws.stack.subnets.v[0].value, "10.9.0.0/24"),
+	   "the network's subnet and gateway");
+	if (db) {
+		ep = stack_endpoint(db, "back");
+		is_str(json_string_value(json_object_get(json_object_get(ep,
+			"IPAMConfig"), "IPv4Address")), "10.9.0.5",
+		       "the endpoint asks for the fixed address");
+		ok(json_array_size(json_object_get(ep, "Aliases")) == 2,
+		   "beside its aliases");
+		json_decref(ep);
+	}
+	ws_release(&ws);
+	ok(load("services:\n  db: {image: pg, networks: {back: "
+		"{ipv4_address: 10.9.0.5}}}\nnetworks:\n  back: {}\n",
+		&ws, &p) < 0 && strstr(p.buf, "has no subnet of the project's"),
+	   "a fixed address on a network with no subnet is refused, as the "
+	   "engine would");
+	ws_release(&ws);
+	ok(load("services:\n  db: {image: pg, networks: {back: "
+		"{ipv4_address: 10.9.0.300}}}\nnetworks:\n  back: {ipam: "
+		"{config: [{subnet: 10.9.0/24}]}}\n", &ws, &p) < 0 &&
+	   strstr(p.buf, "'10.9.0.300' is not an IPv4 address") &&
+	   strstr(p.buf, "subnet '10.9.0/24' is not an IPv4 network"),
+	   "a bad address and a bad subnet are refused, with their lines");
+	ws_release(&ws);
+	sb_release(&p);
+}
+
+static void
 test_include(void)
 {
 	struct ws ws;
@@ -776,6 +824,7 @@ main(void)
 	test_extends();
 	test_include();
 	test_container_name();
+	test_addresses();
 	test_names();
 	test_berthfile();
 	rm_rf(dir);
