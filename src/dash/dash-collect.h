@@ -49,6 +49,7 @@ struct collector {
 	pthread_t ev_thread, feed_thread;
 	volatile int ev_stop;	/* both threads end */
 	volatile int vm_lost;	/* the feed connects again */
+	int asked_period;	/* for memory statistics, on this connection */
 	int ev_running, feed_running;
 	unsigned long long last_cpu;
 	double last_cpu_at;

@@ -131,18 +131,16 @@ vm_connect(struct collector *c)
 		return;
 	}
 	virConnectRegisterCloseCallback(c->v.conn, on_close, c, NULL);
-	/* a daemon that stops answering closes the connection in ~8 s,
-	 * and with it any call that waits on it */
-	virConnectSetKeepAlive(c->v.conn, 2, 3);
+	/* a daemon that stops answering (not one that exits: that
+	 * closes the socket) closes the connection in ~30 s, and with it
+	 * any call that waits on it; virsh's figures */
+	virConnectSetKeepAlive(c->v.conn, 5, 6);
+	c->asked_period = 0;
 	found = vm_domain_find_for(&c->v, c->domain, c->ws->dir, &c->dom);
-	if (found > 0) {
-		/* the guest's memory figures, also on a domain
-		 * defined before the template asked for them */
-		virDomainSetMemoryStatsPeriod(c->dom, 2, VIR_DOMAIN_AFFECT_LIVE);
+	if (found > 0)
 		c->lifecycle_cb = virConnectDomainEventRegisterAny(
 			c->v.conn, c->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 			VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), c, NULL);
-	}
 	pthread_mutex_lock(&c->m->lock);
 	vv->exists = found > 0;
 	if (found <= 0)
@@ -197,6 +195,13 @@ vm_sample(struct collector *c)
 		c->vm_lost = 1;
 		return;
 	}
+	/* first: the calls below take a job on the domain, and may wait
+	 * for one a libvirtd just started holds while it reattaches */
+	pthread_mutex_lock(&c->m->lock);
+	snprintf(c->m->vm.state, sizeof(c->m->vm.state), "%s", state);
+	c->m->changed = 1;
+	pthread_mutex_unlock(&c->m->lock);
+	dash_wake(c);
 	if (virDomainGetInfo(c->dom, &info) < 0)
 		return;
 	/* the guest's own view, from the balloon driver's statistics
@@ -213,8 +218,14 @@ vm_sample(struct collector *c)
 	}
 	if (!avail)
 		avail = unused;
+	/* the guest's memory figures, once a connection, also on a domain
+	 * defined before the template asked for them */
+	if (!total && s == VIR_DOMAIN_RUNNING && !c->asked_period) {
+		c->asked_period = 1;
+		virDomainSetMemoryStatsPeriod(c->dom, 2,
+					      VIR_DOMAIN_AFFECT_LIVE);
+	}
 	pthread_mutex_lock(&c->m->lock);
-	snprintf(c->m->vm.state, sizeof(c->m->vm.state), "%s", state);
 	if (c->last_cpu_at > 0 && info.cpuTime >= c->last_cpu &&
 	    info.nrVirtCpu)
 		c->m->vm.cpu_pct = (double)(info.cpuTime - c->last_cpu) / 1e9 /

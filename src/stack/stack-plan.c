@@ -184,6 +184,43 @@ missing(json_t *have, const char *name, struct strlist *want)
 		strlist_push(want, name);
 }
 
+/*
+ * A network the engine has already keeps the subnet it was made with:
+ * one the stack gives a subnet of its own (for fixed addresses) must have
+ * that one, or the containers' addresses would be refused one by one.
+ */
+static int
+check_subnet(const struct ws *ws, json_t *have, const char *declared,
+	     const char *name)
+{
+	const char *want = NULL, *got;
+	json_t *x;
+	size_t i;
+
+	for (i = 0; i < ws->stack.subnets.n && !want; i++)
+		if (!strcmp(ws->stack.subnets.v[i].key, declared))
+			want = ws->stack.subnets.v[i].value;
+	if (!want)
+		return 0;
+	json_array_foreach(have, i, x) {
+		if (strcmp(json_string_value(json_object_get(x, "Name")) ?: "",
+			   name))
+			continue;
+		got = json_string_value(json_object_get(json_array_get(
+			json_object_get(json_object_get(x, "IPAM"), "Config"),
+			0), "Subnet"));
+		if (got && !strcmp(got, want))
+			return 0;
+		err_set("network '%s' was made with subnet %s, and the project "
+			"now gives it %s", name, got ? got : "(the engine's)",
+			want);
+		err_hint("'berth down' removes it with the containers (named "
+			 "volumes stay), then 'berth up' makes it anew");
+		return -1;
+	}
+	return 0;
+}
+
 int
 stack_plan_containers(struct engine *e, const struct ws *ws,
 		      const struct stack_images *im, json_t *existing,
@@ -232,6 +269,7 @@ stack_plan_make(struct engine *e, const struct ws *ws,
 {
 	size_t i;
 	char *name;
+	int bad;
 
 	if (stack_plan_containers(e, ws, im, seen->containers, plan) < 0)
 		return -1;
@@ -243,14 +281,22 @@ stack_plan_make(struct engine *e, const struct ws *ws,
 	    !stack_is_external(ws, "network", "default")) {
 		name = stack_network_name(ws, NULL);
 		missing(seen->networks, name, &plan->networks);
+		bad = check_subnet(ws, seen->networks, "default", name);
 		free(name);
+		if (bad)
+			return -1;
 	}
 	for (i = 0; i < ws->stack.networks.n; i++) {
-		if (stack_is_external(ws, "network", ws->stack.networks.v[i]))
+		const char *net = ws->stack.networks.v[i];
+
+		if (stack_is_external(ws, "network", net))
 			continue;
-		name = stack_network_name(ws, ws->stack.networks.v[i]);
+		name = stack_network_name(ws, net);
 		missing(seen->networks, name, &plan->networks);
+		bad = check_subnet(ws, seen->networks, net, name);
 		free(name);
+		if (bad)
+			return -1;
 	}
 	for (i = 0; i < ws->stack.volumes.n; i++) {
 		if (stack_is_external(ws, "volume", ws->stack.volumes.v[i]))

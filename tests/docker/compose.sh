@@ -131,6 +131,16 @@ run b up
 [ $rc -eq 0 ] && ! echo "$out" | grep -q "created"
 ok $? "a second up changes nothing" || echo "$out" | diag
 
+# a network keeps the subnet it was made with: a new one is refused
+sed -i 's|10\.123\.45\.|10.123.46.|g' "$dir/compose.yaml"
+run b up
+[ $rc -ne 0 ] && echo "$out" | grep -q "was made with subnet 10.123.45.0/24, and the project now gives it 10.123.46.0/24" &&
+	echo "$out" | grep -q "berth down" &&
+	[ "$(field database "c['State']['Status']")" = running ]
+ok $? "a subnet changed under a network made before: up refuses, says how, and db keeps running" ||
+	echo "$out" | diag
+sed -i 's|10\.123\.46\.|10.123.45.|g' "$dir/compose.yaml"
+
 (cd "$dir" && WHO=from-env PLAIN=host-plain \
 	"$BERTH" -H "$docker_host" --profile debug up >"$scratch/up.debug" 2>&1)
 ok $? "--profile debug: up" || diag <"$scratch/up.debug"
