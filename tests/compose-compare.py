@@ -131,6 +131,12 @@ def ulimits(u):
     return out
 
 
+# run settings with the same name and form on both sides
+PLAIN_RUN = ("domainname", "mac_address", "ipc", "pid", "userns_mode",
+             "uts", "cgroup", "cgroup_parent", "runtime", "cpuset")
+LIST_RUN = ("dns_opt", "device_cgroup_rules")
+
+
 def from_compose(c, project):
     out = {}
     for name, s in c.get("services", {}).items():
@@ -181,6 +187,9 @@ def from_compose(c, project):
             "pids_limit": s.get("pids_limit"),
             "sysctls": kv(s.get("sysctls")),
             "ulimits": ulimits(s.get("ulimits")),
+            **{k: s.get(k) for k in PLAIN_RUN},
+            **{k: s.get(k) or [] for k in LIST_RUN},
+            "oom_kill_disable": bool(s.get("oom_kill_disable")),
             "container_name": s.get("container_name"),
             "ipv4": {n: v["ipv4_address"] for n, v in
                      (s.get("networks") or {}).items()
@@ -254,6 +263,9 @@ def from_berth(m):
             "sysctls": r.get("sysctls", {}),
             "ulimits": {k: (v["soft"], v["hard"])
                         for k, v in r.get("ulimits", {}).items()},
+            **{k: r.get(k) for k in PLAIN_RUN},
+            **{k: r.get(k, []) for k in LIST_RUN},
+            "oom_kill_disable": r.get("oom_kill_disable", False),
             "container_name": s.get("container_name"),
             "ipv4": s.get("ipv4_addresses", {}),
         }

@@ -64,6 +64,7 @@ services:
       WHO: \${WHO}
       PLAIN:
     user: "1234:1234"
+    dns_opt: [ "ndots:3" ]
     secrets: [ api_key ]
     networks: [ back, front ]
     depends_on:

@@ -114,29 +114,23 @@ static json_t *
 run_opts(const struct run_opts *r)
 {
 	json_t *o = json_object(), *u;
+	struct run_field f[RUN_FIELDS];
 	size_t i;
 
-	put(o, "user", r->user ? json_string(r->user) : NULL);
-	put(o, "working_dir", r->working_dir ? json_string(r->working_dir)
-					     : NULL);
-	put(o, "hostname", r->hostname ? json_string(r->hostname) : NULL);
-	put(o, "stop_signal", r->stop_signal ? json_string(r->stop_signal)
-					     : NULL);
+	run_fields((struct run_opts *)r, f);	/* read only */
+	for (i = 0; i < RUN_FIELDS; i++) {
+		if (f[i].str)
+			put(o, f[i].key, *f[i].str ? json_string(*f[i].str)
+						   : NULL);
+		else if (f[i].flag)
+			put(o, f[i].key, json_boolean(*f[i].flag));
+		else if (f[i].list)
+			put(o, f[i].key, strs(f[i].list));
+	}
 	if (r->has_stop_grace)
 		json_object_set_new(o, "stop_grace_period_ms",
 				    json_integer((json_int_t)r->stop_grace_ms));
-	put(o, "tty", json_boolean(r->tty));
-	put(o, "stdin_open", json_boolean(r->stdin_open));
-	put(o, "privileged", json_boolean(r->privileged));
-	put(o, "init", json_boolean(r->init));
-	put(o, "read_only", json_boolean(r->read_only));
-	put(o, "cap_add", strs(&r->cap_add));
-	put(o, "cap_drop", strs(&r->cap_drop));
 	put(o, "extra_hosts", strs(&r->extra_hosts));
-	put(o, "dns", strs(&r->dns));
-	put(o, "dns_search", strs(&r->dns_search));
-	put(o, "security_opt", strs(&r->security_opt));
-	put(o, "group_add", strs(&r->group_add));
 	put(o, "tmpfs", strs(&r->tmpfs));
 	put(o, "shm_size", json_integer((json_int_t)r->shm_size));
 	put(o, "mem_limit", json_integer((json_int_t)r->mem_limit));

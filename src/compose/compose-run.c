@@ -250,12 +250,18 @@ compose_read_run(struct cwalk *c, struct service *svc,
 
 	run_fields(r, simple);
 	for (i = 0; i < ARRAY_SIZE(simple); i++) {
-		const char *s;
+		const char *s = NULL;
 
 		if (!(v = ynode_get(g, simple[i].key)) || ynode_is_null(v))
 			continue;
 		p = xasprintf("%s.%s", path, simple[i].key);
-		if (simple[i].str && (s = cw_str(c, v, p)))
+		if (simple[i].str && (s = cw_str(c, v, p)) &&
+		    !strncmp(s, "service:", 8))
+			/* another service's namespace: not made yet */
+			cw_report(c, v, p, "name its container instead: "
+				  "container:NAME, with NAME its container_name",
+				  "'%s' is not supported by berth yet", s);
+		else if (simple[i].str && s)
 			*simple[i].str = xstrdup(s);
 		else if (simple[i].flag)
 			read_flag(c, v, p, simple[i].flag);

@@ -381,9 +381,10 @@ check_fixed_addresses(struct cwalk *c)
 
 		for (k = 0; k < svc->ipv4.n; k++) {
 			const char *net = svc->ipv4.v[k].key;
-			int has = strlist_has(&ws->stack.external, net);
-			char *p;
+			char *p = xasprintf("network:%s", net);
+			int has = strlist_has(&ws->stack.external, p);
 
+			free(p);
 			for (j = 0; j < ws->stack.subnets.n && !has; j++)
 				has = !strcmp(ws->stack.subnets.v[j].key, net);
 			if (has)

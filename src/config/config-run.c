@@ -104,9 +104,9 @@ walk_run(struct walk *w, struct service *svc, const config_setting_t *g,
 	run_fields(r, simple);
 	/* lists here, checked below; compose has forms of its own for them */
 	simple[RUN_FIELDS] = (struct run_field){ "extra_hosts", NULL, NULL,
-						 &r->extra_hosts };
+						 &r->extra_hosts, NULL, 1 };
 	simple[RUN_FIELDS + 1] = (struct run_field){ "tmpfs", NULL, NULL,
-						     &r->tmpfs };
+						     &r->tmpfs, NULL, 1 };
 	for (i = 0; i < ARRAY_SIZE(simple); i++) {
 		if (!(s = config_setting_get_member(g, simple[i].key)))
 			continue;

@@ -21,7 +21,9 @@ static const char *const service_keys[] = {
 	"tty", "stdin_open", "privileged", "init", "read_only", "cap_add",
 	"cap_drop", "extra_hosts", "dns", "dns_search", "security_opt",
 	"group_add", "tmpfs", "shm_size", "mem_limit", "cpus", "pids_limit",
-	"sysctls", "ulimits", "aliases",
+	"sysctls", "ulimits", "aliases", "domainname", "mac_address", "ipc",
+	"pid", "userns_mode", "uts", "cgroup", "cgroup_parent", "runtime",
+	"cpuset", "oom_kill_disable", "dns_opt", "device_cgroup_rules",
 };
 static const char *const build_keys[] = { "context", "dockerfile", "args",
 					  "target" };

@@ -579,21 +579,38 @@ void
 run_fields(struct run_opts *r, struct run_field out[RUN_FIELDS])
 {
 	struct run_field f[RUN_FIELDS] = {
-		{ "user", &r->user, NULL, NULL },
-		{ "working_dir", &r->working_dir, NULL, NULL },
-		{ "hostname", &r->hostname, NULL, NULL },
-		{ "stop_signal", &r->stop_signal, NULL, NULL },
-		{ "tty", NULL, &r->tty, NULL },
-		{ "stdin_open", NULL, &r->stdin_open, NULL },
-		{ "privileged", NULL, &r->privileged, NULL },
-		{ "init", NULL, &r->init, NULL },
-		{ "read_only", NULL, &r->read_only, NULL },
-		{ "cap_add", NULL, NULL, &r->cap_add },
-		{ "cap_drop", NULL, NULL, &r->cap_drop },
-		{ "dns", NULL, NULL, &r->dns },
-		{ "dns_search", NULL, NULL, &r->dns_search },
-		{ "security_opt", NULL, NULL, &r->security_opt },
-		{ "group_add", NULL, NULL, &r->group_add },
+		{ "user", &r->user, NULL, NULL, "User", 0 },
+		{ "working_dir", &r->working_dir, NULL, NULL, "WorkingDir", 0 },
+		{ "hostname", &r->hostname, NULL, NULL, "Hostname", 0 },
+		{ "domainname", &r->domainname, NULL, NULL, "Domainname", 0 },
+		{ "mac_address", &r->mac_address, NULL, NULL, "MacAddress", 0 },
+		{ "stop_signal", &r->stop_signal, NULL, NULL, "StopSignal", 0 },
+		{ "ipc", &r->ipc, NULL, NULL, "IpcMode", 1 },
+		{ "pid", &r->pid, NULL, NULL, "PidMode", 1 },
+		{ "userns_mode", &r->userns_mode, NULL, NULL, "UsernsMode", 1 },
+		{ "uts", &r->uts, NULL, NULL, "UTSMode", 1 },
+		{ "cgroup", &r->cgroup, NULL, NULL, "CgroupnsMode", 1 },
+		{ "cgroup_parent", &r->cgroup_parent, NULL, NULL, "CgroupParent",
+		  1 },
+		{ "runtime", &r->runtime, NULL, NULL, "Runtime", 1 },
+		{ "cpuset", &r->cpuset, NULL, NULL, "CpusetCpus", 1 },
+		{ "tty", NULL, &r->tty, NULL, "Tty", 0 },
+		{ "stdin_open", NULL, &r->stdin_open, NULL, "OpenStdin", 0 },
+		{ "privileged", NULL, &r->privileged, NULL, "Privileged", 1 },
+		{ "init", NULL, &r->init, NULL, "Init", 1 },
+		{ "read_only", NULL, &r->read_only, NULL, "ReadonlyRootfs", 1 },
+		{ "oom_kill_disable", NULL, &r->oom_kill_disable, NULL,
+		  "OomKillDisable", 1 },
+		{ "cap_add", NULL, NULL, &r->cap_add, "CapAdd", 1 },
+		{ "cap_drop", NULL, NULL, &r->cap_drop, "CapDrop", 1 },
+		{ "dns", NULL, NULL, &r->dns, "Dns", 1 },
+		{ "dns_search", NULL, NULL, &r->dns_search, "DnsSearch", 1 },
+		{ "dns_opt", NULL, NULL, &r->dns_opt, "DnsOptions", 1 },
+		{ "security_opt", NULL, NULL, &r->security_opt, "SecurityOpt",
+		  1 },
+		{ "group_add", NULL, NULL, &r->group_add, "GroupAdd", 1 },
+		{ "device_cgroup_rules", NULL, NULL, &r->device_cgroup_rules,
+		  "DeviceCgroupRules", 1 },
 	};
 
 	memcpy(out, f, sizeof(f));
@@ -602,19 +619,17 @@ run_fields(struct run_opts *r, struct run_field out[RUN_FIELDS])
 static void
 run_opts_release(struct run_opts *r)
 {
+	struct run_field f[RUN_FIELDS];
 	size_t i;
 
-	free(r->user);
-	free(r->working_dir);
-	free(r->hostname);
-	free(r->stop_signal);
-	strlist_release(&r->cap_add);
-	strlist_release(&r->cap_drop);
+	run_fields(r, f);
+	for (i = 0; i < RUN_FIELDS; i++) {
+		if (f[i].str)
+			free(*f[i].str);
+		if (f[i].list)
+			strlist_release(f[i].list);
+	}
 	strlist_release(&r->extra_hosts);
-	strlist_release(&r->dns);
-	strlist_release(&r->dns_search);
-	strlist_release(&r->security_opt);
-	strlist_release(&r->group_add);
 	strlist_release(&r->tmpfs);
 	kvlist_release(&r->sysctls);
 	for (i = 0; i < r->nulimits; i++)

@@ -52,11 +52,13 @@ struct ulimit {
  * unset: the engine's default. */
 struct run_opts {
 	char *user, *working_dir, *hostname, *stop_signal;
+	char *domainname, *mac_address, *ipc, *pid, *userns_mode, *uts,
+	     *cgroup, *cgroup_parent, *runtime, *cpuset;
 	uint64_t stop_grace_ms;
 	int has_stop_grace;
-	int tty, stdin_open, privileged, init, read_only;
+	int tty, stdin_open, privileged, init, read_only, oom_kill_disable;
 	struct strlist cap_add, cap_drop, extra_hosts, dns, dns_search,
-		       security_opt, group_add;
+		       security_opt, group_add, dns_opt, device_cgroup_rules;
 	struct strlist tmpfs;		/* "/path[:options]" */
 	uint64_t shm_size, mem_limit, nano_cpus;
 	long long pids_limit;
@@ -77,14 +79,17 @@ struct watch_rule {
 };
 
 /* The run settings both front ends read by the same name: a string, a
- * flag or a list of strings, each pointing into r. */
+ * flag or a list of strings, each pointing into r; and the engine's
+ * name for it, in the container's Config or (host) its HostConfig. */
 struct run_field {
 	const char *key;
 	char **str;
 	int *flag;
 	struct strlist *list;
+	const char *engine;
+	int host;
 };
-#define RUN_FIELDS 15
+#define RUN_FIELDS 28
 void run_fields(struct run_opts *r, struct run_field out[RUN_FIELDS]);
 
 /* More names a service answers to on one of its networks. */

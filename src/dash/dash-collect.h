@@ -74,7 +74,5 @@ void dash_stream_free(void *arg);
  * domain's lifecycle, and its state, CPU and memory a tick. */
 void dash_vm_start(struct collector *c);
 void dash_vm_stop(struct collector *c);
-void dash_vm_drop(struct collector *c);
-void dash_vm_load_state(struct collector *c);
 
 #endif

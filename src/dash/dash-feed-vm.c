@@ -93,8 +93,8 @@ event_loop(void *arg)
 	return NULL;
 }
 
-void
-dash_vm_drop(struct collector *c)
+static void
+vm_drop(struct collector *c)
 {
 	if (c->v.conn) {
 		if (c->lifecycle_cb >= 0)
@@ -116,7 +116,7 @@ vm_connect(struct collector *c)
 	int found, was_ok;
 	char why[160];
 
-	dash_vm_drop(c);
+	vm_drop(c);
 	c->vm_lost = 0;
 	pthread_mutex_lock(&c->m->lock);
 	was_ok = vv->libvirt_ok;
@@ -150,8 +150,8 @@ vm_connect(struct collector *c)
 }
 
 /* The state file says what libvirt does not: accel, ports, start time. */
-void
-dash_vm_load_state(struct collector *c)
+static void
+vm_load_state(struct collector *c)
 {
 	struct ws_state st;
 	struct vm_view *vv = &c->m->vm;
@@ -274,7 +274,7 @@ dash_vm_start(struct collector *c)
 	 * connection opens, and run on a thread of its own */
 	virEventRegisterDefaultImpl();
 	virEventAddTimeout(500, tick_timer, NULL, NULL);
-	dash_vm_load_state(c);
+	vm_load_state(c);
 	c->ev_running = pthread_create(&c->ev_thread, NULL, event_loop,
 				       c) == 0;
 	c->feed_running = c->ev_running &&
@@ -292,5 +292,5 @@ dash_vm_stop(struct collector *c)
 	if (c->ev_running)
 		pthread_join(c->ev_thread, NULL);
 	c->feed_running = c->ev_running = 0;
-	dash_vm_drop(c);
+	vm_drop(c);
 }

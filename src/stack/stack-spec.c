@@ -267,34 +267,27 @@ static void
 run_options(const struct run_opts *r, json_t *cfg, json_t *host, json_t *opts)
 {
 	json_t *c = json_object(), *h = json_object(), *m;
+	struct run_field f[RUN_FIELDS];
 	const char *k;
 	json_t *v;
 	size_t i;
 
-	set_str(c, "User", r->user);
-	set_str(c, "WorkingDir", r->working_dir);
-	set_str(c, "Hostname", r->hostname);
-	set_str(c, "StopSignal", r->stop_signal);
+	/* only reads r: the table points into it for the readers too */
+	run_fields((struct run_opts *)r, f);
+	for (i = 0; i < RUN_FIELDS; i++) {
+		json_t *into = f[i].host ? h : c;
+
+		if (f[i].str)
+			set_str(into, f[i].engine, *f[i].str);
+		else if (f[i].flag && *f[i].flag)
+			json_object_set_new(into, f[i].engine, json_true());
+		else if (f[i].list)
+			set_list(into, f[i].engine, f[i].list);
+	}
 	if (r->has_stop_grace)	/* the engine counts whole seconds */
 		json_object_set_new(c, "StopTimeout", json_integer(
 			(json_int_t)((r->stop_grace_ms + 999) / 1000)));
-	if (r->tty)
-		json_object_set_new(c, "Tty", json_true());
-	if (r->stdin_open)
-		json_object_set_new(c, "OpenStdin", json_true());
-	if (r->privileged)
-		json_object_set_new(h, "Privileged", json_true());
-	if (r->init)
-		json_object_set_new(h, "Init", json_true());
-	if (r->read_only)
-		json_object_set_new(h, "ReadonlyRootfs", json_true());
-	set_list(h, "CapAdd", &r->cap_add);
-	set_list(h, "CapDrop", &r->cap_drop);
 	set_list(h, "ExtraHosts", &r->extra_hosts);
-	set_list(h, "Dns", &r->dns);
-	set_list(h, "DnsSearch", &r->dns_search);
-	set_list(h, "SecurityOpt", &r->security_opt);
-	set_list(h, "GroupAdd", &r->group_add);
 	if (r->tmpfs.n) {
 		m = json_object();
 		for (i = 0; i < r->tmpfs.n; i++) {

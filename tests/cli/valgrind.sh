@@ -51,7 +51,7 @@ for dir in "$TOP_SRCDIR"/tests/compose/*/; do
 	vg "config --json of the compose project $(basename "$dir")" 0 \
 		-C "$dir" config --json
 done
-printf 'services:\n  a:\n    image: Bad\n    ipc: host\n    bogus: 1\n    extends: {service: nope}\n    command: "open '"'"'quote"\n' >"$scratch/compose.yaml"
+printf 'services:\n  a:\n    image: Bad\n    logging: {}\n    bogus: 1\n    extends: {service: nope}\n    command: "open '"'"'quote"\n' >"$scratch/compose.yaml"
 vg "validate a bad compose file (the error path)" 1 -C "$scratch" validate
 
 done_testing

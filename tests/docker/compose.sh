@@ -101,6 +101,8 @@ ok $? "build.target: the dev stage was built, not the last one"
 ok $? "the secret is at /run/secrets/api_key"
 [ "$(b exec app id -u)" = 1234 ]
 ok $? "user: the process runs as 1234"
+b exec app cat /etc/resolv.conf | grep -q "^options.*ndots:3"
+ok $? "dns_opt: resolv.conf has ndots:3"
 by_name=$(b exec app sh -c 'wget -q -O - http://database:8000/seed' 2>&1)
 [ "${by_name#seeded}" != "$by_name" ]
 ok $? "container_name: db answers as 'database' too" || echo "$by_name" | diag

@@ -256,18 +256,18 @@ test_project(void)
 	}
 	ws_release(&ws);
 
-	ok(load("services:\n  a:\n    image: x\n    ipc: host\n"
+	ok(load("services:\n  a:\n    image: x\n    logging: {}\n"
 		"    devices: [/dev/fuse]\n", &ws, &p) == 0 && ws.notes.n == 2 &&
-	   strstr(ws.notes.v[0], "compose.yaml:4: services.a.ipc: 'ipc' is "
-		  "not supported by berth yet: ignored"),
+	   strstr(ws.notes.v[0], "compose.yaml:4: services.a.logging: "
+		  "'logging' is not supported by berth yet: ignored"),
 	   "a key berth does not do is a note, with its line");
 	ws_release(&ws);
 	setenv("BERTH_STRICT", "1", 1);
-	ok(load("services:\n  a:\n    image: x\n    ipc: host\n"
+	ok(load("services:\n  a:\n    image: x\n    logging: {}\n"
 		"    devices: [/dev/fuse]\n", &ws, &p) < 0 &&
-	   strstr(p.buf, "compose.yaml:4 services.a.ipc: 'ipc' is not "
-		  "supported") && strstr(p.buf, "compose.yaml:5 services.a."
-					 "devices:"), "--strict: an error");
+	   strstr(p.buf, "compose.yaml:4 services.a.logging: 'logging' is "
+		  "not supported") && strstr(p.buf, "compose.yaml:5 services.a."
+					    "devices:"), "--strict: an error");
 	unsetenv("BERTH_STRICT");
 	ws_release(&ws);
 	ok(load("services:\n  a:\n    imgae: x\n", &ws, &p) < 0 &&
@@ -351,6 +351,10 @@ test_run(void)
 		"    shm_size: 64m\n"
 		"    stop_signal: SIGINT\n"
 		"    stop_grace_period: 1m30s\n"
+		"    domainname: example.internal\n"
+		"    ipc: shareable\n"
+		"    oom_kill_disable: true\n"
+		"    dns_opt: [use-vc]\n"
 		"    extra_hosts: [\"db.local=10.0.0.5\"]\n"
 		"    tmpfs: [/run]\n"
 		"    ulimits: {nofile: {soft: 1024, hard: 4096}, nproc: 512}\n"
@@ -379,7 +383,9 @@ test_run(void)
 	   strstr(json, "\"Hostname\":\"box\"") &&
 	   strstr(json, "\"Tty\":true") && strstr(json, "\"OpenStdin\":true") &&
 	   strstr(json, "\"StopSignal\":\"SIGINT\"") &&
-	   strstr(json, "\"StopTimeout\":90"), "the container's own settings");
+	   strstr(json, "\"StopTimeout\":90") &&
+	   strstr(json, "\"Domainname\":\"example.internal\""),
+	   "the container's own settings");
 	ok(strstr(json, "\"CapAdd\":[\"NET_ADMIN\"]") &&
 	   strstr(json, "\"CapDrop\":[\"ALL\"]") &&
 	   !strstr(json, "Privileged") && strstr(json, "\"Init\":true") &&
@@ -392,7 +398,11 @@ test_run(void)
 	   strstr(json, "\"Sysctls\":{\"net.core.somaxconn\":\"1024\"}") &&
 	   strstr(json, "\"Memory\":1073741824") &&
 	   strstr(json, "\"NanoCpus\":500000000") &&
-	   strstr(json, "\"PidsLimit\":100"), "the host's settings and limits");
+	   strstr(json, "\"PidsLimit\":100") &&
+	   strstr(json, "\"IpcMode\":\"shareable\"") &&
+	   strstr(json, "\"OomKillDisable\":true") &&
+	   strstr(json, "\"DnsOptions\":[\"use-vc\"]"),
+	   "the host's settings and limits");
 	ok(strstr(json, "\"Aliases\":[\"a\",\"api\",\"the-a\"]") != NULL,
 	   "the service answers to its name, its network alias and its "
 	   "container_name");
@@ -413,6 +423,11 @@ test_run(void)
 	   strstr(p.buf, "\"lots\" is not a size") &&
 	   strstr(p.buf, "\"-1\" is not a number of CPUs") &&
 	   strstr(p.buf, "needs soft and hard"), "bad values are refused");
+	ws_release(&ws);
+	ok(load("services:\n  a: {image: x, pid: \"service:b\"}\n"
+		"  b: {image: x}\n", &ws, &p) < 0 &&
+	   strstr(p.buf, "'service:b' is not supported by berth yet"),
+	   "another service's namespace is refused, not passed on");
 	ws_release(&ws);
 	ok(load("services:\n  a: {image: x, secrets: [nope]}\n", &ws, &p) < 0 &&
 	   strstr(p.buf, "secret 'nope' is not declared"), "an undeclared "
@@ -620,6 +635,11 @@ test_addresses(void)
 	   "a fixed address on a network with no subnet is refused, as the "
 	   "engine would");
 	ws_release(&ws);
+	ok(load("services:\n  db: {image: pg, networks: {lan: "
+		"{ipv4_address: 10.9.0.5}}}\nnetworks:\n  lan: {external: "
+		"true}\n", &ws, &p) == 0, "but taken on an external one, whose "
+	   "subnet is someone else's: %s", p.buf);
+	ws_release(&ws);
 	ok(load("services:\n  db: {image: pg, networks: {back: "
 		"{ipv4_address: 10.9.0.300}}}\nnetworks:\n  back: {ipam: "
 		"{config: [{subnet: 10.9.0/24}]}}\n", &ws, &p) < 0 &&
@@ -772,6 +792,8 @@ test_berthfile(void)
 		 "read_only = true; tmpfs = [ \"/run\" ]; shm_size = \"64M\"; "
 		 "cpus = 0.5; ulimits = { nofile = { soft = 8; hard = 9; }; }; "
 		 "aliases = [ \"api\" ]; stop_grace_period = \"2s\"; "
+		 "domainname = \"example.internal\"; oom_kill_disable = true; "
+		 "dns_opt = [ \"use-vc\" ]; "
 		 "build = { context = \".\"; target = \"dev\"; }; } ); };\n");
 	write_in("Dockerfile", "FROM scratch AS dev\n");
 	ok(ws_load(&ws, bf, "Berthfile", &d) == 0, "a Berthfile service has the "
@@ -790,8 +812,11 @@ test_berthfile(void)
 		   strstr(json, "\"NanoCpus\":500000000") &&
 		   strstr(json, "\"Name\":\"nofile\"") &&
 		   strstr(json, "\"Aliases\":[\"s\",\"api\"]") &&
-		   strstr(json, "\"StopTimeout\":2"), "and they reach the "
-		   "container's config");
+		   strstr(json, "\"StopTimeout\":2") &&
+		   strstr(json, "\"Domainname\":\"example.internal\"") &&
+		   strstr(json, "\"OomKillDisable\":true") &&
+		   strstr(json, "\"DnsOptions\":[\"use-vc\"]"), "and they reach "
+		   "the container's config");
 		is_str(ws.stack.services[0].build_target, "dev", "build.target");
 		free(json);
 		desired_release(&want);
