@@ -74,6 +74,12 @@ int compose_profiled_out(struct cwalk *c, const struct ynode *g,
 void compose_interpolate_node(struct cwalk *c, struct ynode *n);
 /* extends.c: each service that extends another, merged onto it. */
 void compose_resolve_extends(struct cwalk *c);
+/* Another file (extended from, included), rel to the project's folder,
+ * parsed into c's doc: 0 with its root in *out (NULL when it is empty),
+ * or -1 after saying why. Each at most 4 MiB, all 16 MiB together. */
+int compose_parse_other(struct cwalk *c, const char *rel,
+			const struct ynode *at, const char *path,
+			struct ynode **out);
 /* A relative path of a file in dir, as the project sees it ("./" first). */
 char *compose_rebased(const char *dir, const char *path);
 /* The relative paths of svc (build, env_file, binds), a service of a file

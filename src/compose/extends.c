@@ -9,7 +9,7 @@
 #include "compose-walk.h"
 
 #define EXTENDS_DEPTH 10
-#define EXTENDS_FILE_MAX (4u << 20)
+#define OTHER_FILE_MAX (4u << 20)
 
 static struct ynode *
 scalar_like(struct ydoc *doc, const struct ynode *like, char *text)
@@ -146,20 +146,21 @@ struct scope {
 static struct ynode *resolve(struct cwalk *c, struct scope *sc,
 			     struct ynode *svc, const char *name, int depth);
 
-/* The services of another file, parsed into the doc. */
-static int
-load_scope(struct cwalk *c, const struct scope *from, const char *file,
-	   const struct ynode *at, const char *path, struct scope *out)
+int
+compose_parse_other(struct cwalk *c, const char *rel, const struct ynode *at,
+		    const char *path, struct ynode **out)
 {
 	struct strbuf text = STRBUF_INIT;
-	char *rel = rebased(from->dir, file), *abs = walk_resolve(&c->w, rel);
+	char *abs = walk_resolve(&c->w, rel);
 	struct ynode *root = c->doc.root;
 	int line, ret = -1;
 
-	if (c->parsed > EXTENDS_FILE_MAX * 4) {
-		cw_report(c, at, path, NULL, "the files extended from hold "
-			  "more than %u MiB together", EXTENDS_FILE_MAX >> 18);
-	} else if (sb_read_regular(&text, abs, EXTENDS_FILE_MAX) < 0) {
+	*out = NULL;
+	if (c->parsed > OTHER_FILE_MAX * 4) {
+		cw_report(c, at, path, NULL, "the files extended from and "
+			  "included hold more than %u MiB together",
+			  OTHER_FILE_MAX >> 18);
+	} else if (sb_read_regular(&text, abs, OTHER_FILE_MAX) < 0) {
 		cw_report(c, at, path, NULL, "cannot read '%s': %s", rel,
 			  err_msg());
 		err_clear();
@@ -167,17 +168,35 @@ load_scope(struct cwalk *c, const struct scope *from, const char *file,
 							 text.len, &line) < 0)) {
 		diags_add(c->w.d, rel, line, NULL, NULL, "%s", err_msg());
 		err_clear();
-	} else if (!c->doc.root || !(out->services = ynode_get(c->doc.root,
-							       "services"))) {
-		cw_report(c, at, path, NULL, "'%s' has no services", rel);
 	} else {
-		compose_interpolate_node(c, c->doc.root);
-		out->dir = path_dirname(rel);
+		*out = c->doc.root;
 		ret = 0;
 	}
 	c->doc.root = root;	/* the project's, whatever was parsed */
 	sb_release(&text);
 	free(abs);
+	return ret;
+}
+
+/* The services of another file, parsed into the doc. */
+static int
+load_scope(struct cwalk *c, const struct scope *from, const char *file,
+	   const struct ynode *at, const char *path, struct scope *out)
+{
+	char *rel = rebased(from->dir, file);
+	struct ynode *root;
+	int ret = -1;
+
+	if (compose_parse_other(c, rel, at, path, &root) == 0) {
+		if (!root || !(out->services = ynode_get(root, "services"))) {
+			cw_report(c, at, path, NULL, "'%s' has no services",
+				  rel);
+		} else {
+			compose_interpolate_node(c, root);
+			out->dir = path_dirname(rel);
+			ret = 0;
+		}
+	}
 	free(rel);
 	return ret;
 }

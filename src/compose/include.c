@@ -9,7 +9,6 @@
 #include "compose-walk.h"
 
 #define INCLUDE_DEPTH 10
-#define INCLUDE_FILE_MAX (4u << 20)
 
 static const char *const resources[] = { "services", "networks", "volumes",
 					 "secrets", "configs" };
@@ -20,33 +19,16 @@ static struct ynode *
 load_file(struct cwalk *c, const char *rel, const struct ynode *at,
 	  const char *path)
 {
-	struct strbuf text = STRBUF_INIT;
-	struct ynode *root = c->doc.root, *got = NULL;
-	char *abs = walk_resolve(&c->w, rel);
-	int line;
+	struct ynode *got;
 
-	if (c->parsed > INCLUDE_FILE_MAX * 4) {
-		cw_report(c, at, path, NULL, "the files included and extended "
-			  "from hold more than %u MiB together",
-			  INCLUDE_FILE_MAX >> 18);
-	} else if (sb_read_regular(&text, abs, INCLUDE_FILE_MAX) < 0) {
-		cw_report(c, at, path, NULL, "cannot read '%s': %s", rel,
-			  err_msg());
-		err_clear();
-	} else if ((c->parsed += text.len, ydoc_parse(&c->doc, rel, text.buf,
-							 text.len, &line) < 0)) {
-		diags_add(c->w.d, rel, line, NULL, NULL, "%s", err_msg());
-		err_clear();
-	} else if (!c->doc.root || c->doc.root->kind != YNODE_MAP) {
+	if (compose_parse_other(c, rel, at, path, &got) < 0)
+		return NULL;
+	if (!got || got->kind != YNODE_MAP) {
 		cw_report(c, at, path, NULL, "'%s' is not a compose file (a "
 			  "mapping)", rel);
-	} else {
-		got = c->doc.root;
-		compose_interpolate_node(c, got);
+		return NULL;
 	}
-	c->doc.root = root;
-	sb_release(&text);
-	free(abs);
+	compose_interpolate_node(c, got);
 	return got;
 }
 
