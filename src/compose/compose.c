@@ -374,7 +374,7 @@ static void
 check_fixed_addresses(struct cwalk *c)
 {
 	struct ws *ws = c->w.ws;
-	size_t i, k, j;
+	size_t i, k;
 
 	for (i = 0; i < ws->stack.nservices; i++) {
 		const struct service *svc = &ws->stack.services[i];
@@ -382,11 +382,10 @@ check_fixed_addresses(struct cwalk *c)
 		for (k = 0; k < svc->ipv4.n; k++) {
 			const char *net = svc->ipv4.v[k].key;
 			char *p = xasprintf("network:%s", net);
-			int has = strlist_has(&ws->stack.external, p);
+			int has = strlist_has(&ws->stack.external, p) ||
+				  kvlist_get(&ws->stack.subnets, net);
 
 			free(p);
-			for (j = 0; j < ws->stack.subnets.n && !has; j++)
-				has = !strcmp(ws->stack.subnets.v[j].key, net);
 			if (has)
 				continue;
 			p = xasprintf("services.%s.networks.%s", svc->name,

@@ -193,13 +193,10 @@ static int
 check_subnet(const struct ws *ws, json_t *have, const char *declared,
 	     const char *name)
 {
-	const char *want = NULL, *got;
+	const char *want = kvlist_get(&ws->stack.subnets, declared), *got;
 	json_t *x;
 	size_t i;
 
-	for (i = 0; i < ws->stack.subnets.n && !want; i++)
-		if (!strcmp(ws->stack.subnets.v[i].key, declared))
-			want = ws->stack.subnets.v[i].value;
 	if (!want)
 		return 0;
 	json_array_foreach(have, i, x) {

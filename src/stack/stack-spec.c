@@ -234,12 +234,11 @@ json_t *
 stack_endpoint(const struct service *svc, const char *net)
 {
 	json_t *ep = json_pack("{s:o}", "Aliases", stack_aliases(svc, net));
-	size_t i;
+	const char *ip = kvlist_get(&svc->ipv4, net);
 
-	for (i = 0; i < svc->ipv4.n; i++)
-		if (!strcmp(svc->ipv4.v[i].key, net))
-			json_object_set_new(ep, "IPAMConfig", json_pack(
-				"{s:s}", "IPv4Address", svc->ipv4.v[i].value));
+	if (ip)
+		json_object_set_new(ep, "IPAMConfig", json_pack(
+			"{s:s}", "IPv4Address", ip));
 	return ep;
 }
 

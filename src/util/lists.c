@@ -52,6 +52,17 @@ kvlist_set(struct kvlist *l, const char *key, const char *value)
 	l->v[l->n++].value = xstrdup(value);
 }
 
+const char *
+kvlist_get(const struct kvlist *l, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].key, key))
+			return l->v[i].value;
+	return NULL;
+}
+
 void
 kvlist_release(struct kvlist *l)
 {

@@ -134,6 +134,8 @@ void strlist_release(struct strlist *l);
 int strlist_has(const struct strlist *l, const char *s);
 /* Later entries win, as they do in an env file or a shell. */
 void kvlist_set(struct kvlist *l, const char *key, const char *value);
+/* key's value, or NULL */
+const char *kvlist_get(const struct kvlist *l, const char *key);
 void kvlist_release(struct kvlist *l);
 
 /* Files. */
