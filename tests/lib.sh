@@ -52,6 +52,17 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/berth-test.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 trap 'exit 130' INT TERM
 
+# until_ok S CMD...: until CMD succeeds, for at most S seconds
+until_ok() {
+	s=$1
+	shift
+	end=$(($(date +%s) + s))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
 # run CMD...: run, keeping stdout+stderr in $out and the status in $rc.
 run() {
 	out=$("$@" 2>&1)

@@ -20,6 +20,8 @@ enum {
 	/* and what berth reads in it but does not act on, said on stderr
 	 * (by the commands that act on the file, not by every one) */
 	NEED_NOTES = 1 << 1,
+	/* takes -e ENV among its own options (every NEED_WORKSPACE does) */
+	NEED_ENV_OPTION = 1 << 2,
 };
 
 struct engine;
@@ -137,6 +139,11 @@ int cmd_load_workspace(struct cmd_ctx *ctx, char **path_out,
 void diags_print(const struct diags *d, FILE *f);
 /* The workspace's notes, one "berth: note: " line each, on stderr. */
 void cmd_print_notes(const struct cmd_ctx *ctx);
+/* cmd-env.c: DOCKER_HOST and friends for the workspace's engine. */
+int cmd_env_vars(struct cmd_ctx *ctx, struct kvlist *out);
+/* cmd-run.c: remove the environments of this folder that a killed
+ * 'berth run' left. */
+void cmd_reap_runs(struct cmd_ctx *ctx);
 
 void help_print_main(FILE *f);
 
@@ -178,6 +185,7 @@ extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_env_entry;
+extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_halt_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_provision_entry;

@@ -216,6 +216,7 @@ model(const struct ws *ws)
 	size_t i;
 
 	json_object_set_new(o, "name", json_string(ws->name));
+	json_object_set_new(o, "environment", json_string(ws->env));
 	json_object_set_new(o, "file", json_string(ws->file));
 	if (ws->docker.host)
 		json_object_set_new(o, "docker", json_pack("{s:s}", "host",

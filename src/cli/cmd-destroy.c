@@ -54,6 +54,15 @@ cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if ((ret = cmd_parse(&cmd_destroy_entry, argc, argv, &o, 0)) >= 0)
 		return ret;
+	if (ctx->ws.docker.host) {
+		/* no VM: only berth's state; the stack is 'down's */
+		if (state_remove(&ctx->ws) < 0)
+			return cmd_failf("cannot remove the state of '%s'",
+					 ctx->ws.name);
+		printf("removed the state of workspace '%s' (its containers "
+		       "are 'berth down --volumes''s)\n", ctx->ws.name);
+		return EXIT_OK;
+	}
 	if (!(w = cmd_machine(ctx, 1))) {
 		ret = cmd_fail();
 		goto out;

@@ -35,7 +35,7 @@ const struct cmd_entry cmd_env_entry = {
 	.exec = cmd_env_exec,
 };
 
-static const char *const vars[] = { "DOCKER_HOST", "DOCKER_TLS_VERIFY",
+static const char *const var_names[] = { "DOCKER_HOST", "DOCKER_TLS_VERIFY",
 				    "DOCKER_CERT_PATH" };
 
 static void
@@ -49,13 +49,41 @@ put(const char *shell, const char *name, const char *value, int last)
 		printf("export %s='%s'\n", name, value);
 }
 
+int
+cmd_env_vars(struct cmd_ctx *ctx, struct kvlist *out)
+{
+	struct ws_state st;
+	char *host, *certs;
+
+	if (ctx->ws.docker.host) {
+		/* an engine of the user's own: point at it as configured */
+		kvlist_set(out, "DOCKER_HOST", ctx->ws.docker.host);
+		return 0;
+	}
+	if (state_load(&ctx->ws, &st) < 0)
+		return -1;
+	if (!st.exists || !st.docker_port) {
+		state_release(&st);
+		err_set("workspace '%s' has no VM yet", ctx->ws.name);
+		return err_hint("run 'berth up' first");
+	}
+	host = machine_docker_host(&st);
+	certs = state_path(&ctx->ws, "docker");
+	kvlist_set(out, "DOCKER_HOST", host);
+	kvlist_set(out, "DOCKER_TLS_VERIFY", "1");
+	kvlist_set(out, "DOCKER_CERT_PATH", certs);
+	free(certs);
+	free(host);
+	state_release(&st);
+	return 0;
+}
+
 static int
 cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct env_opts o = { .shell = "sh" };
 	const char *shell;
-	struct ws_state st;
-	char *host, *certs;
+	struct kvlist got = { 0 };
 	int r;
 	size_t i;
 
@@ -67,46 +95,26 @@ cmd_env_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_env_entry, "unknown shell '%s': use "
 				       "sh, fish or json", shell);
 	if (o.unset) {
-		for (i = 0; i < ARRAY_SIZE(vars); i++) {
+		for (i = 0; i < ARRAY_SIZE(var_names); i++) {
 			if (!strcmp(shell, "fish"))
-				printf("set -e %s;\n", vars[i]);
+				printf("set -e %s;\n", var_names[i]);
 			else if (!strcmp(shell, "sh"))
-				printf("unset %s\n", vars[i]);
+				printf("unset %s\n", var_names[i]);
 		}
 		if (!strcmp(shell, "json"))
 			printf("{}\n");
 		return EXIT_OK;
 	}
-	if (ctx->ws.docker.host) {
-		/* an engine of the user's own: point at it as configured */
-		if (!strcmp(shell, "json"))
-			printf("{\n");
-		put(shell, "DOCKER_HOST", ctx->ws.docker.host, 1);
-		if (!strcmp(shell, "json"))
-			printf("}\n");
-		return EXIT_OK;
-	}
-	if (state_load(&ctx->ws, &st) < 0)
+	if (cmd_env_vars(ctx, &got) < 0)
 		return cmd_fail();
-	if (!st.exists || !st.docker_port) {
-		state_release(&st);
-		err_set("workspace '%s' has no VM yet", ctx->ws.name);
-		err_hint("run 'berth up' first");
-		return cmd_fail();
-	}
-	host = machine_docker_host(&st);
-	certs = state_path(&ctx->ws, "docker");
 	if (!strcmp(shell, "json"))
 		printf("{\n");
-	put(shell, "DOCKER_HOST", host, 0);
-	put(shell, "DOCKER_TLS_VERIFY", "1", 0);
-	put(shell, "DOCKER_CERT_PATH", certs, 1);
+	for (i = 0; i < got.n; i++)
+		put(shell, got.v[i].key, got.v[i].value, i + 1 == got.n);
 	if (!strcmp(shell, "json"))
 		printf("}\n");
-	else if (!strcmp(shell, "sh"))
+	else if (!strcmp(shell, "sh") && !ctx->ws.docker.host)
 		printf("# eval \"$(berth env)\" to drive the VM's engine\n");
-	free(certs);
-	free(host);
-	state_release(&st);
+	kvlist_release(&got);
 	return EXIT_OK;
 }

@@ -2,7 +2,9 @@
  * domain metadata, including ones whose folder is gone. */
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "machine.h"
@@ -32,6 +34,75 @@ const struct cmd_entry cmd_list_entry = {
 	.exec = cmd_list_exec,
 };
 
+/* When the environment's VM last started, from its state in its folder;
+ * -1 when that is gone or unreadable. */
+static long
+age_s(const struct vm_entry *e)
+{
+	char *file;
+	json_t *o;
+	long age;
+
+	if (!e->path)
+		return -1;
+	file = !strcmp(e->env, WS_ENV_DEFAULT)
+		? xasprintf("%s/.berth/state.json", e->path)
+		: xasprintf("%s/.berth/env/%s/state.json", e->path, e->env);
+	o = json_load_file(file, 0, NULL);
+	age = iso_age_s(json_string_value(json_object_get(o, "started_at")));
+	json_decref(o);
+	free(file);
+	return age;
+}
+
+/* The host ports QEMU forwards into a running VM, but SSH and the
+ * engine's ("info usernet": "TCP[HOST_FORWARD] FD ADDR PORT ..."). */
+static json_t *
+forwarded_ports(struct vm_conn *v, const struct vm_entry *e)
+{
+	json_t *ports = json_array();
+	virDomainPtr dom = NULL;
+	char *text = NULL;
+	const char *l;
+
+	if (strcmp(e->state, "running") ||
+	    vm_domain_find(v, e->domain, &dom) <= 0 ||
+	    vm_monitor_hmp(dom, "info usernet", &text) < 0) {
+		err_clear();
+		goto out;
+	}
+	for (l = text; (l = strstr(l, "[HOST_FORWARD]")); l++) {
+		char addr[64], gaddr[64];
+		int fd, port, gport;
+
+		if (sscanf(l, "[HOST_FORWARD] %d %63s %d %63s %d", &fd, addr,
+			   &port, gaddr, &gport) == 5 && gport != 22 &&
+		    gport != 2376)
+			json_array_append_new(ports, json_integer(port));
+	}
+out:
+	free(text);
+	if (dom)
+		virDomainFree(dom);
+	return ports;
+}
+
+static void
+print_age(long s)
+{
+	char buf[32];
+
+	if (s < 0)
+		snprintf(buf, sizeof(buf), "-");
+	else if (s < 3600)
+		snprintf(buf, sizeof(buf), "%ldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, sizeof(buf), "%ldh", s / 3600);
+	else
+		snprintf(buf, sizeof(buf), "%ldd", s / 86400);
+	printf("%-6s ", buf);
+}
+
 static int
 cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -56,9 +127,16 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 		for (i = 0; i < n; i++) {
 			json_t *o = json_object();
+			long age = age_s(&e[i]);
 
 			json_object_set_new(o, "workspace",
 					    json_string(e[i].workspace));
+			json_object_set_new(o, "environment",
+					    json_string(e[i].env));
+			json_object_set_new(o, "age_s", age < 0 ? json_null()
+							: json_integer(age));
+			json_object_set_new(o, "ports",
+					    forwarded_ports(&v, &e[i]));
 			json_object_set_new(o, "domain", json_string(e[i].domain));
 			json_object_set_new(o, "id", json_string(e[i].id));
 			json_object_set_new(o, "path", json_string(e[i].path));
@@ -74,13 +152,25 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	} else if (!n) {
 		printf("no berth workspaces on %s\n", uri);
 	} else {
-		printf("%-16s %-12s %-30s %s\n", "WORKSPACE", "STATE", "DOMAIN",
-		       "FOLDER");
-		for (i = 0; i < n; i++)
-			printf("%-16s %-12s %-30s %s%s\n", e[i].workspace,
-			       e[i].state, e[i].domain, e[i].path,
-			       e[i].path && path_is_dir(e[i].path) ? ""
-							: " (gone)");
+		printf("%-16s %-10s %-10s %-6s %-14s %s\n", "WORKSPACE", "ENV",
+		       "STATE", "AGE", "PORTS", "FOLDER");
+		for (i = 0; i < n; i++) {
+			json_t *ports = forwarded_ports(&v, &e[i]), *p;
+			struct strbuf sb = STRBUF_INIT;
+			size_t k;
+
+			json_array_foreach(ports, k, p)
+				sb_addf(&sb, "%s%lld", k ? "," : "",
+					(long long)json_integer_value(p));
+			printf("%-16s %-10s %-10s ", e[i].workspace, e[i].env,
+			       e[i].state);
+			print_age(age_s(&e[i]));
+			printf("%-14s %s%s\n", sb.len ? sb.buf : "-",
+			       e[i].path, e[i].path && path_is_dir(e[i].path)
+			       ? "" : " (gone)");
+			sb_release(&sb);
+			json_decref(ports);
+		}
 	}
 	ret = EXIT_OK;
 out:

@@ -29,16 +29,6 @@ const struct cmd_entry cmd_status_entry = {
 	.exec = cmd_status_exec,
 };
 
-static long
-uptime_s(const char *started)
-{
-	struct tm tm = { 0 };
-
-	if (!started || !strptime(started, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return -1;
-	return (long)(time(NULL) - timegm(&tm));
-}
-
 static int
 cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -66,9 +56,10 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		state = vm_domain_state(w->dom, &s);
 		running = s == VIR_DOMAIN_RUNNING || s == VIR_DOMAIN_BLOCKED;
 		if (running)
-			up = uptime_s(w->st.started_at);
+			up = iso_age_s(w->st.started_at);
 	}
 	json_object_set_new(o, "workspace", json_string(ws->name));
+	json_object_set_new(o, "environment", json_string(ws->env));
 	json_object_set_new(o, "berthfile", json_string(ws->file));
 	json_object_set_new(o, "domain", json_string(w->st.domain));
 	json_object_set_new(o, "state", json_string(state));
@@ -110,6 +101,8 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		json_t *p;
 
 		printf("workspace  %s (%s)\n", ws->name, ws->dir);
+		if (!ws_env_is_default(ws))
+			printf("env        %s\n", ws->env);
 		printf("vm         %s%s%s%s\n", state, w->st.accel ? ", " : "",
 		       w->st.accel ? w->st.accel : "", w->dom ? "" :
 		       " (run 'berth up')");

@@ -20,6 +20,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_watch_entry,
 	&cmd_logs_entry,
 	&cmd_exec_entry,
+	&cmd_run_entry,
 	&cmd_restart_entry,
 	&cmd_stop_entry,
 	&cmd_start_entry,
@@ -114,6 +115,10 @@ cmd_print_help(const struct cmd_entry *e, FILE *f)
 	if (e->help && *e->help)
 		fprintf(f, "\n%s", e->help);
 	cmd_print_options(e, f);
+	if (e->needs & (NEED_WORKSPACE | NEED_ENV_OPTION))
+		fputs("\nenvironment:\n  -e, --env NAME   work on the workspace's "
+		      "environment NAME (default:\n                   $BERTH_ENV, "
+		      "or \"default\", the Berthfile as written)\n", f);
 	if (e->nsubs) {
 		fprintf(f, "\ncommands:\n");
 		for (i = 0; i < e->nsubs; i++)

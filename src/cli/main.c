@@ -26,6 +26,87 @@ wants_help(int argc, char **argv)
 static int run(const struct cmd_entry *e, struct cmd_ctx *ctx, int argc,
 	       char **argv);
 
+/* -e NAME picks the environment, as BERTH_ENV, where the library reads it;
+ * 0, or the usage error's code. */
+static int
+select_env(const char *name)
+{
+	if (!ws_env_valid(name)) {
+		fprintf(stderr, "berth: '%s' is not a valid environment name: "
+			"use at most 20 lower-case letters, digits, '-' and "
+			"'_'\n", name);
+		return EXIT_USAGE;
+	}
+	setenv("BERTH_ENV", name, 1);
+	return 0;
+}
+
+/* whether the command's option arg takes the next word as its value */
+static int
+takes_value(const struct cmd_entry *e, const char *arg)
+{
+	const struct cmd_option *o;
+
+	for (o = e->options; o && o->name; o++) {
+		if (o->type == OPT_FLAG)
+			continue;
+		if (arg[1] == '-' ? !strcmp(arg + 2, o->name)
+				  : o->key && arg[1] == o->key && !arg[2])
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A workspace command's own -e NAME / --env NAME (berth up -e qa), taken
+ * out of its words before they are parsed, since the workspace is loaded
+ * first. Its options end at "--", and at the first argument of one whose
+ * arguments are another program's (exec).
+ */
+static int
+take_env_option(const struct cmd_entry *e, int *argc, char **argv)
+{
+	int i, take, r;
+	const char *name;
+
+	for (i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--") || (a[0] != '-' && e->stop_at_arg))
+			break;
+		if (a[0] != '-' || !a[1])
+			continue;
+		take = 0;
+		name = NULL;
+		if (!strcmp(a, "-e") || !strcmp(a, "--env")) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr, "berth: option '%s' needs a "
+					"value\n", a);
+				return EXIT_USAGE;
+			}
+			name = argv[i + 1];
+			take = 2;
+		} else if (!strncmp(a, "--env=", 6)) {
+			name = a + 6;
+			take = 1;
+		} else if (!strncmp(a, "-e", 2)) {
+			name = a + 2;
+			take = 1;
+		} else if (takes_value(e, a)) {
+			i++;	/* its value, whatever it reads */
+		}
+		if (!take)
+			continue;
+		if ((r = select_env(name)))
+			return r;
+		memmove(&argv[i], &argv[i + take],
+			(size_t)(*argc - i - take + 1) * sizeof(*argv));
+		*argc -= take;
+		i--;
+	}
+	return 0;
+}
+
 static int
 run(const struct cmd_entry *e, struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -59,6 +140,10 @@ run(const struct cmd_entry *e, struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_print_help(e, stdout);
 		return EXIT_OK;
 	}
+	if (e->needs & (NEED_WORKSPACE | NEED_ENV_OPTION) &&
+	    (ret = take_env_option(e, &argc, argv)))
+		return ret;
+	ret = EXIT_FAIL;
 	if (e->needs & NEED_WORKSPACE) {
 		if (cmd_load_workspace(ctx, &path, &d) < 0) {
 			diags_sort(&d);
@@ -68,6 +153,7 @@ run(const struct cmd_entry *e, struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		if (e->needs & NEED_NOTES)
 			cmd_print_notes(ctx);
+		cmd_reap_runs(ctx);
 	}
 	optind = 0;	/* glibc: restart getopt from scratch for the command */
 	ret = e->exec(ctx, argc, argv);
@@ -88,6 +174,7 @@ main(int argc, char **argv)
 		{ "docker-host", required_argument, NULL, 'H' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "profile", required_argument, NULL, 'P' },
+		{ "env", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmd_ctx ctx = { 0 };
@@ -98,7 +185,7 @@ main(int argc, char **argv)
 
 	report_set_notes(&cli_report);	/* the library's notes, on stderr */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hVf:C:H:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hVf:C:H:e:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help_print_main(stdout);
@@ -108,6 +195,10 @@ main(int argc, char **argv)
 			return EXIT_OK;
 		case 'f':
 			ctx.berthfile_opt = optarg;
+			break;
+		case 'e':
+			if ((ret = select_env(optarg)))
+				return ret;
 			break;
 		case 'S':
 			/* read where the file is, in the library */

@@ -187,6 +187,7 @@ add_port(struct cwalk *c, struct service *svc, const struct ynode *at,
 		return;
 	}
 	p.line = at->line;
+	ws_env_port(c->w.ws, &p);
 	/* compose publishes on every address; berth keeps to loopback
 	 * unless told, and says so once */
 	if (!strchr(text, '.') && !c->said_loopback) {

@@ -66,6 +66,10 @@ char *walk_index_path(const char *parent, size_t i);
 char *walk_resolve(struct walk *w, const char *p);
 
 void walk_stack(struct walk *w, const config_setting_t *stack);
+/* environments.c: environments.NAME of the selected environment, merged
+ * over the rest of top; whether a setting came from it. */
+void walk_environments(struct walk *w, config_setting_t *top);
+int walk_env_given(const config_setting_t *s);
 /* config-run.c: how a service's container runs (user, limits...). */
 void walk_run(struct walk *w, struct service *svc, const config_setting_t *g,
 	      const char *path);

@@ -77,7 +77,7 @@ berthfile_locate(const char *explicit)
 }
 
 static const char *const top_keys[] = { "workspace", "vm", "docker",
-					 "stack" };
+					 "stack", "environments" };
 static const char *const vm_keys[] = { "box", "cpus", "memory", "disk",
 				       "uri", "network", "accel", "ports",
 				       "shared" };
@@ -160,6 +160,8 @@ walk_ports(struct walk *w, const config_setting_t *s, const char *path,
 				    config_setting_get_string(e), err_msg());
 		} else {
 			spec.line = (int)config_setting_source_line(e);
+			spec.pinned = walk_env_given(e);
+			ws_env_port(w->ws, &spec);
 			(*out)[(*nout)++] = spec;
 		}
 		free(p);
@@ -344,6 +346,10 @@ ws_defaults(struct ws *ws, const char *path)
 	base = strrchr(ws->dir, '/');
 	ws->name = spec_name_from(base && base[1] ? base + 1 : ws->dir,
 				  NAME_MAX_LEN);
+	ws->env = xstrdup(ws_env_selected());
+	ws->env_settings = xstrdup(getenv("BERTH_ENV_SETTINGS") &&
+				   *getenv("BERTH_ENV_SETTINGS")
+				   ? getenv("BERTH_ENV_SETTINGS") : ws->env);
 	ws->vm.box = xstrdup("debian-12-docker");
 	ws->vm.cpus = 2;
 	ws->vm.memory = 2ULL << 30;
@@ -498,22 +504,20 @@ check_includes(struct walk *w, const char *text, const char *shown,
 	}
 }
 
-int
-ws_load(struct ws *ws, const char *path, const char *display,
-	struct diags *d)
+static int
+berthfile_load(struct ws *ws, const char *path, const char *display,
+	       struct diags *d)
 {
 	struct walk w = { .ws = ws, .d = d, .opened = path,
 			  .display = display ? display : path };
 	config_t cfg;
-	const config_setting_t *top, *s;
+	config_setting_t *top;
+	const config_setting_t *s;
 	struct strbuf text = STRBUF_INIT;
 	const char *name;
 	char *root;
 	size_t before = d->n, total = 0;
 
-	ws_defaults(ws, path);
-	if (compose_is_file(path))
-		return compose_load(ws, path, w.display, d);
 	config_init(&cfg);
 	/* @include is relative to the Berthfile, not to where berth runs */
 	config_set_include_dir(&cfg, ws->dir);
@@ -541,6 +545,7 @@ ws_load(struct ws *ws, const char *path, const char *display,
 		goto out;
 	}
 	top = config_root_setting(&cfg);
+	walk_environments(&w, top);
 	walk_check_keys(&w, top, "", top_keys, ARRAY_SIZE(top_keys));
 	if (walk_string(&w, top, "workspace", "", &name) > 0) {
 		if (!spec_valid_name(name, NAME_MAX_LEN)) {
@@ -573,6 +578,31 @@ out:
 	config_destroy(&cfg);
 	sb_release(&text);
 	return d->n > before ? -1 : 0;
+}
+
+int
+ws_load(struct ws *ws, const char *path, const char *display,
+	struct diags *d)
+{
+	size_t before = d->n;
+
+	display = display ? display : path;
+	ws_defaults(ws, path);
+	if (!ws_env_valid(ws->env) || !ws_env_valid(ws->env_settings)) {
+		diags_add(d, display, 0, "BERTH_ENV", "use at most 20 lower-"
+			  "case letters, digits, '-' and '_'", "\"%s\" is "
+			  "not a valid environment name",
+			  ws_env_valid(ws->env) ? ws->env_settings : ws->env);
+		return -1;
+	}
+	if (compose_is_file(path))
+		compose_load(ws, path, display, d);
+	else
+		berthfile_load(ws, path, display, d);
+	if (d->n > before)
+		return -1;
+	ws_env_finish(ws);
+	return 0;
 }
 
 void
@@ -688,6 +718,8 @@ ws_release(struct ws *ws)
 	free(ws->file);
 	free(ws->dir);
 	free(ws->name);
+	free(ws->env);
+	free(ws->env_settings);
 	free(ws->vm.box);
 	free(ws->vm.uri);
 	free(ws->vm.ports);

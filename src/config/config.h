@@ -12,6 +12,8 @@
 
 #define BERTHFILE_NAME "Berthfile"
 #define NAME_MAX_LEN 40
+/* the environment the Berthfile is as written */
+#define WS_ENV_DEFAULT "default"
 
 enum net_mode { NET_USER, NET_NAT };
 enum accel_mode { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
@@ -136,7 +138,11 @@ struct service {
 struct ws {
 	char *file;		/* absolute path of the Berthfile */
 	char *dir;		/* the workspace root: the Berthfile's folder */
-	char *name;
+	char *name;		/* WORKSPACE, or WORKSPACE-ENV */
+	char *env;		/* the environment: "default", or BERTH_ENV */
+	/* whose environments.NAME settings it takes: env, or what a
+	 * 'berth run' was given (BERTH_ENV_SETTINGS) */
+	char *env_settings;
 	struct {
 		char *box;
 		int cpus;
@@ -208,6 +214,17 @@ char *berthfile_locate(const char *explicit);
 int ws_load(struct ws *ws, const char *path, const char *display,
 	    struct diags *d);
 void ws_release(struct ws *ws);
+
+/* environments.c: BERTH_ENV, or "default". */
+const char *ws_env_selected(void);
+int ws_env_valid(const char *name);
+int ws_env_is_default(const struct ws *ws);
+/* A port as read: outside the default environment, a host port that the
+ * environment itself does not pin is picked afresh, so that environments
+ * run side by side. */
+void ws_env_port(const struct ws *ws, struct port_spec *p);
+/* Name the workspace after its environment: WORKSPACE-ENV. */
+void ws_env_finish(struct ws *ws);
 
 const struct service *ws_find_service(const struct ws *ws, const char *name);
 /* Something waits for it to complete: a clean exit is its end, not a

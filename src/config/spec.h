@@ -14,6 +14,7 @@ struct port_spec {
 	unsigned port;
 	enum port_proto proto;
 	int line;
+	int pinned;		/* given by the selected environment */
 };
 
 enum mount_type { MOUNT_VOLUME, MOUNT_BIND, MOUNT_ANONYMOUS };

@@ -89,7 +89,9 @@ machine_adopt(struct vm_conn *v, const struct ws *ws, struct ws_state *st)
 	if (vm_list(v, &e, &n) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (!e[i].path || strcmp(e[i].path, ws->dir) || !e[i].id ||
+		if (!e[i].path || strcmp(e[i].path, ws->dir) ||
+		    strcmp(e[i].env, ws->env ? ws->env : WS_ENV_DEFAULT) ||
+		    !e[i].id ||
 		    strlen(e[i].id) >= sizeof(st->id))
 			continue;
 		strcpy(st->id, e[i].id);
@@ -231,7 +233,6 @@ machine_destroy(struct machine *w)
 {
 	char *overlay = xasprintf("%s.qcow2", w->st.domain);
 	char *seed = xasprintf("%s-seed.iso", w->st.domain);
-	char *dir = state_dir(w->ws);
 	int ret = -1;
 
 	if (w->dom) {
@@ -267,13 +268,12 @@ machine_destroy(struct machine *w)
 		box_store_release(&store);
 	}
 	/* the lock file goes too; our open descriptor keeps the lock */
-	if (rm_rf(dir) < 0)
+	if (state_remove(w->ws) < 0)
 		goto out;
 	ret = 0;
 out:
 	free(overlay);
 	free(seed);
-	free(dir);
 	return ret;
 }
 

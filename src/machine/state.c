@@ -1,6 +1,7 @@
 /* state.c: .berth/state.json, written atomically (temp, fsync, rename),
  * and .berth/lock. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -15,10 +16,14 @@
 #include "state.h"
 #include "util.h"
 
+/* The default environment's state is .berth/ itself, as before there
+ * were environments; another's is .berth/env/NAME/. */
 char *
 state_dir(const struct ws *ws)
 {
-	return path_join(ws->dir, STATE_DIR);
+	if (ws_env_is_default(ws))
+		return path_join(ws->dir, STATE_DIR);
+	return xasprintf("%s/" STATE_DIR "/env/%s", ws->dir, ws->env);
 }
 
 char *
@@ -26,10 +31,56 @@ state_path(const struct ws *ws, const char *name)
 {
 	char *dir = state_dir(ws), *p;
 
+	if (!ws_env_is_default(ws)) {
+		char *top = path_join(ws->dir, STATE_DIR);
+		char *envs = path_join(top, "env");
+
+		mkdir(top, 0700);
+		mkdir(envs, 0700);
+		free(envs);
+		free(top);
+	}
 	mkdir(dir, 0700);
 	p = path_join(dir, name);
 	free(dir);
 	return p;
+}
+
+int
+state_remove(const struct ws *ws)
+{
+	char *top = path_join(ws->dir, STATE_DIR), *envs;
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	envs = path_join(top, "env");
+	if (!ws_env_is_default(ws)) {
+		char *dir = state_dir(ws);
+
+		ret = rm_rf(dir);
+		free(dir);
+	} else if ((d = opendir(top))) {
+		/* everything but the other environments' */
+		while (ret == 0 && (de = readdir(d))) {
+			char *p;
+
+			if (!strcmp(de->d_name, ".") ||
+			    !strcmp(de->d_name, "..") ||
+			    !strcmp(de->d_name, "env"))
+				continue;
+			p = path_join(top, de->d_name);
+			ret = rm_rf(p);
+			free(p);
+		}
+		closedir(d);
+	}
+	/* gone when it held nothing else */
+	rmdir(envs);
+	rmdir(top);
+	free(envs);
+	free(top);
+	return ret;
 }
 
 static void
@@ -163,6 +214,7 @@ state_save(const struct ws *ws, const struct ws_state *st)
 
 	json_object_set_new(o, "id", json_string(st->id));
 	set_str(o, "workspace", ws->name);
+	set_str(o, "environment", ws->env);
 	set_str(o, "berthfile", ws->file);
 	set_str(o, "domain", st->domain);
 	set_str(o, "accel", st->accel);

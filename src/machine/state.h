@@ -33,6 +33,8 @@ struct ws_state {
 /* .berth/ of the workspace, created 0700 on demand. */
 char *state_dir(const struct ws *ws);
 char *state_path(const struct ws *ws, const char *name);
+/* The environment's state, and .berth/ when no other is left in it. */
+int state_remove(const struct ws *ws);
 
 /* Missing state gives a fresh one with a new id, as does unreadable state,
  * which is kept as state.json.corrupt (the caller then adopts the VM). */

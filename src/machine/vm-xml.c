@@ -119,6 +119,7 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 	struct strbuf net = STRBUF_INIT, iface = STRBUF_INIT, fwd = STRBUF_INIT;
 	char mem[32], cpus[16], *path = escaped(ws->dir);
 	char *log = escaped(p->console_log), *name = escaped(ws->name);
+	char *env = escaped(ws->env ? ws->env : WS_ENV_DEFAULT);
 	char *box = escaped(st->box_name ? st->box_name : "");
 	char *box_version = escaped(st->box_version ? st->box_version : "");
 	struct strbuf uuid = STRBUF_INIT;
@@ -178,6 +179,7 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 			"uuid", uuid.buf,
 			"id", t_id,
 			"workspace", name,
+			"env", env,
 			"path", path,
 			"box", box,
 			"box_version", box_version,
@@ -228,6 +230,7 @@ out:
 	free(path);
 	free(log);
 	free(name);
+	free(env);
 	free(box);
 	free(box_version);
 	return ret;

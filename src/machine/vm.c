@@ -794,6 +794,11 @@ vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n)
 			e->id = xml_first(meta, "/*/id");
 			e->workspace = xml_first(meta, "/*/name");
 			e->path = xml_first(meta, "/*/path");
+			e->env = xml_first(meta, "/*/env");
+			if (!e->env || !*e->env) {
+				free(e->env);
+				e->env = xstrdup("default");
+			}
 			e->box = xml_first(meta, "/*/box");
 			e->box_version = xml_first(meta, "/*/box-version");
 			e->state = vm_domain_state(doms[i], NULL);
@@ -815,6 +820,7 @@ vm_entries_free(struct vm_entry *e, size_t n)
 		free(e[i].id);
 		free(e[i].workspace);
 		free(e[i].path);
+		free(e[i].env);
 		free(e[i].box);
 		free(e[i].box_version);
 	}

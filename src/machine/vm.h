@@ -80,6 +80,7 @@ char *vm_guest_address(virDomainPtr d);
 struct vm_entry {
 	char *domain;
 	char *id, *workspace, *path;
+	char *env;		/* "default" on domains before environments */
 	char *box, *box_version;	/* NULL on domains before 0.1.1 */
 	const char *state;
 };

@@ -25,6 +25,16 @@ utc_now_iso(void)
 	return xstrdup(buf);
 }
 
+long
+iso_age_s(const char *stamp)
+{
+	struct tm tm = { 0 };
+
+	if (!stamp || !strptime(stamp, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return -1;
+	return (long)(time(NULL) - timegm(&tm));
+}
+
 char *
 utc_now_version(void)
 {

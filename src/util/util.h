@@ -97,6 +97,8 @@ const char *nearest_word(const char *word, const char *const *candidates,
 
 /* "2026-11-25T01:38:50Z", and "20261125.013850" for versions. */
 char *utc_now_iso(void);
+/* Seconds since a utc_now_iso() stamp; -1 when it reads as none. */
+long iso_age_s(const char *stamp);
 char *utc_now_version(void);
 /* Seconds on a monotonic clock, for measuring durations. */
 double clock_now(void);

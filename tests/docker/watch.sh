@@ -67,16 +67,6 @@ cleanup_watch() {
 }
 trap cleanup_watch EXIT
 
-# until CMD succeeds, for at most S seconds
-until_ok() {
-	s=$1
-	shift
-	end=$(($(date +%s) + s))
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
 ms() { echo "$(($(date +%s%N) / 1000000))"; }
 
 # berth itself in the background, not a subshell: $! is its PID

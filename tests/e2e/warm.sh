@@ -33,6 +33,7 @@ EOF
 }
 warm_key=
 cleanup() {
+	[ -d "$scratch/b" ] && "$BERTH" -C "$scratch/b" -e two destroy -f >/dev/null 2>&1
 	for w in a b c d; do
 		[ -d "$scratch/$w" ] && "$BERTH" -C "$scratch/$w" destroy -f >/dev/null 2>&1
 	done
@@ -98,6 +99,25 @@ skew=$(( $(gsh b 'date +%s') - $(date +%s) ))
 ok $? "the guest clock is the host's (off by $skew s)"
 (eval "$("$BERTH" -C "$scratch/b" env)" && docker info >/dev/null 2>&1)
 ok $? "the engine answers the docker CLI over TLS"
+
+# A second environment of b's folder, beside b: its own machine.
+start=$(secs)
+"$BERTH" -C "$scratch/b" -e two up >"$scratch/b2.out" 2>&1
+ok $? "berth -e two up: a second environment of one folder" || diag <"$scratch/b2.out"
+echo "# figure: a second environment of a folder, Docker-ready $(elapsed "$start") s"
+[ "$(gsh b hostname)" = "$prefix-b" ] &&
+	[ "$("$BERTH" -C "$scratch/b" -e two ssh -c 'hostname; cat /workspace/marker.txt' 2>/dev/null | tr '\n' '|')" = "$prefix-b-two|host file of b|" ]
+ok $? "both run at once, two machines on one folder"
+"$BERTH" list --json | python3 -c '
+import json, sys
+envs = {e["environment"]: e["state"] for e in json.load(sys.stdin) if e["path"] == sys.argv[1]}
+sys.exit(envs != {"default": "running", "two": "running"})' "$scratch/b"
+ok $? "list shows both environments of the folder, running"
+"$BERTH" -C "$scratch/b" -e two destroy -f >/dev/null 2>&1 &&
+	! virsh -c qemu:///system list --all --name | grep -q "^berth-$prefix-b-two-" &&
+	[ ! -e "$scratch/b/.berth/env" ] && [ -f "$scratch/b/.berth/state.json" ] &&
+	[ "$(gsh b hostname)" = "$prefix-b" ]
+ok $? "destroying it leaves the default environment running, state and all"
 
 # Halt and up: its own disk, no cloud-init.
 "$BERTH" -C "$scratch/a" halt >/dev/null 2>&1

@@ -1,0 +1,362 @@
+/*
+ * cmd-run.c: a throwaway environment for one command, as CI wants it:
+ * up, run CMD on the host with the environment's ports and engine in its
+ * environment, then destroy, whatever happened. Each run has its own
+ * environment (run-XXXXXX), so runs side by side do not clash. The run
+ * leaves its pid in the environment's state; a berth that finds it dead
+ * (kill -9) removes what it left.
+ */
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "machine.h"
+#include "proc.h"
+#include "stack.h"
+
+#define RUN_MARK "run.json"
+
+static int cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+struct run_cmd_opts {
+	int keep;
+};
+
+static const struct cmd_option run_options[] = {
+	OPTION_FLAG("keep", 'k', struct run_cmd_opts, keep,
+		    "leave the environment up afterwards (to look at it)"),
+	OPTIONS_END,
+};
+
+const struct cmd_entry cmd_run_entry = {
+	.name = "run",
+	.usage = "[-e ENV] [--keep] -- CMD [ARG...]",
+	.summary = "run a command against a throwaway environment, then "
+		   "destroy it",
+	.help =
+	"Brings up a new environment of this workspace (with the settings of\n"
+	"ENV when given), runs CMD on the host, destroys the environment, and\n"
+	"exits with CMD's code. CMD gets DOCKER_HOST and friends, BERTH_ENV\n"
+	"(so 'berth ps' in it sees the environment), and the published ports:\n"
+	"PORT_<SERVICE> for a service's first one and PORT_<SERVICE>_<PORT>\n"
+	"for each container port, for example PORT_WEB=41235. A run that is\n"
+	"killed leaves its environment to the next berth in this folder,\n"
+	"which removes it.\n",
+	.options = run_options,
+	.stop_at_arg = 1,
+	.needs = NEED_ENV_OPTION,
+	.exec = cmd_run_exec,
+};
+
+/* When the process started, in clock ticks since boot: with the pid, it
+ * tells a live run from a new process that took its pid. */
+static long long
+proc_start_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	long long ticks = -1;
+	FILE *f;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')'))) {
+		/* field 22, counted after the command's name */
+		for (field = 2; p && field < 22; field++)
+			p = strchr(p + 1, ' ');
+		if (p)
+			ticks = strtoll(p + 1, NULL, 10);
+	}
+	fclose(f);
+	return ticks;
+}
+
+static int
+run_alive(const json_t *mark)
+{
+	pid_t pid = (pid_t)json_integer_value(json_object_get(mark, "pid"));
+	long long start = json_integer_value(json_object_get(mark, "start"));
+
+	return pid > 0 && proc_start_ticks(pid) == start;
+}
+
+static char *
+self_path(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return xstrdup("berth");
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+/* berth CMD... in environment env, as this berth was pointed (-f, -H) */
+static int
+berth_again(struct cmd_ctx *ctx, const char *env, const char *settings,
+	    const char *const *words)
+{
+	struct strlist argv = { 0 };
+	char *self = self_path();
+	int ret;
+
+	strlist_push(&argv, self);
+	if (ctx->berthfile_opt) {
+		strlist_push(&argv, "-f");
+		strlist_push(&argv, ctx->berthfile_opt);
+	}
+	if (ctx->docker_host_opt) {
+		strlist_push(&argv, "-H");
+		strlist_push(&argv, ctx->docker_host_opt);
+	}
+	for (; *words; words++)
+		strlist_push(&argv, *words);
+	setenv("BERTH_ENV", env, 1);
+	setenv("BERTH_ENV_SETTINGS", settings, 1);
+	/* the child must not reap this run, which it may find half made */
+	setenv("BERTH_NO_REAP", "1", 1);
+	ret = proc_run(&argv, NULL, 0);
+	unsetenv("BERTH_NO_REAP");
+	strlist_release(&argv);
+	free(self);
+	return ret;
+}
+
+/* Everything of the environment: its stack on an engine of the user's
+ * own (nothing else holds it), or its VM. */
+static int
+remove_env(struct cmd_ctx *ctx, const char *env, const char *settings)
+{
+	static const char *const down[] = { "down", "--volumes", NULL };
+	static const char *const destroy[] = { "destroy", "--force", NULL };
+	int ret = 0;
+
+	if (ctx->ws.docker.host)
+		ret = berth_again(ctx, env, settings, down);
+	if (ret == 0)
+		ret = berth_again(ctx, env, settings, destroy);
+	return ret;
+}
+
+void
+cmd_reap_runs(struct cmd_ctx *ctx)
+{
+	char *top = xasprintf("%s/.berth/env", ctx->ws.dir);
+	char *was_env = getenv("BERTH_ENV") ? xstrdup(getenv("BERTH_ENV"))
+					    : NULL;
+	char *was_settings = getenv("BERTH_ENV_SETTINGS")
+			     ? xstrdup(getenv("BERTH_ENV_SETTINGS")) : NULL;
+	struct dirent *de;
+	DIR *d;
+
+	if (getenv("BERTH_NO_REAP") || !(d = opendir(top)))
+		goto out;
+	while ((de = readdir(d))) {
+		char *mark = xasprintf("%s/%s/" RUN_MARK, top, de->d_name);
+		char *taken = xasprintf("%s.reaping", mark);
+		json_t *m;
+
+		if (de->d_name[0] != '.' && (m = json_load_file(mark, 0, NULL))) {
+			const char *settings = json_string_value(
+				json_object_get(m, "settings"));
+
+			/* the rename makes one berth the reaper */
+			if (!run_alive(m) && ws_env_valid(de->d_name) &&
+			    rename(mark, taken) == 0) {
+				fprintf(stderr, "berth: removing environment "
+					"'%s', left by a berth run that was "
+					"killed\n", de->d_name);
+				remove_env(ctx, de->d_name, settings ? settings
+					   : WS_ENV_DEFAULT);
+			}
+			json_decref(m);
+		}
+		free(taken);
+		free(mark);
+	}
+	closedir(d);
+out:
+	/* what this berth itself works on */
+	if (was_env)
+		setenv("BERTH_ENV", was_env, 1);
+	else
+		unsetenv("BERTH_ENV");
+	if (was_settings)
+		setenv("BERTH_ENV_SETTINGS", was_settings, 1);
+	else
+		unsetenv("BERTH_ENV_SETTINGS");
+	free(was_env);
+	free(was_settings);
+	free(top);
+}
+
+static int
+write_mark(const struct ws *ws, const char *settings)
+{
+	char *path = state_path(ws, RUN_MARK), *text;
+	json_t *o = json_pack("{s:i, s:I, s:s}", "pid", (int)getpid(),
+			      "start", (json_int_t)proc_start_ticks(getpid()),
+			      "settings", settings);
+	int ret;
+
+	text = json_dumps(o, JSON_COMPACT);
+	ret = write_file_atomic(path, text, strlen(text), 0600);
+	free(text);
+	json_decref(o);
+	free(path);
+	return ret;
+}
+
+static void
+unlink_mark(const struct ws *ws)
+{
+	char *path = state_path(ws, RUN_MARK);
+
+	unlink(path);
+	free(path);
+}
+
+/* PORT_WEB_80 from web and 80: upper case, '_' for anything else */
+static char *
+port_var(const char *service, unsigned port)
+{
+	char *v = port ? xasprintf("PORT_%s_%u", service, port)
+		       : xasprintf("PORT_%s", service), *p;
+
+	for (p = v; *p; p++)
+		*p = isalnum((unsigned char)*p) ? (char)toupper(*p) : '_';
+	return v;
+}
+
+/* The published ports of replica 1 of each service, into the environment
+ * CMD gets. */
+static int
+export_ports(struct cmd_ctx *ctx)
+{
+	const struct ws *ws = &ctx->ws;
+	struct engine *e = cmd_engine(ctx);
+	size_t i, k;
+
+	if (!e)
+		return -1;
+	for (i = 0; i < ws->stack.nservices; i++) {
+		const struct service *svc = &ws->stack.services[i];
+
+		if (svc->replicas < 1)
+			continue;
+		for (k = 0; k < svc->nports; k++) {
+			int port = stack_host_port(e, svc, 1, &svc->ports[k]);
+			char *name = port_var(svc->name, svc->ports[k].port);
+			char *value = xasprintf("%d", port);
+
+			if (port < 0)
+				return -1;
+			setenv(name, value, 1);
+			free(name);
+			if (k == 0) {
+				name = port_var(svc->name, 0);
+				setenv(name, value, 1);
+				free(name);
+			}
+			free(value);
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char *const up[] = { "up", NULL };
+	struct run_cmd_opts o = { 0 };
+	struct kvlist vars = { 0 };
+	struct strlist cmd = { 0 };
+	struct diags d = { 0 };
+	char *settings = xstrdup(ws_env_selected()), *env, *path = NULL;
+	unsigned char raw[3];
+	int ret, fd, i, rc;
+	size_t k;
+
+	if ((ret = cmd_parse(&cmd_run_entry, argc, argv, &o, -1)) >= 0)
+		goto done;
+	ret = EXIT_USAGE;
+	if (optind >= argc) {
+		ret = cmd_usage_error(&cmd_run_entry, "name the command to "
+				      "run, after --");
+		goto done;
+	}
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, raw, sizeof(raw)) != (ssize_t)sizeof(raw))
+		fatal("cannot read /dev/urandom");
+	close(fd);
+	/* at most 20 characters: the settings' name, cut, and 6 of chance */
+	env = xasprintf("%.13s-%02x%02x%02x", strcmp(settings, WS_ENV_DEFAULT)
+			? settings : "run", raw[0], raw[1], raw[2]);
+	setenv("BERTH_ENV", env, 1);
+	setenv("BERTH_ENV_SETTINGS", settings, 1);
+	ret = EXIT_FAIL;
+	if (cmd_load_workspace(ctx, &path, &d) < 0) {
+		diags_sort(&d);
+		diags_print(&d, stderr);
+		ret = cmd_fail();
+		goto done;
+	}
+	cmd_reap_runs(ctx);
+	interrupt_catch();
+	if (write_mark(&ctx->ws, settings) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	fprintf(stderr, "berth: run: environment '%s'\n", env);
+	if ((rc = berth_again(ctx, env, settings, up)) != 0) {
+		fprintf(stderr, "berth: run: the environment did not come up "
+			"(exit %d): CMD was not run\n", rc);
+		goto cleanup;
+	}
+	if (berth_interrupted)
+		goto cleanup;
+	if (export_ports(ctx) < 0 || cmd_env_vars(ctx, &vars) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	for (k = 0; k < vars.n; k++)
+		setenv(vars.v[k].key, vars.v[k].value, 1);
+	for (i = optind; i < argc; i++)
+		strlist_push(&cmd, argv[i]);
+	rc = proc_run(&cmd, NULL, 0);
+	if (rc < 0)
+		ret = cmd_fail();
+	else
+		ret = rc;
+cleanup:
+	if (o.keep) {
+		fprintf(stderr, "berth: run: environment '%s' kept: 'berth -e "
+			"%s destroy' removes it\n", env, env);
+		unlink_mark(&ctx->ws);
+	} else if (remove_env(ctx, env, settings) != 0) {
+		fprintf(stderr, "berth: run: environment '%s' was not all "
+			"removed: 'berth -e %s destroy' finishes it\n", env,
+			env);
+		if (ret == EXIT_OK)
+			ret = EXIT_FAIL;
+	}
+	free(env);
+done:
+	strlist_release(&cmd);
+	kvlist_release(&vars);
+	diags_release(&d);
+	free(path);
+	free(settings);
+	return ret;
+}
