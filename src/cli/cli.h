@@ -141,6 +141,12 @@ void diags_print(const struct diags *d, FILE *f);
 void cmd_print_notes(const struct cmd_ctx *ctx);
 /* cmd-env.c: DOCKER_HOST and friends for the workspace's engine. */
 int cmd_env_vars(struct cmd_ctx *ctx, struct kvlist *out);
+/* berth WORDS... in environment env with the settings of environment
+ * settings, as this berth was pointed (-f, -H); its exit status. */
+int cmd_berth_in_env(struct cmd_ctx *ctx, const char *env,
+		     const char *settings, const char *const *words);
+/* set in the berths that berth runs: they leave killed runs alone */
+#define NO_REAP "BERTH_NO_REAP"
 /* cmd-run.c: remove the environments of this folder that a killed
  * 'berth run' left. */
 void cmd_reap_runs(struct cmd_ctx *ctx);

@@ -1,8 +1,10 @@
 /* cmd-destroy.c: remove the workspace VM and everything berth made for
  * it: domain, overlay, seed and .berth/ state. The box stays. */
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -12,16 +14,19 @@ static int cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
 struct destroy_opts {
 	int force;
+	int all_envs;
 };
 
 static const struct cmd_option destroy_options[] = {
 	OPTION_FLAG("force", 'f', struct destroy_opts, force, "do not ask"),
+	OPTION_FLAG("all-envs", 0, struct destroy_opts, all_envs,
+		    "every environment of the workspace, not only one"),
 	OPTIONS_END,
 };
 
 const struct cmd_entry cmd_destroy_entry = {
 	.name = "destroy",
-	.usage = "[-f]",
+	.usage = "[-f] [--all-envs]",
 	.summary = "remove the VM, its disk and its state; the box stays",
 	.help =
 	"Everything in the VM is lost, named volumes included. Asks first\n"
@@ -32,17 +37,88 @@ const struct cmd_entry cmd_destroy_entry = {
 };
 
 static int
-confirm(const char *name)
+confirm(const char *name, const char *what)
 {
 	char line[16];
 
 	if (!isatty(0))
 		return 1;
-	printf("destroy workspace '%s' and everything in its VM? [y/N] ",
-	       name);
+	printf("destroy %s '%s' and everything in %s? [y/N] ", what, name,
+	       strcmp(what, "workspace") ? "them" : "its VM");
 	fflush(stdout);
 	return fgets(line, sizeof(line), stdin) &&
 	       (line[0] == 'y' || line[0] == 'Y');
+}
+
+/* The environments of the folder: those with state in .berth/, and
+ * those whose VM names the folder (their state lost). */
+static void
+folder_envs(const struct ws *ws, struct strlist *out)
+{
+	char *top = xasprintf("%s/.berth", ws->dir), *p;
+	struct vm_conn v = { 0 };
+	struct vm_entry *e = NULL;
+	struct dirent *de;
+	size_t n = 0, i;
+	DIR *d;
+
+	/* the default's state is what .berth/ holds beside env/ */
+	if ((d = opendir(top))) {
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+			    strcmp(de->d_name, "env") &&
+			    !strlist_has(out, WS_ENV_DEFAULT))
+				strlist_push(out, WS_ENV_DEFAULT);
+		closedir(d);
+	}
+	p = path_join(top, "env");
+	if ((d = opendir(p))) {
+		while ((de = readdir(d)))
+			if (ws_env_valid(de->d_name) &&
+			    !strlist_has(out, de->d_name))
+				strlist_push(out, de->d_name);
+		closedir(d);
+	}
+	free(p);
+	if (!ws->docker.host && vm_open(&v, ws->vm.uri) == 0 &&
+	    vm_list(&v, &e, &n) == 0)
+		for (i = 0; i < n; i++)
+			if (e[i].path && !strcmp(e[i].path, ws->dir) &&
+			    !strlist_has(out, e[i].env))
+				strlist_push(out, e[i].env);
+	err_clear();
+	vm_entries_free(e, n);
+	vm_close(&v);
+	free(top);
+}
+
+static int
+destroy_all(struct cmd_ctx *ctx, int force)
+{
+	static const char *const one[] = { "destroy", "--force", NULL };
+	struct strlist envs = { 0 };
+	struct strbuf names = STRBUF_INIT;
+	size_t i;
+	int ret = EXIT_OK;
+
+	folder_envs(&ctx->ws, &envs);
+	for (i = 0; i < envs.n; i++)
+		sb_addf(&names, "%s%s", i ? ", " : "", envs.v[i]);
+	if (!envs.n) {
+		printf("workspace '%s' has no environment\n", ctx->ws.dir);
+	} else if (!force && !confirm(names.buf, "the environments")) {
+		printf("nothing was destroyed\n");
+	} else {
+		for (i = 0; i < envs.n; i++)
+			if (cmd_berth_in_env(ctx, envs.v[i], envs.v[i], one))
+				ret = EXIT_FAIL;
+	}
+	if (ret != EXIT_OK)
+		fprintf(stderr, "berth: some environments were not destroyed: "
+			"see above\n");
+	sb_release(&names);
+	strlist_release(&envs);
+	return ret;
 }
 
 static int
@@ -54,6 +130,8 @@ cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if ((ret = cmd_parse(&cmd_destroy_entry, argc, argv, &o, 0)) >= 0)
 		return ret;
+	if (o.all_envs)
+		return destroy_all(ctx, o.force);
 	if (ctx->ws.docker.host) {
 		/* no VM: only berth's state; the stack is 'down's */
 		if (state_remove(&ctx->ws) < 0)
@@ -72,7 +150,7 @@ cmd_destroy_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (!o.force && !confirm(ctx->ws.name)) {
+	if (!o.force && !confirm(ctx->ws.name, "workspace")) {
 		printf("nothing was destroyed\n");
 		ret = EXIT_OK;
 		goto out;

@@ -90,49 +90,6 @@ run_alive(const json_t *mark)
 	return pid > 0 && proc_start_ticks(pid) == start;
 }
 
-static char *
-self_path(void)
-{
-	char buf[4096];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-
-	if (n <= 0)
-		return xstrdup("berth");
-	buf[n] = '\0';
-	return xstrdup(buf);
-}
-
-/* berth CMD... in environment env, as this berth was pointed (-f, -H) */
-static int
-berth_again(struct cmd_ctx *ctx, const char *env, const char *settings,
-	    const char *const *words)
-{
-	struct strlist argv = { 0 };
-	char *self = self_path();
-	int ret;
-
-	strlist_push(&argv, self);
-	if (ctx->berthfile_opt) {
-		strlist_push(&argv, "-f");
-		strlist_push(&argv, ctx->berthfile_opt);
-	}
-	if (ctx->docker_host_opt) {
-		strlist_push(&argv, "-H");
-		strlist_push(&argv, ctx->docker_host_opt);
-	}
-	for (; *words; words++)
-		strlist_push(&argv, *words);
-	setenv("BERTH_ENV", env, 1);
-	setenv("BERTH_ENV_SETTINGS", settings, 1);
-	/* the child must not reap this run, which it may find half made */
-	setenv("BERTH_NO_REAP", "1", 1);
-	ret = proc_run(&argv, NULL, 0);
-	unsetenv("BERTH_NO_REAP");
-	strlist_release(&argv);
-	free(self);
-	return ret;
-}
-
 /* Everything of the environment: its stack on an engine of the user's
  * own (nothing else holds it), or its VM. */
 static int
@@ -143,9 +100,9 @@ remove_env(struct cmd_ctx *ctx, const char *env, const char *settings)
 	int ret = 0;
 
 	if (ctx->ws.docker.host)
-		ret = berth_again(ctx, env, settings, down);
+		ret = cmd_berth_in_env(ctx, env, settings, down);
 	if (ret == 0)
-		ret = berth_again(ctx, env, settings, destroy);
+		ret = cmd_berth_in_env(ctx, env, settings, destroy);
 	return ret;
 }
 
@@ -153,14 +110,10 @@ void
 cmd_reap_runs(struct cmd_ctx *ctx)
 {
 	char *top = xasprintf("%s/.berth/env", ctx->ws.dir);
-	char *was_env = getenv("BERTH_ENV") ? xstrdup(getenv("BERTH_ENV"))
-					    : NULL;
-	char *was_settings = getenv("BERTH_ENV_SETTINGS")
-			     ? xstrdup(getenv("BERTH_ENV_SETTINGS")) : NULL;
 	struct dirent *de;
 	DIR *d;
 
-	if (getenv("BERTH_NO_REAP") || !(d = opendir(top)))
+	if (getenv(NO_REAP) || !(d = opendir(top)))
 		goto out;
 	while ((de = readdir(d))) {
 		char *mark = xasprintf("%s/%s/" RUN_MARK, top, de->d_name);
@@ -187,17 +140,6 @@ cmd_reap_runs(struct cmd_ctx *ctx)
 	}
 	closedir(d);
 out:
-	/* what this berth itself works on */
-	if (was_env)
-		setenv("BERTH_ENV", was_env, 1);
-	else
-		unsetenv("BERTH_ENV");
-	if (was_settings)
-		setenv("BERTH_ENV_SETTINGS", was_settings, 1);
-	else
-		unsetenv("BERTH_ENV_SETTINGS");
-	free(was_env);
-	free(was_settings);
 	free(top);
 }
 
@@ -319,7 +261,7 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto cleanup;
 	}
 	fprintf(stderr, "berth: run: environment '%s'\n", env);
-	if ((rc = berth_again(ctx, env, settings, up)) != 0) {
+	if ((rc = cmd_berth_in_env(ctx, env, settings, up)) != 0) {
 		fprintf(stderr, "berth: run: the environment did not come up "
 			"(exit %d): CMD was not run\n", rc);
 		goto cleanup;

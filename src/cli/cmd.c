@@ -6,9 +6,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "machine.h"
+#include "proc.h"
 #include "stack.h"
 
 const struct cmd_entry *const cmd_table[] = {
@@ -155,6 +157,69 @@ cmd_bad_option(const struct cmd_entry *e, char **argv, int c)
 	if (optopt)
 		return cmd_usage_error(e, "unknown option '-%c'", optopt);
 	return cmd_usage_error(e, "unknown option '%s'", arg ? arg : "?");
+}
+
+static char *
+self_path(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return xstrdup("berth");
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+/* the variable's value, to put back with put_back() */
+static char *
+saved(const char *name)
+{
+	return getenv(name) ? xstrdup(getenv(name)) : NULL;
+}
+
+static void
+put_back(const char *name, char *value)
+{
+	if (value)
+		setenv(name, value, 1);
+	else
+		unsetenv(name);
+	free(value);
+}
+
+int
+cmd_berth_in_env(struct cmd_ctx *ctx, const char *env, const char *settings,
+	    const char *const *words)
+{
+	struct strlist argv = { 0 };
+	char *self = self_path();
+	char *was_env = saved("BERTH_ENV");
+	char *was_settings = saved("BERTH_ENV_SETTINGS");
+	int ret;
+
+	strlist_push(&argv, self);
+	if (ctx->berthfile_opt) {
+		strlist_push(&argv, "-f");
+		strlist_push(&argv, ctx->berthfile_opt);
+	}
+	if (ctx->docker_host_opt) {
+		strlist_push(&argv, "-H");
+		strlist_push(&argv, ctx->docker_host_opt);
+	}
+	for (; *words; words++)
+		strlist_push(&argv, *words);
+	setenv("BERTH_ENV", env, 1);
+	setenv("BERTH_ENV_SETTINGS", settings, 1);
+	/* the child must not reap a run, which it may find half made */
+	setenv(NO_REAP, "1", 1);
+	ret = proc_run(&argv, NULL, 0);
+	unsetenv(NO_REAP);
+	put_back("BERTH_ENV", was_env);
+	put_back("BERTH_ENV_SETTINGS", was_settings);
+	strlist_release(&argv);
+	free(self);
+	return ret;
 }
 
 int

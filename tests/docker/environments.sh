@@ -143,4 +143,10 @@ echo "$out" | grep -q "removing environment '$killed'" &&
 	[ ! -e "$dir/.berth/env/$killed" ] && [ "$(containers "$ws-$killed")" = 0 ]
 ok $? "the next berth in the folder removes it" || echo "$out" | diag
 
+b -e test down --volumes >/dev/null 2>&1
+b down --volumes >/dev/null 2>&1
+run b destroy --all-envs --force
+[ $rc -eq 0 ] && [ ! -e "$dir/.berth" ]
+ok $? "destroy --all-envs removes every environment's state" || echo "$out" | diag
+
 done_testing
