@@ -161,7 +161,7 @@ extern const struct reporter cli_report;
 /* What several commands run. */
 /* All of 'berth up': the VM, then the stack, under the workspace's lock;
  * errors are printed. */
-int cli_up(struct cmd_ctx *ctx, int timeout_s);
+int cli_up(struct cmd_ctx *ctx, int timeout_s, const char *from);
 /* 'berth watch', after an up when up is set; returns an exit code. */
 int cli_watch(struct cmd_ctx *ctx, int up, int timeout_s);
 /* The stack on engine e, with a bundle's images loaded first. */

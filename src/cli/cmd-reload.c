@@ -28,5 +28,5 @@ cmd_reload_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	machine_close(&w);
 	if (ret)
 		return cmd_fail();
-	return cli_up(ctx, MACHINE_UP_TIMEOUT_S) < 0 ? EXIT_FAIL : EXIT_OK;
+	return cli_up(ctx, MACHINE_UP_TIMEOUT_S, NULL) < 0 ? EXIT_FAIL : EXIT_OK;
 }

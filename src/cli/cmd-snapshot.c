@@ -167,7 +167,7 @@ cmd_snapshot_restore_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	       "workspace up\n", name, clock_now() - t0);
 	fflush(stdout);
 	interrupt_catch();
-	if (cli_up(ctx, MACHINE_UP_TIMEOUT_S) < 0)
+	if (cli_up(ctx, MACHINE_UP_TIMEOUT_S, NULL) < 0)
 		return EXIT_FAIL;
 	printf("snapshot '%s' restored and up in %.1f s\n", name,
 	       clock_now() - t0);

@@ -2,6 +2,7 @@
  * under the workspace's lock, with their progress shown as phases. */
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "bundle.h"
@@ -12,6 +13,7 @@ static int cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
 struct up_opts {
 	int dry_run, watch, timeout_s;
+	const char *from;
 };
 
 static const struct cmd_option up_options[] = {
@@ -21,6 +23,9 @@ static const struct cmd_option up_options[] = {
 		   "give up booting, or waiting on a service, after\n"
 		   "S seconds", MACHINE_UP_TIMEOUT_S, 1,
 		   "takes a number of seconds"),
+	OPTION_STRING("from", 0, struct up_opts, from, "ENV",
+		      "make this new environment a copy of ENV as it is now:\n"
+		      "its volumes' data and its images"),
 	OPTION_FLAG("watch", 'w', struct up_opts, watch,
 		    "then follow develop.watch, as 'berth watch' does"),
 	OPTIONS_END,
@@ -77,19 +82,21 @@ cli_stack_up(struct engine *e, const struct ws *ws, int timeout_s,
 
 /* The stack, on the engine in the VM or on docker.host. */
 static int
-stack(const struct ws *ws, int timeout_s, const struct reporter *rep)
+stack(const struct ws *ws, int timeout_s, const char *from,
+      const struct reporter *rep)
 {
 	struct engine e;
 	int ret = -1;
 
-	if (engine_open(ws, &e) == 0)
+	if (engine_open(ws, &e) == 0 &&
+	    (!from || stack_clone_from(&e, ws, from, rep) == 0))
 		ret = cli_stack_up(&e, ws, timeout_s, rep);
 	engine_close(&e);
 	return ret;
 }
 
 int
-cli_up(struct cmd_ctx *ctx, int timeout_s)
+cli_up(struct cmd_ctx *ctx, int timeout_s, const char *from)
 {
 	const struct ws *ws = &ctx->ws;
 	struct up_display u = { clock_now() };
@@ -106,8 +113,14 @@ cli_up(struct cmd_ctx *ctx, int timeout_s)
 	}
 	if (!ws->docker.host)
 		report(&rep, REPORT_PHASE, NULL, "stack");
-	if (stack(ws, timeout_s, &rep) < 0) {
+	if (from)
+		report(&rep, REPORT_LINE, NULL, "copying environment '%s' as "
+		       "it is now", from);
+	if (stack(ws, timeout_s, from, &rep) < 0) {
 		cmd_failf("cannot lay out the stack of '%s'", ws->name);
+		if (from)
+			err_hint("'berth -e %s destroy' removes what was made, "
+				 "to try again", ws->env);
 		goto out;
 	}
 	if (ws->docker.host)
@@ -120,6 +133,36 @@ cli_up(struct cmd_ctx *ctx, int timeout_s)
 	ret = 0;
 out:
 	state_unlock(lock);
+	return ret;
+}
+
+/* --from makes a new environment from another that exists. */
+static int
+check_from(const struct ws *ws, const char *from)
+{
+	struct ws src = *ws;
+	char *mine = state_dir(ws), *theirs;
+	int ret = 0;
+
+	src.env = (char *)from;
+	theirs = state_dir(&src);
+	if (!ws_env_valid(from) || !strcmp(from, ws->env)) {
+		ret = err_set("--from names another environment than '%s'",
+			      ws->env);
+	} else if (!path_is_dir(theirs)) {
+		err_set("there is no environment '%s' to copy", from);
+		ret = err_hint("'berth list' shows the environments");
+	} else if (path_is_dir(mine) && !ws_env_is_default(ws)) {
+		err_set("environment '%s' exists: --from makes a new one",
+			ws->env);
+		ret = err_hint("'berth -e %s destroy' removes it, or name "
+			       "another", ws->env);
+	} else if (ws_env_is_default(ws)) {
+		ret = err_set("--from makes a new environment: name it with "
+			      "-e NAME");
+	}
+	free(mine);
+	free(theirs);
 	return ret;
 }
 
@@ -140,6 +183,8 @@ cmd_up_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (o.dry_run)
 		return cli_plan_show(ws, 0) < 0
 			? cmd_failf("cannot plan '%s'", ws->name) : EXIT_OK;
+	if (o.from && check_from(ws, o.from) < 0)
+		return cmd_fail();
 	interrupt_catch();
-	return cli_up(ctx, o.timeout_s) < 0 ? EXIT_FAIL : EXIT_OK;
+	return cli_up(ctx, o.timeout_s, o.from) < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -48,7 +48,7 @@ cli_watch(struct cmd_ctx *ctx, int up, int timeout_s)
 	if (stack_watch_check(&ctx->ws) < 0)
 		return cmd_failf("cannot watch '%s'", ctx->ws.name);
 	interrupt_catch();
-	if (up && cli_up(ctx, timeout_s) < 0)
+	if (up && cli_up(ctx, timeout_s, NULL) < 0)
 		return EXIT_FAIL;
 	if (!(e = cmd_engine(ctx)) || stack_watch(e, &ctx->ws, &so) < 0)
 		return cmd_failf("cannot watch '%s'", ctx->ws.name);

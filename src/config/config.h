@@ -223,6 +223,8 @@ int ws_env_is_default(const struct ws *ws);
  * environment itself does not pin is picked afresh, so that environments
  * run side by side. */
 void ws_env_port(const struct ws *ws, struct port_spec *p);
+/* The name environment env of ws's workspace has: WORKSPACE[-ENV]. */
+char *ws_env_workspace_name(const struct ws *ws, const char *env);
 /* Name the workspace after its environment: WORKSPACE-ENV. */
 void ws_env_finish(struct ws *ws);
 

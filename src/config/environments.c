@@ -251,6 +251,21 @@ ws_env_port(const struct ws *ws, struct port_spec *p)
 		p->host_port = 0;
 }
 
+char *
+ws_env_workspace_name(const struct ws *ws, const char *env)
+{
+	size_t n = strlen(ws->name), k = ws->env ? strlen(ws->env) : 0;
+	size_t base = n;
+
+	/* WORKSPACE-ENV back to WORKSPACE */
+	if (!ws_env_is_default(ws) && n > k + 1 && ws->name[n - k - 1] == '-' &&
+	    !strcmp(ws->name + n - k, ws->env))
+		base = n - k - 1;
+	if (!strcmp(env, WS_ENV_DEFAULT))
+		return xasprintf("%.*s", (int)base, ws->name);
+	return xasprintf("%.*s-%s", (int)base, ws->name, env);
+}
+
 /* The environment's own name, once the whole file is read. */
 void
 ws_env_finish(struct ws *ws)

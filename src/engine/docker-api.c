@@ -162,6 +162,20 @@ out:
 }
 
 int
+docker_copy_out(struct docker *d, const char *id, const char *dir,
+		const char *file)
+{
+	char *i = url_escape(id), *p = url_escape(dir);
+	char *path = xasprintf("/containers/%s/archive?path=%s", i, p);
+	int ret = save_to(d, path, file);
+
+	free(path);
+	free(p);
+	free(i);
+	return ret;
+}
+
+int
 docker_image_save(struct docker *d, const char *name, const char *file)
 {
 	char *n = url_escape(name), *path = xasprintf("/images/%s/get", n);

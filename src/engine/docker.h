@@ -155,6 +155,10 @@ int docker_logs(struct docker *d, const char *id, const struct log_query *q,
 		log_line_fn on_line, void *arg);
 /* Unpack a tar at the container's root (its names are paths from /). */
 int docker_copy_into(struct docker *d, const char *id, const char *tar);
+/* A tar of the container's folder dir (its names start with dir's last
+ * part), into file. */
+int docker_copy_out(struct docker *d, const char *id, const char *dir,
+		    const char *file);
 /* Run argv in a container; its exit code in *code. */
 int docker_exec(struct docker *d, const char *id, const char *const *argv,
 		int *code, int (*on_data)(int, const char *, size_t, void *),

@@ -227,6 +227,12 @@ ensure_builtin(struct engine *e, const char *ref, int dry_run)
 	return r < 0 ? -1 : 0;
 }
 
+int
+stack_ensure_busybox(struct engine *e)
+{
+	return ensure_builtin(e, BUILTIN_BUSYBOX, 0);
+}
+
 /* Call fn with each image a Dockerfile names in FROM, until fn fails. */
 static int
 each_from(const struct service *svc, int (*fn)(const char *ref, void *arg),
@@ -556,7 +562,8 @@ prepare_one(struct engine *e, const struct ws *ws, const struct service *svc,
 		}
 		free(*id);
 		*id = NULL;
-		if (build(e, ws, svc, ref, context, rep) < 0)
+		if (!stack_image_from_sibling(e, ws, svc, ref, context, rep) &&
+		    build(e, ws, svc, ref, context, rep) < 0)
 			goto fail;
 	} else {
 		free(label);

@@ -43,6 +43,18 @@ struct engine {
  * that says to run 'berth up'. */
 int engine_open(const struct ws *ws, struct engine *e);
 int engine_save_ports(struct engine *e);
+/* berth/busybox in e's engine, made from the host's when missing. */
+int stack_ensure_busybox(struct engine *e);
+/* stack-clone.c: the named volumes' data and the images of environment
+ * from, copied into e's engine before ws's stack is laid out there. */
+int stack_clone_from(struct engine *e, const struct ws *ws, const char *from,
+		     const struct reporter *rep);
+/* stack-share.c: 1 when another environment of the workspace had ref,
+ * built from the same context, and it was copied into e's engine; 0 when
+ * none had it (build it then). */
+int stack_image_from_sibling(struct engine *e, const struct ws *ws,
+			     const struct service *svc, const char *ref,
+			     const char *context, const struct reporter *rep);
 void engine_close(struct engine *e);
 /* Forward every published port from 127.0.0.1 on the host into the VM
  * (slirp's hostfwd, added live); a no-op for docker.host. */

@@ -44,7 +44,7 @@ EOF
 
 b() { "$BERTH" -C "$dir" -H "$docker_host" "$@"; }
 cleanup_envs() {
-	for e in default test qa; do
+	for e in default test qa copy; do
 		b -e "$e" down --volumes >/dev/null 2>&1
 	done
 	stop_dockerd
@@ -91,6 +91,27 @@ ok $? "each runs its own container, named after its environment"
 b exec web sh -c 'echo from-default >/data/mark' &&
 	! b -e test exec web test -e /data/mark
 ok $? "a file written in one's volume is not in another's"
+
+# --from: a copy of the default environment as it is now
+run b up -e copy --from default
+ok $rc "berth up -e copy --from default makes a copy" || echo "$out" | diag
+[ "$(b -e copy exec web cat /data/mark 2>/dev/null)" = from-default ]
+ok $? "its volume holds the source's data of that moment"
+b -e copy exec web sh -c 'echo from-copy >/data/mark2' &&
+	b exec web sh -c 'echo later >/data/mark3' &&
+	! b exec web test -e /data/mark2 && ! b -e copy exec web test -e /data/mark3
+ok $? "later writes to either one do not show in the other"
+[ "$(page "$p0")" = base ] && [ "$(api GET "/containers/$ws-web-1/json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["State"]["Status"])')" = running ]
+ok $? "the source kept running (unpaused)"
+run b up -e copy --from default
+[ $rc -ne 0 ] && echo "$out" | grep -q "exists: --from makes a new one"
+ok $? "--from on an environment that exists is refused" || echo "$out" | diag
+run b up -e other --from nosuch
+[ $rc -ne 0 ] && echo "$out" | grep -q "there is no environment 'nosuch'" && [ ! -e "$dir/.berth/env/other" ]
+ok $? "--from an environment that does not exist is refused, nothing made" || echo "$out" | diag
+b -e copy down --volumes >/dev/null 2>&1
+b -e copy destroy --force >/dev/null 2>&1
+
 [ -d "$dir/.berth/env/test" ] && [ -d "$dir/.berth/env/qa" ]
 ok $? "each keeps its state under .berth/env/NAME"
 

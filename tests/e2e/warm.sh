@@ -3,9 +3,10 @@
 # Docker-ready, with no identity). Two at once must be two machines
 # (hostname, machine-id, SSH host key, Docker CA, files); the clock is the
 # host's; the folder is mounted; halt and up boots with no cloud-init; an
-# up killed during a restore converges and leaves nothing; and a warm
-# image made unusable still gives a working up, booted cold. Prints the
-# figures the notes quote.
+# up killed during a restore converges and leaves nothing; a second
+# environment of one folder runs beside the first, copying the image the
+# first built; and a warm image made unusable still gives a working up,
+# booted cold. Prints the figures the notes quote.
 
 . "${TOP_SRCDIR}/tests/lib.sh"
 
@@ -13,6 +14,7 @@
 virsh -c qemu:///system uri >/dev/null 2>&1 ||
 	skip_all "libvirtd does not answer on qemu:///system"
 command -v ssh >/dev/null 2>&1 || skip_all "ssh is not installed"
+[ -x /bin/busybox ] || skip_all "busybox is not installed (busybox-static)"
 
 export BERTH_HOME="${BERTH_BOX_CACHE:-/var/cache/berth}"
 export BERTH_WARM=1	# opt-in for now (README)
@@ -33,7 +35,7 @@ EOF
 }
 warm_key=
 cleanup() {
-	[ -d "$scratch/b" ] && "$BERTH" -C "$scratch/b" -e two destroy -f >/dev/null 2>&1
+	[ -d "$scratch/b" ] && "$BERTH" -C "$scratch/b" destroy --all-envs -f >/dev/null 2>&1
 	for w in a b c d; do
 		[ -d "$scratch/$w" ] && "$BERTH" -C "$scratch/$w" destroy -f >/dev/null 2>&1
 	done
@@ -100,11 +102,34 @@ ok $? "the guest clock is the host's (off by $skew s)"
 (eval "$("$BERTH" -C "$scratch/b" env)" && docker info >/dev/null 2>&1)
 ok $? "the engine answers the docker CLI over TLS"
 
-# A second environment of b's folder, beside b: its own machine.
+# A second environment of b's folder, beside b: its own machine. b
+# first builds an image, which the second copies instead of building.
+mkdir -p "$scratch/b/hello"
+printf 'FROM berth/busybox\nRUN echo built-in-default >/built\nCMD ["sleep", "3600"]\n' \
+	>"$scratch/b/hello/Dockerfile"
+cat >>"$scratch/b/Berthfile" <<EOF
+stack = {
+  volumes = [ "store" ];
+  services = ( { name = "hello"; build = "hello"; image = "$prefix/hello"; volumes = [ "store:/store" ]; stop_signal = "SIGKILL"; } );
+};
+EOF
+"$BERTH" -C "$scratch/b" up >"$scratch/b1.out" 2>&1 && grep -q "building $prefix/hello" "$scratch/b1.out"
+ok $? "b builds the image of its stack" || diag <"$scratch/b1.out"
 start=$(secs)
 "$BERTH" -C "$scratch/b" -e two up >"$scratch/b2.out" 2>&1
 ok $? "berth -e two up: a second environment of one folder" || diag <"$scratch/b2.out"
-echo "# figure: a second environment of a folder, Docker-ready $(elapsed "$start") s"
+echo "# figure: a second environment of a folder, its stack up $(elapsed "$start") s"
+grep -q "copying $prefix/hello from environment 'default'" "$scratch/b2.out" &&
+	! grep -q "building $prefix/hello" "$scratch/b2.out" &&
+	[ "$("$BERTH" -C "$scratch/b" -e two exec hello cat /built 2>/dev/null)" = built-in-default ]
+ok $? "it copied the image the default environment built, not building it again" ||
+	diag <"$scratch/b2.out"
+# --from across two VMs' engines: the volume's data of that moment
+"$BERTH" -C "$scratch/b" exec hello sh -c 'echo kept >/store/data' &&
+	"$BERTH" -C "$scratch/b" -e three up --from default >"$scratch/b3.out" 2>&1 &&
+	[ "$("$BERTH" -C "$scratch/b" -e three exec hello cat /store/data 2>/dev/null)" = kept ]
+ok $? "berth up -e three --from default copies its volume into a new VM" || diag <"$scratch/b3.out"
+"$BERTH" -C "$scratch/b" -e three destroy -f >/dev/null 2>&1
 [ "$(gsh b hostname)" = "$prefix-b" ] &&
 	[ "$("$BERTH" -C "$scratch/b" -e two ssh -c 'hostname; cat /workspace/marker.txt' 2>/dev/null | tr '\n' '|')" = "$prefix-b-two|host file of b|" ]
 ok $? "both run at once, two machines on one folder"
