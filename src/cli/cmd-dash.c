@@ -24,7 +24,8 @@ const struct cmd_entry cmd_dash_entry = {
 	"coloured by health. Below, the logs of every service, or of the\n"
 	"selected one, follow as they come. Press ? for the keys. It works\n"
 	"the same on docker.host, and it reconnects by itself when the engine\n"
-	"or libvirt goes away. NO_COLOR turns colours off.\n",
+	"or libvirt goes away. E switches to the folder's next environment.\n"
+	"NO_COLOR turns colours off.\n",
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_dash_exec,
 };
@@ -32,7 +33,9 @@ const struct cmd_entry cmd_dash_entry = {
 #define REDRAW_S 0.2
 
 struct dash {
+	struct cmd_ctx *ctx;	/* how berth was pointed, to load another */
 	const struct ws *ws;
+	struct ws *other;	/* the environment switched to, if any */
 	struct dash_model m;
 	struct collector *c;
 	struct ui_state s;
@@ -95,6 +98,63 @@ shell(struct dash *d)
 		dash_message(&d->m, "the shell in %s exited with %d", container,
 			     code);
 	ui_resume();
+}
+
+/*
+ * E: the next environment of the folder (those with state, in order),
+ * loaded as berth -e would, and watched instead of this one: new
+ * collectors on a new model. The old ones stop first.
+ */
+static void
+next_env(struct dash *d)
+{
+	struct strlist envs = { 0 };
+	struct cmd_ctx tmp = { .berthfile_opt = d->ctx->berthfile_opt,
+			       .docker_host_opt = d->ctx->docker_host_opt };
+	struct diags diags = { 0 };
+	char *path = NULL;
+	size_t i;
+
+	state_envs(d->ws, &envs);
+	for (i = 0; i < envs.n && strcmp(envs.v[i], d->ws->env); i++)
+		;
+	if (envs.n < 2 && (!envs.n || !strcmp(envs.v[0], d->ws->env))) {
+		dash_message(&d->m, "'%s' is this folder's only environment",
+			     d->ws->env);
+		goto out;
+	}
+	setenv("BERTH_ENV", envs.v[i < envs.n ? (i + 1) % envs.n : 0], 1);
+	unsetenv("BERTH_ENV_SETTINGS");
+	if (cmd_load_workspace(&tmp, &path, &diags) < 0) {
+		dash_message(&d->m, "cannot switch to environment '%s': %s",
+			     getenv("BERTH_ENV"), diags.n ? diags.v[0].msg
+							  : err_msg());
+		err_clear();
+		if (tmp.have_ws)
+			ws_release(&tmp.ws);
+		goto out;
+	}
+	collector_free(d->c);
+	dash_model_release(&d->m);
+	free(d->console);
+	if (d->other) {
+		ws_release(d->other);
+		free(d->other);
+	}
+	d->other = xmalloc(sizeof(*d->other));
+	*d->other = tmp.ws;
+	d->ws = d->other;
+	d->console = d->ws->docker.host ? NULL
+					: state_path(d->ws, "console.log");
+	d->s.console = d->console;
+	d->s.selected = 0;
+	dash_model_init(&d->m, d->ws);
+	dash_message(&d->m, "environment '%s'", d->ws->env);
+	d->c = collector_new(&d->m, d->ws);
+out:
+	diags_release(&diags);
+	free(path);
+	strlist_release(&envs);
 }
 
 /* u: the Berthfile applied again, with its output on the plain terminal. */
@@ -217,6 +277,9 @@ key_main(struct dash *d, enum ui_key k, int ch)
 	case 'e':
 		shell(d);
 		break;
+	case 'E':
+		next_env(d);
+		break;
 	case 'u':
 		apply(d);
 		break;
@@ -303,6 +366,7 @@ cmd_dash_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			 "the same facts");
 		return cmd_fail();
 	}
+	d.ctx = ctx;
 	d.ws = &ctx->ws;
 	if (!ctx->ws.docker.host)
 		d.console = state_path(&ctx->ws, "console.log");
@@ -319,5 +383,9 @@ cmd_dash_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	collector_free(d.c);
 	dash_model_release(&d.m);
 	free(d.console);
+	if (d.other) {
+		ws_release(d.other);
+		free(d.other);
+	}
 	return EXIT_OK;
 }

@@ -1,7 +1,6 @@
 /* cmd-destroy.c: remove the workspace VM and everything berth made for
  * it: domain, overlay, seed and .berth/ state. The box stays. */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,34 +51,16 @@ confirm(const char *name, const char *what)
 
 /* The environments of the folder: those with state in .berth/, and
  * those whose VM names the folder (their state lost). */
+/* The environments of the folder: those with state in .berth/, and
+ * those whose VM names the folder (their state lost). */
 static void
 folder_envs(const struct ws *ws, struct strlist *out)
 {
-	char *top = xasprintf("%s/.berth", ws->dir), *p;
 	struct vm_conn v = { 0 };
 	struct vm_entry *e = NULL;
-	struct dirent *de;
 	size_t n = 0, i;
-	DIR *d;
 
-	/* the default's state is what .berth/ holds beside env/ */
-	if ((d = opendir(top))) {
-		while ((de = readdir(d)))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-			    strcmp(de->d_name, "env") &&
-			    !strlist_has(out, WS_ENV_DEFAULT))
-				strlist_push(out, WS_ENV_DEFAULT);
-		closedir(d);
-	}
-	p = path_join(top, "env");
-	if ((d = opendir(p))) {
-		while ((de = readdir(d)))
-			if (ws_env_valid(de->d_name) &&
-			    !strlist_has(out, de->d_name))
-				strlist_push(out, de->d_name);
-		closedir(d);
-	}
-	free(p);
+	state_envs(ws, out);
 	if (!ws->docker.host && vm_open(&v, ws->vm.uri) == 0 &&
 	    vm_list(&v, &e, &n) == 0)
 		for (i = 0; i < n; i++)
@@ -89,7 +70,6 @@ folder_envs(const struct ws *ws, struct strlist *out)
 	err_clear();
 	vm_entries_free(e, n);
 	vm_close(&v);
-	free(top);
 }
 
 static int

@@ -35,8 +35,8 @@ help_print_main(FILE *f)
 {
 	size_t i;
 
-	fputs("usage: berth [-C DIR] [-f FILE] [-H HOST] [--strict] "
-	      "[--profile NAME] COMMAND [ARGS]\n\n"
+	fputs("usage: berth [-C DIR] [-f FILE] [-e ENV] [-H HOST] [--strict] "
+	      "[--profile NAME]\n             COMMAND [ARGS]\n\n"
 	      "A workbench for one laptop: one VM per workspace, Docker inside "
 	      "it, and your\napp stack laid out as containers.\n\n"
 	      "commands:\n", f);
@@ -51,6 +51,9 @@ help_print_main(FILE *f)
 	      "                        compose.yaml (and its "
 	      "compose.override.yaml)\n"
 	      "  -C, --directory DIR   run as if berth was started in DIR\n"
+	      "  -e, --env ENV         work on the workspace's environment "
+	      "ENV (also\n"
+	      "                        $BERTH_ENV; default: \"default\")\n"
 	      "  -H, --docker-host URL lay the stack out on this engine, "
 	      "with no VM\n"
 	      "                        (unix:///var/run/docker.sock; as "

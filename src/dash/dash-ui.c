@@ -377,6 +377,7 @@ draw_help(void)
 		"s              stop or start it (asks)",
 		"e              a shell in it; exit comes back",
 		"u              re-apply the Berthfile",
+		"E              the folder's next environment",
 		"c              the VM's serial console",
 		"?              this help",
 		"q              quit",

@@ -46,6 +46,34 @@ state_path(const struct ws *ws, const char *name)
 	return p;
 }
 
+void
+state_envs(const struct ws *ws, struct strlist *out)
+{
+	char *top = path_join(ws->dir, STATE_DIR), *envs;
+	struct dirent *de;
+	DIR *d;
+
+	envs = path_join(top, "env");
+	/* the default's state is what .berth/ holds beside env/ */
+	if ((d = opendir(top))) {
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+			    strcmp(de->d_name, "env") &&
+			    !strlist_has(out, WS_ENV_DEFAULT))
+				strlist_push(out, WS_ENV_DEFAULT);
+		closedir(d);
+	}
+	if ((d = opendir(envs))) {
+		while ((de = readdir(d)))
+			if (ws_env_valid(de->d_name) &&
+			    !strlist_has(out, de->d_name))
+				strlist_push(out, de->d_name);
+		closedir(d);
+	}
+	free(envs);
+	free(top);
+}
+
 int
 state_remove(const struct ws *ws)
 {

@@ -33,6 +33,9 @@ struct ws_state {
 /* .berth/ of the workspace, created 0700 on demand. */
 char *state_dir(const struct ws *ws);
 char *state_path(const struct ws *ws, const char *name);
+/* The environments of ws's folder that have state, default first, added
+ * to out (those it has already are not added twice). */
+void state_envs(const struct ws *ws, struct strlist *out);
 /* The environment's state, and .berth/ when no other is left in it. */
 int state_remove(const struct ws *ws);
 

@@ -6,33 +6,12 @@
  * user's own is one engine for every environment already.
  */
 
-#include <dirent.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "machine.h"
 #include "stack.h"
-
-/* the other environments of the folder that have state */
-static void
-sibling_envs(const struct ws *ws, struct strlist *out)
-{
-	char *dir = xasprintf("%s/.berth/env", ws->dir);
-	struct dirent *de;
-	DIR *d;
-
-	if (!ws_env_is_default(ws))
-		strlist_push(out, WS_ENV_DEFAULT);
-	if ((d = opendir(dir))) {
-		while ((de = readdir(d)))
-			if (ws_env_valid(de->d_name) &&
-			    strcmp(de->d_name, ws->env))
-				strlist_push(out, de->d_name);
-		closedir(d);
-	}
-	free(dir);
-}
 
 /* 1 when env's engine had ref from the same context and it was copied */
 static int
@@ -93,9 +72,11 @@ stack_image_from_sibling(struct engine *e, const struct ws *ws,
 
 	if (e->place == ENGINE_HOST)
 		return 0;
-	sibling_envs(ws, &envs);
+	state_envs(ws, &envs);
 	for (i = 0; i < envs.n && !found; i++)
-		found = copy_from(e, ws, envs.v[i], svc, ref, context, rep);
+		if (strcmp(envs.v[i], ws->env))
+			found = copy_from(e, ws, envs.v[i], svc, ref, context,
+					  rep);
 	strlist_release(&envs);
 	return found;
 }

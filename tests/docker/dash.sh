@@ -2,7 +2,8 @@
 # dash.sh: 'berth dash' in a real terminal (a tmux pane on a private tmux
 # server) against a stack on a private dockerd: it lists the services,
 # shows a container's new line within 2 s, restarts a container with 'r',
-# survives resizing, and 'q' leaves the terminal as it found it.
+# survives resizing, switches to the folder's other environment with
+# 'E', and 'q' leaves the terminal as it found it.
 
 . "${TOP_SRCDIR}/tests/lib.sh"
 
@@ -27,6 +28,7 @@ t() { tmux -L "berth-test-$$" "$@"; }
 cleanup_dash() {
 	t kill-server >/dev/null 2>&1
 	b down --volumes >/dev/null 2>&1
+	b -e two down --volumes >/dev/null 2>&1
 	stop_dockerd
 }
 trap cleanup_dash EXIT
@@ -107,6 +109,19 @@ screen_has "talker | after-restart-$$" 5
 ok $? "and dash shows that line too"
 kill $follow 2>/dev/null
 wait $follow 2>/dev/null
+
+# E: the folder's other environment, then back
+b -e two up >"$scratch/up2.out" 2>&1
+ok $? "a second environment of the folder is up" || diag <"$scratch/up2.out"
+t send-keys -t dash E
+screen_has "berth dash | $ws-two |" 5 && screen_has "talker/1 *running" 10
+ok $? "E switches the dashboard to it, its services listed"
+b -e two exec talker sh -c "echo in-two-$$ > /tmp/say"
+screen_has "talker | in-two-$$" 3
+ok $? "and its logs follow"
+t send-keys -t dash E
+screen_has "berth dash | $ws |" 5
+ok $? "E again comes back to the default environment" || diag <"$scratch/screen"
 
 t send-keys -t dash '?'
 screen_has "berth dash: keys" 3
