@@ -490,7 +490,7 @@ bundle_open(const char *file, const char *dir_arg, char **dir_out,
 	if (lstat(manifest_path, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    !(m = json_load_file(manifest_path, 0, &je)) ||
 	    !(name = json_string_value(json_object_get(m, "workspace"))) ||
-	    !spec_valid_name(name, NAME_MAX_LEN) ||
+	    !spec_valid_name(name, WS_ENV_NAME_MAX) ||
 	    lstat(ws_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		err_set("'%s' is not a berth bundle", file);
 		goto out;

@@ -130,8 +130,10 @@ cmd_reap_runs(struct cmd_ctx *ctx)
 				fprintf(stderr, "berth: removing environment "
 					"'%s', left by a berth run that was "
 					"killed\n", de->d_name);
-				remove_env(ctx, de->d_name, settings ? settings
-					   : WS_ENV_DEFAULT);
+				/* not all gone: the next berth tries again */
+				if (remove_env(ctx, de->d_name, settings
+					       ? settings : WS_ENV_DEFAULT))
+					rename(taken, mark);
 			}
 			json_decref(m);
 		}

@@ -14,6 +14,9 @@
 #define NAME_MAX_LEN 40
 /* the environment the Berthfile is as written */
 #define WS_ENV_DEFAULT "default"
+#define ENV_NAME_MAX 20
+/* a workspace's name in an environment: WORKSPACE-ENV */
+#define WS_ENV_NAME_MAX (NAME_MAX_LEN + 1 + ENV_NAME_MAX)
 
 enum net_mode { NET_USER, NET_NAT };
 enum accel_mode { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };

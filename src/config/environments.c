@@ -14,8 +14,6 @@
 #include "spec.h"
 #include "util.h"
 
-#define ENV_NAME_MAX 20
-
 /* the hook of every setting an environment gave, so that its ports stay
  * pinned (only its address matters) */
 static char from_environment;

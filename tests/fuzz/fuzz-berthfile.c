@@ -1,5 +1,6 @@
-/* fuzz-berthfile.c: Berthfile parsing and validation, then what a valid
- * one turns into: the domain XML and every container's config. A name
+/* fuzz-berthfile.c: Berthfile parsing and validation, as written and as
+ * environment "test" (its overrides merged), then what a valid one turns
+ * into: the domain XML and every container's config. A name
  * that passes validation must be one that is safe in XML, shell lines
  * and paths, so the target checks that too. */
 
@@ -17,7 +18,7 @@ check_names(const struct ws *ws)
 {
 	size_t i;
 
-	if (!spec_valid_name(ws->name, NAME_MAX_LEN))
+	if (!spec_valid_name(ws->name, WS_ENV_NAME_MAX))
 		__builtin_trap();
 	for (i = 0; i < ws->stack.nservices; i++)
 		if (!spec_valid_name(ws->stack.services[i].name, NAME_MAX_LEN))
@@ -56,13 +57,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *path = fuzz_write("Berthfile", data, size);
 	struct diags d = { 0 };
 	struct ws ws;
+	int pass;
 
-	if (ws_load(&ws, path, "Berthfile", &d) == 0) {
-		check_names(&ws);
-		render(&ws);
+	/* as written, then as environment "test", whose settings in
+	 * environments.test are merged over it */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass)
+			setenv("BERTH_ENV", "test", 1);
+		if (ws_load(&ws, path, "Berthfile", &d) == 0) {
+			check_names(&ws);
+			render(&ws);
+		}
+		ws_release(&ws);
+		diags_release(&d);
+		memset(&d, 0, sizeof(d));
 	}
-	ws_release(&ws);
-	diags_release(&d);
+	unsetenv("BERTH_ENV");
 	free(path);
 	err_clear();
 	return 0;
