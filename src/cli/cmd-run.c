@@ -46,9 +46,11 @@ const struct cmd_entry cmd_run_entry = {
 	"Brings up a new environment of this workspace (with the settings of\n"
 	"ENV when given), runs CMD on the host, destroys the environment, and\n"
 	"exits with CMD's code. CMD gets DOCKER_HOST and friends, BERTH_ENV\n"
-	"(so 'berth ps' in it sees the environment), and the published ports:\n"
-	"PORT_<SERVICE> for a service's first one and PORT_<SERVICE>_<PORT>\n"
-	"for each container port, for example PORT_WEB=41235. A run that is\n"
+	"(so 'berth ps' in it sees the environment), BERTH_WORKSPACE (its\n"
+	"name, which its containers' names start with), and the published\n"
+	"ports: PORT_<SERVICE> for a service's first one and\n"
+	"PORT_<SERVICE>_<PORT> for each container port, for example\n"
+	"PORT_WEB=41235. A run that is\n"
 	"killed leaves its environment to the next berth in this folder,\n"
 	"which removes it.\n",
 	.options = run_options,
@@ -276,6 +278,8 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	for (k = 0; k < vars.n; k++)
 		setenv(vars.v[k].key, vars.v[k].value, 1);
+	/* its containers are named after it: BERTH_WORKSPACE-web-1 */
+	setenv("BERTH_WORKSPACE", ctx->ws.name, 1);
 	for (i = optind; i < argc; i++)
 		strlist_push(&cmd, argv[i]);
 	rc = proc_run(&cmd, NULL, 0);

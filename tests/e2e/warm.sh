@@ -144,6 +144,33 @@ ok $? "list shows both environments of the folder, running"
 	[ "$(gsh b hostname)" = "$prefix-b" ]
 ok $? "destroying it leaves the default environment running, state and all"
 
+# berth run: a throwaway environment in a VM of its own, around a command
+run_left() {	# domains or volumes of b's run environments left
+	virsh -c qemu:///system list --all --name | grep -q "^berth-$prefix-b-run-" ||
+		virsh -c qemu:///system vol-list default | grep -q "berth-$prefix-b-run-"
+}
+"$BERTH" -C "$scratch/b" run -- sh -c 'docker ps --format "{{.Names}}" | grep -qx "$BERTH_WORKSPACE-hello-1" && exit 7' \
+	>"$scratch/run.out" 2>&1
+rc=$?
+[ $rc -eq 7 ] && ! run_left && [ ! -e "$scratch/b/.berth/env" ]
+ok $? "berth run in a VM: CMD drives its engine (exit 7 came back as $rc), and nothing is left" ||
+	diag <"$scratch/run.out"
+"$BERTH" -C "$scratch/b" run -- sleep 600 >"$scratch/run2.out" 2>&1 &
+runner=$!
+for _ in $(seq 600); do
+	pgrep -P $runner -x sleep >/dev/null && break
+	sleep 0.2
+done
+sleeper=$(pgrep -P $runner -x sleep)
+kill -9 $runner
+[ -n "$sleeper" ] && kill "$sleeper"
+wait $runner 2>/dev/null
+run_left
+ok $? "a berth run killed with -9 leaves its VM"
+"$BERTH" -C "$scratch/b" status >"$scratch/reap.out" 2>&1
+grep -q "removing environment 'run-" "$scratch/reap.out" && ! run_left
+ok $? "the next berth in the folder removes it" || diag <"$scratch/reap.out"
+
 # Halt and up: its own disk, no cloud-init.
 "$BERTH" -C "$scratch/a" halt >/dev/null 2>&1
 start=$(secs)
