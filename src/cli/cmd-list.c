@@ -39,52 +39,22 @@ const struct cmd_entry cmd_list_entry = {
 static long
 age_s(const struct vm_entry *e)
 {
-	char *file;
+	/* only what state_dir() reads of a workspace */
+	struct ws ws = { .dir = e->path, .env = e->env };
+	char *dir, *file;
 	json_t *o;
 	long age;
 
 	if (!e->path)
 		return -1;
-	file = !strcmp(e->env, WS_ENV_DEFAULT)
-		? xasprintf("%s/.berth/state.json", e->path)
-		: xasprintf("%s/.berth/env/%s/state.json", e->path, e->env);
+	dir = state_dir(&ws);
+	file = path_join(dir, "state.json");
+	free(dir);
 	o = json_load_file(file, 0, NULL);
 	age = iso_age_s(json_string_value(json_object_get(o, "started_at")));
 	json_decref(o);
 	free(file);
 	return age;
-}
-
-/* The host ports QEMU forwards into a running VM, but SSH and the
- * engine's ("info usernet": "TCP[HOST_FORWARD] FD ADDR PORT ..."). */
-static json_t *
-forwarded_ports(struct vm_conn *v, const struct vm_entry *e)
-{
-	json_t *ports = json_array();
-	virDomainPtr dom = NULL;
-	char *text = NULL;
-	const char *l;
-
-	if (strcmp(e->state, "running") ||
-	    vm_domain_find(v, e->domain, &dom) <= 0 ||
-	    vm_monitor_hmp(dom, "info usernet", &text) < 0) {
-		err_clear();
-		goto out;
-	}
-	for (l = text; (l = strstr(l, "[HOST_FORWARD]")); l++) {
-		char addr[64], gaddr[64];
-		int fd, port, gport;
-
-		if (sscanf(l, "[HOST_FORWARD] %d %63s %d %63s %d", &fd, addr,
-			   &port, gaddr, &gport) == 5 && gport != 22 &&
-		    gport != 2376)
-			json_array_append_new(ports, json_integer(port));
-	}
-out:
-	free(text);
-	if (dom)
-		virDomainFree(dom);
-	return ports;
 }
 
 static void
@@ -136,7 +106,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			json_object_set_new(o, "age_s", age < 0 ? json_null()
 							: json_integer(age));
 			json_object_set_new(o, "ports",
-					    forwarded_ports(&v, &e[i]));
+					    machine_forwarded_ports(&v, e[i].domain, e[i].state));
 			json_object_set_new(o, "domain", json_string(e[i].domain));
 			json_object_set_new(o, "id", json_string(e[i].id));
 			json_object_set_new(o, "path", json_string(e[i].path));
@@ -155,7 +125,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		printf("%-16s %-10s %-10s %-6s %-14s %s\n", "WORKSPACE", "ENV",
 		       "STATE", "AGE", "PORTS", "FOLDER");
 		for (i = 0; i < n; i++) {
-			json_t *ports = forwarded_ports(&v, &e[i]), *p;
+			json_t *ports = machine_forwarded_ports(&v, e[i].domain, e[i].state), *p;
 			struct strbuf sb = STRBUF_INIT;
 			size_t k;
 

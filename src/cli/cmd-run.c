@@ -8,7 +8,6 @@
  */
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -111,29 +110,30 @@ remove_env(struct cmd_ctx *ctx, const char *env, const char *settings)
 void
 cmd_reap_runs(struct cmd_ctx *ctx)
 {
-	char *top = xasprintf("%s/.berth/env", ctx->ws.dir);
-	struct dirent *de;
-	DIR *d;
+	struct strlist envs = { 0 };
+	size_t i;
 
-	if (getenv(NO_REAP) || !(d = opendir(top)))
-		goto out;
-	while ((de = readdir(d))) {
-		char *mark = xasprintf("%s/%s/" RUN_MARK, top, de->d_name);
+	if (getenv(NO_REAP))
+		return;
+	state_envs(&ctx->ws, &envs);
+	for (i = 0; i < envs.n; i++) {
+		struct ws w = { .dir = ctx->ws.dir, .env = envs.v[i] };
+		char *dir = state_dir(&w), *mark = path_join(dir, RUN_MARK);
 		char *taken = xasprintf("%s.reaping", mark);
+		const char *settings;
 		json_t *m;
 
-		if (de->d_name[0] != '.' && (m = json_load_file(mark, 0, NULL))) {
-			const char *settings = json_string_value(
-				json_object_get(m, "settings"));
-
+		if (strcmp(envs.v[i], WS_ENV_DEFAULT) &&
+		    (m = json_load_file(mark, 0, NULL))) {
+			settings = json_string_value(json_object_get(m,
+								"settings"));
 			/* the rename makes one berth the reaper */
-			if (!run_alive(m) && ws_env_valid(de->d_name) &&
-			    rename(mark, taken) == 0) {
+			if (!run_alive(m) && rename(mark, taken) == 0) {
 				fprintf(stderr, "berth: removing environment "
 					"'%s', left by a berth run that was "
-					"killed\n", de->d_name);
+					"killed\n", envs.v[i]);
 				/* not all gone: the next berth tries again */
-				if (remove_env(ctx, de->d_name, settings
+				if (remove_env(ctx, envs.v[i], settings
 					       ? settings : WS_ENV_DEFAULT))
 					rename(taken, mark);
 			}
@@ -141,10 +141,9 @@ cmd_reap_runs(struct cmd_ctx *ctx)
 		}
 		free(taken);
 		free(mark);
+		free(dir);
 	}
-	closedir(d);
-out:
-	free(top);
+	strlist_release(&envs);
 }
 
 static int

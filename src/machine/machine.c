@@ -401,6 +401,39 @@ out:
 	return ret;
 }
 
+/* The host ports QEMU forwards into a running VM, but SSH and the
+ * engine's ("info usernet": "TCP[HOST_FORWARD] FD ADDR PORT ..."). */
+json_t *
+machine_forwarded_ports(struct vm_conn *v, const char *domain,
+			const char *state)
+{
+	json_t *ports = json_array();
+	virDomainPtr dom = NULL;
+	char *text = NULL;
+	const char *l;
+
+	if (strcmp(state, "running") ||
+	    vm_domain_find(v, domain, &dom) <= 0 ||
+	    vm_monitor_hmp(dom, "info usernet", &text) < 0) {
+		err_clear();
+		goto out;
+	}
+	for (l = text; (l = strstr(l, "[HOST_FORWARD]")); l++) {
+		char addr[64], gaddr[64];
+		int fd, port, gport;
+
+		if (sscanf(l, "[HOST_FORWARD] %d %63s %d %63s %d", &fd, addr,
+			   &port, gaddr, &gport) == 5 && gport != 22 &&
+		    gport != 2376)
+			json_array_append_new(ports, json_integer(port));
+	}
+out:
+	free(text);
+	if (dom)
+		virDomainFree(dom);
+	return ports;
+}
+
 char *
 machine_docker_host(const struct ws_state *st)
 {

@@ -85,6 +85,10 @@ struct forward {
  * stops; 'info usernet' says which it has), with no redefinition. */
 int machine_forward_ports(const struct ws *ws, const char *domain,
 			  const struct forward *f, size_t n);
+/* The host ports QEMU forwards into a domain in state ("running"...), but
+ * SSH's and the engine's: a JSON array, empty when it is not running. */
+json_t *machine_forwarded_ports(struct vm_conn *v, const char *domain,
+				const char *state);
 
 /* The engine's address: tcp://127.0.0.1:PORT, or the guest's on NAT. */
 char *machine_docker_host(const struct ws_state *st);
