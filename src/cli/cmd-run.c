@@ -22,36 +22,41 @@
 #include "proc.h"
 #include "stack.h"
 
-#define RUN_MARK "run.json"
-
 static int cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
 struct run_cmd_opts {
 	int keep;
+	const char *from;
 };
 
 static const struct cmd_option run_options[] = {
 	OPTION_FLAG("keep", 'k', struct run_cmd_opts, keep,
 		    "leave the environment up afterwards (to look at it)"),
+	OPTION_STRING("from", 0, struct run_cmd_opts, from, "ENV",
+		      "start as a copy of ENV as it is now:\n"
+		      "its volumes' data and its images"),
 	OPTIONS_END,
 };
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.usage = "[-e ENV] [--keep] -- CMD [ARG...]",
+	.usage = "[-e ENV] [--from ENV] [--keep] -- CMD [ARG...]",
 	.summary = "run a command against a throwaway environment, then "
 		   "destroy it",
 	.help =
 	"Brings up a new environment of this workspace (with the settings of\n"
-	"ENV when given), runs CMD on the host, destroys the environment, and\n"
-	"exits with CMD's code. CMD gets DOCKER_HOST and friends, BERTH_ENV\n"
-	"(so 'berth ps' in it sees the environment), BERTH_WORKSPACE (its\n"
-	"name, which its containers' names start with), and the published\n"
-	"ports: PORT_<SERVICE> for a service's first one and\n"
-	"PORT_<SERVICE>_<PORT> for each container port, for example\n"
-	"PORT_WEB=41235. A run that is\n"
-	"killed leaves its environment to the next berth in this folder,\n"
-	"which removes it.\n",
+	"ENV when given; as a copy of another with --from), runs CMD on the\n"
+	"host, destroys the environment, and exits with CMD's code.\n"
+	"\n"
+	"CMD gets DOCKER_HOST and friends, BERTH_ENV (so 'berth ps' in it\n"
+	"sees the environment), BERTH_WORKSPACE (its name, which its\n"
+	"containers' names start with), and the published ports:\n"
+	"PORT_<SERVICE> for a service's first one and PORT_<SERVICE>_<PORT>\n"
+	"for each container port, for example PORT_WEB=41235.\n"
+	"\n"
+	"A run stopped with Ctrl-C or SIGTERM passes it on to CMD and still\n"
+	"destroys. One that is killed leaves its environment to the next\n"
+	"berth in this folder, which removes it.\n",
 	.options = run_options,
 	.stop_at_arg = 1,
 	.needs = NEED_ENV_OPTION,
@@ -118,7 +123,7 @@ cmd_reap_runs(struct cmd_ctx *ctx)
 	state_envs(&ctx->ws, &envs);
 	for (i = 0; i < envs.n; i++) {
 		struct ws w = { .dir = ctx->ws.dir, .env = envs.v[i] };
-		char *dir = state_dir(&w), *mark = path_join(dir, RUN_MARK);
+		char *dir = state_dir(&w), *mark = path_join(dir, STATE_RUN_MARK);
 		char *taken = xasprintf("%s.reaping", mark);
 		const char *settings;
 		json_t *m;
@@ -149,7 +154,7 @@ cmd_reap_runs(struct cmd_ctx *ctx)
 static int
 write_mark(const struct ws *ws, const char *settings)
 {
-	char *path = state_path(ws, RUN_MARK), *text;
+	char *path = state_path(ws, STATE_RUN_MARK), *text;
 	json_t *o = json_pack("{s:i, s:I, s:s}", "pid", (int)getpid(),
 			      "start", (json_int_t)proc_start_ticks(getpid()),
 			      "settings", settings);
@@ -166,7 +171,7 @@ write_mark(const struct ws *ws, const char *settings)
 static void
 unlink_mark(const struct ws *ws)
 {
-	char *path = state_path(ws, RUN_MARK);
+	char *path = state_path(ws, STATE_RUN_MARK);
 
 	unlink(path);
 	free(path);
@@ -223,8 +228,8 @@ export_ports(struct cmd_ctx *ctx)
 static int
 cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const char *const up[] = { "up", NULL };
 	struct run_cmd_opts o = { 0 };
+	const char *up[] = { "up", NULL, NULL, NULL };
 	struct kvlist vars = { 0 };
 	struct strlist cmd = { 0 };
 	struct diags d = { 0 };
@@ -262,6 +267,10 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (write_mark(&ctx->ws, settings) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
+	}
+	if (o.from) {
+		up[1] = "--from";
+		up[2] = o.from;
 	}
 	fprintf(stderr, "berth: run: environment '%s'\n", env);
 	if ((rc = cmd_berth_in_env(ctx, env, settings, up)) != 0) {

@@ -141,7 +141,7 @@ static int
 check_from(const struct ws *ws, const char *from)
 {
 	struct ws src = *ws;
-	char *mine = state_dir(ws), *theirs;
+	char *theirs;
 	int ret = 0;
 
 	src.env = (char *)from;
@@ -152,7 +152,7 @@ check_from(const struct ws *ws, const char *from)
 	} else if (!path_is_dir(theirs)) {
 		err_set("there is no environment '%s' to copy", from);
 		ret = err_hint("'berth list' shows the environments");
-	} else if (path_is_dir(mine) && !ws_env_is_default(ws)) {
+	} else if (state_env_made(ws) && !ws_env_is_default(ws)) {
 		err_set("environment '%s' exists: --from makes a new one",
 			ws->env);
 		ret = err_hint("'berth -e %s destroy' removes it, or name "
@@ -161,7 +161,6 @@ check_from(const struct ws *ws, const char *from)
 		ret = err_set("--from makes a new environment: name it with "
 			      "-e NAME");
 	}
-	free(mine);
 	free(theirs);
 	return ret;
 }

@@ -448,7 +448,8 @@ add_file(struct cwalk *c, const char *path, const char *shown)
 
 int
 compose_read(struct ws *ws, const struct strlist *files,
-	     const struct strlist *shown, int take_name, struct diags *d)
+	     const struct strlist *shown, const struct strlist *profiles,
+	     int take_name, struct diags *d)
 {
 	struct cwalk c = { .w = { .ws = ws, .d = d, .opened = files->v[0],
 				  .display = shown->v[0] } };
@@ -467,6 +468,9 @@ compose_read(struct ws *ws, const struct strlist *files,
 			strlist_push(&c.profiles, tok);
 		free(list);
 	}
+	for (i = 0; profiles && i < profiles->n; i++)
+		if (!strlist_has(&c.profiles, profiles->v[i]))
+			strlist_push(&c.profiles, profiles->v[i]);
 	load_vars(&c);
 	for (i = 0; i < files->n; i++)
 		add_file(&c, files->v[i], shown->v[i]);
@@ -528,7 +532,7 @@ compose_load(struct ws *ws, const char *path, const char *display,
 		}
 		free(over);
 	}
-	ret = compose_read(ws, &files, &shown, 1, d);
+	ret = compose_read(ws, &files, &shown, NULL, 1, d);
 	strlist_release(&files);
 	strlist_release(&shown);
 	free(shown_dir);

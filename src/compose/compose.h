@@ -28,10 +28,13 @@ int compose_load(struct ws *ws, const char *path, const char *display,
  * Read compose files into ws's stack: the first is the project's, each
  * other an override merged over those before it, as compose merges them.
  * shown names them for messages. With take_name, the project's name:
- * becomes the workspace's. Returns 0, or -1 with every problem in d.
+ * becomes the workspace's. The active profiles are those of
+ * COMPOSE_PROFILES (or --profile) and, when not NULL, profiles (the
+ * Berthfile's). Returns 0, or -1 with every problem in d.
  */
 int compose_read(struct ws *ws, const struct strlist *files,
-		 const struct strlist *shown, int take_name, struct diags *d);
+		 const struct strlist *shown, const struct strlist *profiles,
+		 int take_name, struct diags *d);
 
 /* s with ${VAR}, ${VAR:-d}, ${VAR-d}, ${VAR:?e}, ${VAR?e}, ${VAR:+x},
  * ${VAR+x}, $VAR and $$ replaced from vars (later entries win). The names

@@ -11,7 +11,7 @@
 #include "util.h"
 
 static const char *const stack_keys[] = { "services", "networks", "volumes",
-					   "compose" };
+					   "compose", "profiles" };
 static const char *const service_keys[] = {
 	"name", "image", "build", "load", "from_host", "command", "entrypoint",
 	"environment", "env_file", "ports", "volumes", "depends_on",
@@ -513,10 +513,28 @@ walk_names(struct walk *w, const config_setting_t *s, const char *path,
 	strlist_release(&names);
 }
 
+/* compose's rule, [a-zA-Z0-9][a-zA-Z0-9_.-]+, and "*" for every one */
+static int
+profile_name_valid(const char *s)
+{
+	size_t i;
+
+	if (!strcmp(s, "*"))
+		return 1;
+	if (!isalnum((unsigned char)s[0]) || !s[1])
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return 0;
+	return 1;
+}
+
 /*
  * stack.compose: the stack is the project's compose files, read with
  * compose's meaning (the first the project's, the others overrides); the
  * Berthfile keeps the workspace's name, its VM and its engine.
+ * stack.profiles are compose profiles always active here, so that an
+ * environment can turn on its own (debug tools, a mail catcher).
  */
 static void
 walk_compose(struct walk *w, const config_setting_t *stack,
@@ -524,7 +542,8 @@ walk_compose(struct walk *w, const config_setting_t *stack,
 {
 	static const char *const alone[] = { "services", "networks",
 					     "volumes" };
-	struct strlist names = { 0 }, files = { 0 };
+	struct strlist names = { 0 }, files = { 0 }, profiles = { 0 };
+	const config_setting_t *prof;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(alone); i++)
@@ -545,14 +564,24 @@ walk_compose(struct walk *w, const config_setting_t *stack,
 				    "compose file");
 		goto out;
 	}
+	if ((prof = config_setting_get_member(stack, "profiles")) &&
+	    walk_strings(w, prof, "stack.profiles", &profiles) > 0)
+		for (i = 0; i < profiles.n; i++)
+			if (!profile_name_valid(profiles.v[i]))
+				walk_report(w, prof, "stack.profiles", NULL,
+					    "\"%s\" is not a profile name: "
+					    "use letters, digits, '_', '.' and "
+					    "'-' (or \"*\" for all)",
+					    profiles.v[i]);
 	for (i = 0; i < names.n; i++) {
 		char *file = walk_resolve(w, names.v[i]);
 
 		strlist_push(&files, file);
 		free(file);
 	}
-	compose_read(w->ws, &files, &names, 0, w->d);
+	compose_read(w->ws, &files, &names, &profiles, 0, w->d);
 out:
+	strlist_release(&profiles);
 	strlist_release(&names);
 	strlist_release(&files);
 }
@@ -574,6 +603,11 @@ walk_stack(struct walk *w, const config_setting_t *stack)
 		walk_compose(w, stack, s);
 		return;
 	}
+	if ((s = config_setting_get_member(stack, "profiles")))
+		walk_report(w, s, "stack.profiles", "or give the services here "
+			    "only to the environments that want them",
+			    "profiles are compose's: they apply only with "
+			    "stack.compose");
 	if ((s = config_setting_get_member(stack, "networks")))
 		walk_names(w, s, "stack.networks", &ws->stack.networks);
 	if ((s = config_setting_get_member(stack, "volumes")))

@@ -75,6 +75,26 @@ state_envs(const struct ws *ws, struct strlist *out)
 }
 
 int
+state_env_made(const struct ws *ws)
+{
+	char *dir = state_dir(ws);
+	struct dirent *de;
+	int made = 0;
+	DIR *d;
+
+	if ((d = opendir(dir))) {
+		while (!made && (de = readdir(d)))
+			made = strcmp(de->d_name, ".") &&
+			       strcmp(de->d_name, "..") &&
+			       strcmp(de->d_name, "lock") &&
+			       strcmp(de->d_name, STATE_RUN_MARK);
+		closedir(d);
+	}
+	free(dir);
+	return made;
+}
+
+int
 state_remove(const struct ws *ws)
 {
 	char *top = path_join(ws->dir, STATE_DIR), *envs;

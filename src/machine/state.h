@@ -38,6 +38,12 @@ char *state_path(const struct ws *ws, const char *name);
 void state_envs(const struct ws *ws, struct strlist *out);
 /* The environment's state, and .berth/ when no other is left in it. */
 int state_remove(const struct ws *ws);
+/* Whether the environment has been made: its state holds more than its
+ * lock and the mark of the berth run that is making it. */
+int state_env_made(const struct ws *ws);
+
+/* berth run's mark in the state of the environment it owns */
+#define STATE_RUN_MARK "run.json"
 
 /* Missing state gives a fresh one with a new id, as does unreadable state,
  * which is kept as state.json.corrupt (the caller then adopts the VM). */

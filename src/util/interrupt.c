@@ -12,7 +12,9 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	berth_interrupted = 1;
+	/* a count, so that a child's wait can tell a signal of its own */
+	if (berth_interrupted < 1000)
+		berth_interrupted++;
 }
 
 void

@@ -32,7 +32,8 @@ int
 proc_run(const struct strlist *argv, const char *input, int quiet)
 {
 	char **v = xcalloc(argv->n + 1, sizeof(char *));
-	int fds[2] = { -1, -1 }, status, ret = -1;
+	int fds[2] = { -1, -1 }, status, ret = -1, forwarded = 0;
+	sig_atomic_t signals = berth_interrupted;
 	pid_t pid;
 
 	memcpy(v, argv->v, argv->n * sizeof(char *));
@@ -72,12 +73,21 @@ proc_run(const struct strlist *argv, const char *input, int quiet)
 		close(fds[1]);
 		fds[1] = -1;
 	}
-	while (waitpid(pid, &status, 0) < 0)
+	for (;;) {
+		/* berth asked to stop while it waits: so is the program,
+		 * which may not share berth's terminal (berth run's CMD) */
+		if (berth_interrupted != signals && !forwarded) {
+			kill(pid, SIGTERM);
+			forwarded = 1;
+		}
+		if (waitpid(pid, &status, 0) >= 0)
+			break;
 		if (errno != EINTR) {
 			err_set("cannot wait for '%s': %s", v[0],
 				strerror(errno));
 			goto out;
 		}
+	}
 	ret = WIFEXITED(status) ? WEXITSTATUS(status)
 				: 128 + WTERMSIG(status);
 out:

@@ -83,7 +83,7 @@ enum err_code { ERR_FAILED = 0, ERR_TIMEOUT, ERR_NOT_FOUND, ERR_CONFLICT };
 int err_tag(enum err_code code);
 enum err_code err_code(void);
 
-/* Set by SIGINT/SIGTERM once interrupt_catch() ran; long loops check it
+/* Counts SIGINT/SIGTERM once interrupt_catch() ran; long loops check it
  * and fail, so that cleanup still happens. */
 #include <signal.h>
 extern volatile sig_atomic_t berth_interrupted;

@@ -4,7 +4,9 @@
 # folder, each on its own port and volume, an override seen in one only;
 # a bad override named with file:line; 'berth run' brings a throwaway one
 # up, runs a command with its ports, exits with its code and leaves
-# nothing, and one killed with -9 is removed by the next berth.
+# nothing, also as a copy (--from) and when stopped with SIGTERM; one
+# killed with -9 is removed by the next berth. An environment of a compose
+# project turns on a profile of its own.
 
 . "${TOP_SRCDIR}/tests/lib.sh"
 
@@ -46,6 +48,10 @@ b() { "$BERTH" -C "$dir" -H "$docker_host" "$@"; }
 cleanup_envs() {
 	for e in default test qa copy; do
 		b -e "$e" down --volumes >/dev/null 2>&1
+	done
+	for e in default dbg; do
+		"$BERTH" -C "$scratch/prof" -H "$docker_host" -e "$e" down \
+			--volumes >/dev/null 2>&1
 	done
 	stop_dockerd
 }
@@ -149,6 +155,28 @@ run b run -- sh -c 'exit 3'
 [ $rc -eq 3 ] && [ -z "$(ls "$dir/.berth/env" | grep '^run-')" ]
 ok $? "a failing command's code is berth run's (got $rc), and it leaves nothing"
 
+run env BERTH_BIN="$BERTH" DIR="$dir" DH="$docker_host" "$BERTH" -C "$dir" \
+	-H "$docker_host" run --from default -- sh -c \
+	'"$BERTH_BIN" -C "$DIR" -H "$DH" exec web cat /data/mark'
+[ $rc -eq 0 ] && echo "$out" | grep -qx from-default
+ok $? "berth run --from default: CMD sees a copy of default's volume" ||
+	echo "$out" | diag
+[ -z "$(ls "$dir/.berth/env" | grep '^run-')" ] && [ "$(page "$p0")" = base ]
+ok $? "and leaves nothing, the source still serving"
+
+# SIGTERM (a CI job cancelled): passed on to CMD, and still destroys
+"$BERTH" -C "$dir" -H "$docker_host" run -- sleep 300 >"$scratch/run.term" 2>&1 &
+runner=$!
+until_ok 120 pgrep -P "$runner" -x sleep
+termed=$(ls -d "$dir"/.berth/env/run-* | sed 's|.*/||')
+kill -TERM "$runner"
+wait "$runner"
+rc=$?
+[ $rc -eq 143 ] && [ ! -e "$dir/.berth/env/$termed" ] &&
+	[ "$(containers "$ws-$termed")" = 0 ] && ! pgrep -P "$runner" -x sleep
+ok $? "berth run stopped with SIGTERM stops CMD, exits 143 (got $rc), leaves nothing" ||
+	diag <"$scratch/run.term"
+
 "$BERTH" -C "$dir" -H "$docker_host" run -- sleep 300 >"$scratch/run.out" 2>&1 &
 runner=$!
 until_ok 120 sh -c "ls '$dir'/.berth/env/run-*/run.json && pgrep -P $runner -x sleep"
@@ -169,5 +197,33 @@ b down --volumes >/dev/null 2>&1
 run b destroy --all-envs --force
 [ $rc -eq 0 ] && [ ! -e "$dir/.berth" ]
 ok $? "destroy --all-envs removes every environment's state" || echo "$out" | diag
+
+# A compose project: environment dbg turns its debug profile on.
+mkdir -p "$scratch/prof"
+cat >"$scratch/prof/compose.yaml" <<'EOF'
+services:
+  web:
+    image: berth/busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+  mailcatcher:
+    image: berth/busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    profiles: ["debug"]
+EOF
+cat >"$scratch/prof/Berthfile" <<EOF
+workspace = "$ws-p";
+stack = { compose = [ "compose.yaml" ]; };
+environments = { dbg = { stack = { profiles = [ "debug" ]; }; }; };
+EOF
+pb() { "$BERTH" -C "$scratch/prof" -H "$docker_host" "$@"; }
+run pb up
+ok $rc "a compose project's default environment comes up" || echo "$out" | diag
+run pb -e dbg up
+ok $rc "its environment dbg comes up beside it" || echo "$out" | diag
+[ "$(containers "$ws-p")" = 1 ] && [ "$(containers "$ws-p-dbg")" = 2 ]
+ok $? "dbg's stack.profiles turns the debug service on there only" ||
+	api GET "/containers/json?all=1" | diag
 
 done_testing
