@@ -134,4 +134,32 @@ run "$BERTH" -C "$scratch/prof" --profile debug,trace config
 [ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q "repeat it for more"
 ok $? "--profile a,b is refused: one name a flag" || printf '%s\n' "$out" | diag
 
+# A Berthfile's stack.profiles, per environment, add to the flags.
+cat >"$scratch/prof/Berthfile" <<'EOF'
+workspace = "prof";
+stack = { compose = [ "compose.yaml" ]; };
+environments = {
+  dbg = { stack = { profiles = [ "debug" ]; }; };
+  bad = { stack = { profiles = [ "de,bug" ]; }; };
+};
+EOF
+run env -u COMPOSE_PROFILES "$BERTH" -C "$scratch/prof" config
+[ $rc -eq 0 ] && [ "$(services)" = "app " ]
+ok $? "the default environment has no profile on ($(services))"
+run "$BERTH" -C "$scratch/prof" -e dbg --profile trace config
+[ $rc -eq 0 ] && [ "$(services)" = "app debug trace " ]
+ok $? "environment dbg's stack.profiles, and --profile too ($(services))"
+run "$BERTH" -C "$scratch/prof" -e bad config
+[ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q 'Berthfile:5: stack.profiles: "de,bug" is not a profile name'
+ok $? "a bad profile name is refused at its line" || printf '%s\n' "$out" | diag
+cat >"$scratch/prof/Berthfile" <<'EOF'
+workspace = "prof";
+stack = { services = ( { name = "app"; image = "busybox:1.36"; } );
+          profiles = [ "debug" ]; };
+EOF
+run "$BERTH" -C "$scratch/prof" config
+[ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q "Berthfile:3: stack.profiles: profiles are compose's"
+ok $? "stack.profiles without stack.compose is refused" || printf '%s\n' "$out" | diag
+rm "$scratch/prof/Berthfile"
+
 done_testing
