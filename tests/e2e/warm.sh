@@ -3,10 +3,12 @@
 # Docker-ready, with no identity). Two at once must be two machines
 # (hostname, machine-id, SSH host key, Docker CA, files); the clock is the
 # host's; the folder is mounted; halt and up boots with no cloud-init; an
-# up killed during a restore converges and leaves nothing; a second
-# environment of one folder runs beside the first, copying the image the
-# first built; and a warm image made unusable still gives a working up,
-# booted cold. Prints the figures the notes quote.
+# up killed during a restore converges and leaves nothing; three
+# environments of the demo in one folder run at once, each on its
+# own port, one with its own title, the others copying the images the
+# first built, one a copy of the first's data; berth run; and a warm image
+# made unusable still gives a working up, booted cold. Prints the figures
+# the notes quote.
 
 . "${TOP_SRCDIR}/tests/lib.sh"
 
@@ -102,54 +104,68 @@ ok $? "the guest clock is the host's (off by $skew s)"
 (eval "$("$BERTH" -C "$scratch/b" env)" && docker info >/dev/null 2>&1)
 ok $? "the engine answers the docker CLI over TLS"
 
-# A second environment of b's folder, beside b: its own machine. b
-# first builds an image, which the second copies instead of building.
-mkdir -p "$scratch/b/hello"
-printf 'FROM berth/busybox\nRUN echo built-in-default >/built\nCMD ["sleep", "3600"]\n' \
-	>"$scratch/b/hello/Dockerfile"
-cat >>"$scratch/b/Berthfile" <<EOF
-stack = {
-  volumes = [ "store" ];
-  services = ( { name = "hello"; build = "hello"; image = "$prefix/hello"; volumes = [ "store:/store" ]; stop_signal = "SIGKILL"; } );
-};
-EOF
-"$BERTH" -C "$scratch/b" up >"$scratch/b1.out" 2>&1 && grep -q "building $prefix/hello" "$scratch/b1.out"
-ok $? "b builds the image of its stack" || diag <"$scratch/b1.out"
+# Three environments of the demo from b's folder, up at once: the
+# default, test (the demo's Berthfile gives it a title of its own) and qa,
+# a copy of the default as it is now. The default builds the images; the
+# others copy them instead of building again.
+"$BERTH" init --template demo --name "$prefix-demo" "$scratch/demo" >/dev/null &&
+	cp -r "$scratch/demo/app" "$scratch/demo/data" "$scratch/demo/web" "$scratch/b/" &&
+	sed -n '/^stack = {/,$p' "$scratch/demo/Berthfile" >>"$scratch/b/Berthfile"
+"$BERTH" -C "$scratch/b" up >"$scratch/b1.out" 2>&1 && grep -q "building demo/web" "$scratch/b1.out"
+ok $? "b lays out the demo, building its images" || diag <"$scratch/b1.out"
 start=$(secs)
-"$BERTH" -C "$scratch/b" -e two up >"$scratch/b2.out" 2>&1
-ok $? "berth -e two up: a second environment of one folder" || diag <"$scratch/b2.out"
-echo "# figure: a second environment of a folder, its stack up $(elapsed "$start") s"
-grep -q "copying $prefix/hello from environment 'default'" "$scratch/b2.out" &&
-	! grep -q "building $prefix/hello" "$scratch/b2.out" &&
-	[ "$("$BERTH" -C "$scratch/b" -e two exec hello cat /built 2>/dev/null)" = built-in-default ]
-ok $? "it copied the image the default environment built, not building it again" ||
+"$BERTH" -C "$scratch/b" -e test up >"$scratch/b2.out" 2>&1
+ok $? "berth -e test up: a second environment of one folder" || diag <"$scratch/b2.out"
+echo "# figure: a second environment of the demo, its stack up $(elapsed "$start") s"
+grep -q "copying demo/web from environment 'default'" "$scratch/b2.out" &&
+	! grep -q "building demo/" "$scratch/b2.out"
+ok $? "it copied the images the default environment built, not building them again" ||
 	diag <"$scratch/b2.out"
-# --from across two VMs' engines: the volume's data of that moment
-"$BERTH" -C "$scratch/b" exec hello sh -c 'echo kept >/store/data' &&
-	"$BERTH" -C "$scratch/b" -e three up --from default >"$scratch/b3.out" 2>&1 &&
-	[ "$("$BERTH" -C "$scratch/b" -e three exec hello cat /store/data 2>/dev/null)" = kept ]
-ok $? "berth up -e three --from default copies its volume into a new VM" || diag <"$scratch/b3.out"
-"$BERTH" -C "$scratch/b" -e three destroy -f >/dev/null 2>&1
+
+web_port() {	# web_port ENV
+	"$BERTH" -C "$scratch/b" -e "$1" ps --json | python3 -c '
+import json, sys
+print([p["host_port"] for r in json.load(sys.stdin) if r["service"] == "web" for p in r["ports"]][0])'
+}
+page() { curl -fs --max-time 30 "http://127.0.0.1:$(web_port "$1")/"; }
+visits() { page "$1" | sed -n 's/.*id="visits">\([0-9]*\)<.*/\1/p'; }
+title() { page "$1" | sed -n 's/.*<h1 id="title">\(.*\)<\/h1>.*/\1/p'; }
+n=$(visits default)
+start=$(secs)
+"$BERTH" -C "$scratch/b" up -e qa --from default >"$scratch/b3.out" 2>&1
+ok $? "berth up -e qa --from default: a third, a copy of the default" || diag <"$scratch/b3.out"
+echo "# figure: a third environment of the demo, copied with --from $(elapsed "$start") s"
+p0=$(web_port default) p1=$(web_port test) p2=$(web_port qa)
+[ -n "$p0" ] && [ -n "$p1" ] && [ -n "$p2" ] && [ "$p0" != "$p1" ] &&
+	[ "$p0" != "$p2" ] && [ "$p1" != "$p2" ]
+ok $? "each environment has a port of its own ($p0, $p1, $p2)"
+[ "$(title default)" = "berth demo" ] && [ "$(title test)" = "berth demo (TEST)" ] &&
+	[ "$(title qa)" = "berth demo" ]
+ok $? "all three answer at once, test's title in test only"
+q1=$(visits qa) d1=$(visits default) q2=$(visits qa)
+[ -n "$n" ] && [ "$q1" = $((n + 1)) ] && [ "$d1" = $((n + 1)) ] && [ "$q2" = $((n + 2)) ]
+ok $? "qa's data is the default's of that moment ($n visits), and later visits count in one only (qa $q1, $q2; default $d1)"
 [ "$(gsh b hostname)" = "$prefix-b" ] &&
-	[ "$("$BERTH" -C "$scratch/b" -e two ssh -c 'hostname; cat /workspace/marker.txt' 2>/dev/null | tr '\n' '|')" = "$prefix-b-two|host file of b|" ]
-ok $? "both run at once, two machines on one folder"
+	[ "$("$BERTH" -C "$scratch/b" -e test ssh -c 'hostname; cat /workspace/marker.txt' 2>/dev/null | tr '\n' '|')" = "$prefix-b-test|host file of b|" ]
+ok $? "three machines on one folder"
 "$BERTH" list --json | python3 -c '
 import json, sys
 envs = {e["environment"]: e["state"] for e in json.load(sys.stdin) if e["path"] == sys.argv[1]}
-sys.exit(envs != {"default": "running", "two": "running"})' "$scratch/b"
-ok $? "list shows both environments of the folder, running"
-"$BERTH" -C "$scratch/b" -e two destroy -f >/dev/null 2>&1 &&
-	! virsh -c qemu:///system list --all --name | grep -q "^berth-$prefix-b-two-" &&
+sys.exit(envs != {"default": "running", "test": "running", "qa": "running"})' "$scratch/b"
+ok $? "list shows the three environments of the folder, running"
+"$BERTH" -C "$scratch/b" -e qa destroy -f >/dev/null 2>&1 &&
+	"$BERTH" -C "$scratch/b" -e test destroy -f >/dev/null 2>&1 &&
+	! virsh -c qemu:///system list --all --name | grep -q "^berth-$prefix-b-\(test\|qa\)-" &&
 	[ ! -e "$scratch/b/.berth/env" ] && [ -f "$scratch/b/.berth/state.json" ] &&
-	[ "$(gsh b hostname)" = "$prefix-b" ]
-ok $? "destroying it leaves the default environment running, state and all"
+	[ "$(title default)" = "berth demo" ]
+ok $? "destroying them leaves the default environment running, state and all"
 
 # berth run: a throwaway environment in a VM of its own, around a command
 run_left() {	# domains or volumes of b's run environments left
 	virsh -c qemu:///system list --all --name | grep -q "^berth-$prefix-b-run-" ||
 		virsh -c qemu:///system vol-list default | grep -q "berth-$prefix-b-run-"
 }
-"$BERTH" -C "$scratch/b" run -- sh -c 'docker ps --format "{{.Names}}" | grep -qx "$BERTH_WORKSPACE-hello-1" && exit 7' \
+"$BERTH" -C "$scratch/b" run -- sh -c 'curl -fs "http://127.0.0.1:$PORT_WEB/" | grep -q "id=\"visits\"" && docker ps --format "{{.Names}}" | grep -qx "$BERTH_WORKSPACE-web-1" && exit 7' \
 	>"$scratch/run.out" 2>&1
 rc=$?
 [ $rc -eq 7 ] && ! run_left && [ ! -e "$scratch/b/.berth/env" ]
