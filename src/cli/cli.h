@@ -103,6 +103,10 @@ const struct cmd_entry *cmd_find_sub(const struct cmd_entry *e,
 				     const char *word);
 const char *cmd_nearest_sub(const struct cmd_entry *e, const char *word);
 void cmd_print_help(const struct cmd_entry *e, FILE *f);
+/* text with "-e ENV" put into each 'berth CMD' that works on a workspace,
+ * when ENV is not the default: the command to copy is the one that works
+ * on the environment the user is in. Allocated. */
+char *cmd_text_in_env(const char *text);
 void cmd_print_usage(const struct cmd_entry *e, FILE *f);
 /* Print "berth: NAME: <msg>" and the usage line; returns EXIT_USAGE. */
 int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)

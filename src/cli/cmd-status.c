@@ -99,13 +99,14 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		putchar('\n');
 	} else {
 		json_t *p;
+		char *hint = cmd_text_in_env(" (run 'berth up')");
 
 		printf("workspace  %s (%s)\n", ws->name, ws->dir);
 		if (!ws_env_is_default(ws))
 			printf("env        %s\n", ws->env);
 		printf("vm         %s%s%s%s\n", state, w->st.accel ? ", " : "",
-		       w->st.accel ? w->st.accel : "", w->dom ? "" :
-		       " (run 'berth up')");
+		       w->st.accel ? w->st.accel : "", w->dom ? "" : hint);
+		free(hint);
 		if (up >= 0)
 			printf("uptime     %ldh %02ldm %02lds\n", up / 3600,
 			       up / 60 % 60, up % 60);

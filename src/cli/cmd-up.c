@@ -126,10 +126,14 @@ cli_up(struct cmd_ctx *ctx, int timeout_s, const char *from)
 	if (ws->docker.host)
 		printf("stack '%s' is up on %s in %.1f s\n", ws->name,
 		       ws->docker.host, clock_now() - u.t0);
-	else
-		printf("workspace '%s' is up in %.1f s: 'berth ps' lists the "
-		       "services, 'berth ssh' opens a shell\n", ws->name,
-		       clock_now() - u.t0);
+	else {
+		char *next = cmd_text_in_env("'berth ps' lists the services, "
+					     "'berth ssh' opens a shell");
+
+		printf("workspace '%s' is up in %.1f s: %s\n", ws->name,
+		       clock_now() - u.t0, next);
+		free(next);
+	}
 	ret = 0;
 out:
 	state_unlock(lock);

@@ -273,20 +273,50 @@ diags_print(const struct diags *d, FILE *f)
 	}
 }
 
+char *
+cmd_text_in_env(const char *text)
+{
+	static const char quoted[] = "'berth ";
+	const char *env = ws_env_selected(), *p = text, *at;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!strcmp(env, WS_ENV_DEFAULT))
+		return xstrdup(text);
+	while ((at = strstr(p, quoted))) {
+		const char *word = at + strlen(quoted);
+		size_t len = strcspn(word, " '");
+		char *name = xstrndup(word, len);
+		const struct cmd_entry *e = cmd_find(name);
+
+		sb_add(&sb, p, (size_t)(word - p));
+		if (e && (e->needs & (NEED_WORKSPACE | NEED_ENV_OPTION)))
+			sb_addf(&sb, "-e %s ", env);
+		free(name);
+		p = word;
+	}
+	sb_addstr(&sb, p);
+	return sb_detach(&sb);
+}
+
 /* The recorded error and hint, as text others wrote may be in them (an
  * engine's answer, a name from an archive): escapes shown, not sent. */
 static void
 print_error(const char *prefix)
 {
 	struct strbuf sb = STRBUF_INIT;
+	char *msg = cmd_text_in_env(err_msg() ? err_msg() : "unknown error");
 
 	sb_addstr(&sb, prefix);
-	sb_add_printable(&sb, err_msg() ? err_msg() : "unknown error", 1);
+	sb_add_printable(&sb, msg, 1);
 	sb_addch(&sb, '\n');
+	free(msg);
 	if (err_hint_msg()) {
+		char *hint = cmd_text_in_env(err_hint_msg());
+
 		sb_addstr(&sb, "hint: ");
-		sb_add_printable(&sb, err_hint_msg(), 1);
+		sb_add_printable(&sb, hint, 1);
 		sb_addch(&sb, '\n');
+		free(hint);
 	}
 	fputs(sb.buf, stderr);
 	sb_release(&sb);

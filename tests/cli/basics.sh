@@ -162,4 +162,15 @@ run "$BERTH" -C "$scratch/prof" config
 ok $? "stack.profiles without stack.compose is refused" || printf '%s\n' "$out" | diag
 rm "$scratch/prof/Berthfile"
 
+# In an environment, the commands berth suggests name it.
+mkdir -p "$scratch/envhint"
+printf 'workspace = "envhint";\nvm = { box = "debian-12"; uri = "test:///default"; };\n' \
+	>"$scratch/envhint/Berthfile"
+run "$BERTH" -C "$scratch/envhint" -e qa ps
+[ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q "hint: run 'berth -e qa up' first"
+ok $? "a hint in environment qa says 'berth -e qa up'" || printf '%s\n' "$out" | diag
+run "$BERTH" -C "$scratch/envhint" ps
+[ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q "hint: run 'berth up' first"
+ok $? "and in the default one 'berth up'" || printf '%s\n' "$out" | diag
+
 done_testing
