@@ -12,6 +12,7 @@ It answers as Engine 20.10 would, except for what MODE makes it do wrong:
   version-old    Api-Version: 1.40
   removing       one container, whose removal another client started: a
                  DELETE answers 409, and the container is gone after it
+  endless-save   an image that exists; saving it streams without end
 It serves until killed (the test stops it by its PID).
 """
 import json
@@ -83,9 +84,26 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, c)
         if path.endswith("/logs"):
             return self.logs()
+        if mode == "endless-save" and path.startswith("/images/") and \
+                path.endswith("/json"):
+            return self.send(200, {"Id": "sha256:" + "ab" * 32,
+                                   "RepoDigests": [], "Size": 1024})
+        if mode == "endless-save" and path.endswith("/get"):
+            return self.endless(b"\0" * 65536)
         if path.endswith("/volumes"):
             return self.send(200, {"Volumes": []})
         return self.send(200, [])
+
+    def endless(self, chunk):
+        self.send_response(200)
+        self.send_header("Api-Version", self.version())
+        self.send_header("Content-Type", "application/x-tar")
+        self.end_headers()
+        try:
+            while True:
+                self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def logs(self):
         self.send_response(200)

@@ -2,9 +2,11 @@
  * transport and docker-stream.c's parsers. */
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "docker-stream.h"
@@ -131,17 +133,47 @@ docker_image_import(struct docker *d, const char *tar, const char *repo,
 	return ret;
 }
 
+/* An archive from the engine, in a file: an engine that streams without
+ * end, or a volume larger than the host's disk, must stop before the disk
+ * is full, leaving room for everything else. */
+#define SAVE_DISK_RESERVE (512ULL << 20)
+#define SAVE_CHECK_EVERY (16ULL << 20)
+
+struct file_sink {
+	FILE *f;
+	const char *path;
+	unsigned long long written, next_check;
+};
+
 static int
 write_file_sink(const char *data, size_t len, void *arg)
 {
-	return fwrite(data, 1, len, arg) == len ? 0 :
-	       err_set("cannot write the image archive");
+	struct file_sink *s = arg;
+	struct statvfs v;
+
+	if (fwrite(data, 1, len, s->f) != len)
+		return err_set("cannot write '%s': %s", s->path,
+			       strerror(errno));
+	s->written += len;
+	if (s->written < s->next_check)
+		return 0;
+	s->next_check = s->written + SAVE_CHECK_EVERY;
+	if (fstatvfs(fileno(s->f), &v) == 0 &&
+	    (unsigned long long)v.f_bavail * v.f_frsize < SAVE_DISK_RESERVE) {
+		err_set("stopped copying from the engine after %llu MiB: the "
+			"file system of '%s' has less than %llu MiB left",
+			s->written >> 20, s->path, SAVE_DISK_RESERVE >> 20);
+		return err_hint("free some space there, or point TMPDIR at a "
+				"larger file system");
+	}
+	return 0;
 }
 
 static int
 save_to(struct docker *d, const char *path, const char *file)
 {
 	char *tmp = xasprintf("%s.tmp", file);
+	struct file_sink sink = { .path = tmp };
 	FILE *f = fopen(tmp, "wb");
 	int ret = -1;
 
@@ -149,7 +181,8 @@ save_to(struct docker *d, const char *path, const char *file)
 		err_set("cannot create '%s'", tmp);
 		goto out;
 	}
-	ret = docker_stream(d, "GET", path, NULL, NULL, write_file_sink, f);
+	sink.f = f;
+	ret = docker_stream(d, "GET", path, NULL, NULL, write_file_sink, &sink);
 	if (fclose(f) != 0 && ret == 0)
 		ret = err_set("cannot write '%s'", tmp);
 	if (ret == 0 && rename(tmp, file) < 0)

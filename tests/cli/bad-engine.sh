@@ -109,4 +109,31 @@ done
 echo "$out" | grep -q "needs 1.41 or newer"
 ok $? "and an old one is told what berth needs"
 
+# An image save that never ends stops before the disk is full: here a
+# 600 MiB file system of the test's own, in a mount namespace.
+engine endless-save
+small="$scratch/small"
+mkdir -p "$small"
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
+	unshare -m true 2>/dev/null; then
+	unshare -m sh -c 'mount -t tmpfs -o size=600m tmpfs "$1" &&
+		TMPDIR="$1" /usr/bin/time -f "%e %M" -o "$2/time" "$3" -C "$4" \
+			bundle create --with-images "$1/b.tar.gz" >"$2/out" 2>&1
+		echo $? >"$2/rc"; ls -A "$1" >"$2/left"' sh \
+		"$small" "$scratch" "$BERTH" "$ws"
+	rc=$(cat "$scratch/rc") out=$(cat "$scratch/out")
+	secs=$(cut -d' ' -f1 "$scratch/time" | tail -n 1)
+	[ "$rc" -eq 1 ] && within 60 &&
+		echo "$out" | grep -q "has less than 512 MiB left" &&
+		echo "$out" | grep -q "hint: free some space there"
+	ok $? "bundle --with-images from an endless save stops short of a full disk (${secs} s)" ||
+		echo "$out" | diag
+	[ ! -s "$scratch/left" ]
+	ok $? "and leaves no part of the archive or the bundle behind" ||
+		diag <"$scratch/left"
+else
+	ok 0 "# SKIP a mount namespace needs root and unshare"
+	ok 0 "# SKIP a mount namespace needs root and unshare"
+fi
+
 done_testing
