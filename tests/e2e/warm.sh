@@ -139,12 +139,13 @@ p0=$(web_port default) p1=$(web_port test) p2=$(web_port qa)
 [ -n "$p0" ] && [ -n "$p1" ] && [ -n "$p2" ] && [ "$p0" != "$p1" ] &&
 	[ "$p0" != "$p2" ] && [ "$p1" != "$p2" ]
 ok $? "each environment has a port of its own ($p0, $p1, $p2)"
-[ "$(title default)" = "berth demo" ] && [ "$(title test)" = "berth demo (TEST)" ] &&
-	[ "$(title qa)" = "berth demo" ]
-ok $? "all three answer at once, test's title in test only"
 q1=$(visits qa) d1=$(visits default) q2=$(visits qa)
 [ -n "$n" ] && [ "$q1" = $((n + 1)) ] && [ "$d1" = $((n + 1)) ] && [ "$q2" = $((n + 2)) ]
 ok $? "qa's data is the default's of that moment ($n visits), and later visits count in one only (qa $q1, $q2; default $d1)"
+# (each page seen counts a visit: the titles come after)
+[ "$(title default)" = "berth demo" ] && [ "$(title test)" = "berth demo (TEST)" ] &&
+	[ "$(title qa)" = "berth demo" ]
+ok $? "all three answer at once, test's title in test only"
 [ "$(gsh b hostname)" = "$prefix-b" ] &&
 	[ "$("$BERTH" -C "$scratch/b" -e test ssh -c 'hostname; cat /workspace/marker.txt' 2>/dev/null | tr '\n' '|')" = "$prefix-b-test|host file of b|" ]
 ok $? "three machines on one folder"
