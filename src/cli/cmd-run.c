@@ -233,7 +233,8 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct kvlist vars = { 0 };
 	struct strlist cmd = { 0 };
 	struct diags d = { 0 };
-	char *settings = xstrdup(ws_env_selected()), *env, *path = NULL;
+	char *settings = xstrdup(ws_env_selected()), *env = NULL;
+	char *path = NULL;
 	unsigned char raw[3];
 	int ret, fd, i, rc;
 	size_t k;
@@ -307,8 +308,8 @@ cleanup:
 		if (ret == EXIT_OK)
 			ret = EXIT_FAIL;
 	}
-	free(env);
 done:
+	free(env);
 	strlist_release(&cmd);
 	kvlist_release(&vars);
 	diags_release(&d);
