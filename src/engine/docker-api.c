@@ -3,6 +3,9 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -685,17 +688,87 @@ docker_image_pull(struct docker *d, const char *image,
 	return ret;
 }
 
-int
-docker_image_copy(struct docker *from, struct docker *to, const char *name,
-		  const char *scratch_dir)
-{
-	char *tar = temp_file(scratch_dir, "berth-image");
-	int ret = tar ? docker_image_save(from, name, tar) : -1;
+/* The save's side of a copy, on a thread of its own, into a pipe. */
+struct save_side {
+	struct docker *from;
+	char *path;
+	int fd;
+	int ret;
+	char err[1024];
+};
 
-	if (ret == 0)
-		ret = docker_image_load(to, tar);
-	if (tar)
-		remove(tar);
-	free(tar);
+static int
+write_fd_sink(const char *data, size_t len, void *arg)
+{
+	const int *fd = arg;
+
+	while (len) {
+		ssize_t n = write(*fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_set("the load stopped reading");
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void *
+save_side_run(void *arg)
+{
+	struct save_side *s = arg;
+	sigset_t pipe_sig;
+
+	/* a load that stops early: EPIPE for this thread, not a signal that
+	 * ends berth */
+	sigemptyset(&pipe_sig);
+	sigaddset(&pipe_sig, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_sig, NULL);
+	s->ret = docker_stream(s->from, "GET", s->path, NULL, NULL,
+			       write_fd_sink, &s->fd);
+	if (s->ret < 0)
+		snprintf(s->err, sizeof(s->err), "%s", err_msg());
+	close(s->fd);
+	return NULL;
+}
+
+/* Streamed: the save feeds the load as it comes, with no file between
+ * them, so the two engines work at once and no disk fills. */
+int
+docker_image_copy(struct docker *from, struct docker *to, const char *name)
+{
+	char *n = url_escape(name), *in = NULL;
+	struct save_side s = { .from = from, .fd = -1 };
+	int fds[2], ret;
+	pthread_t t;
+
+	s.path = xasprintf("/images/%s/get", n);
+	free(n);
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		ret = err_set("cannot copy '%s': %s", name, strerror(errno));
+		goto out;
+	}
+	s.fd = fds[1];
+	if (pthread_create(&t, NULL, save_side_run, &s) != 0) {
+		close(fds[0]);
+		close(fds[1]);
+		ret = err_set("cannot copy '%s': no thread", name);
+		goto out;
+	}
+	in = xasprintf("/dev/fd/%d", fds[0]);
+	ret = docker_image_load(to, in);
+	/* the save ends at once if it still writes */
+	close(fds[0]);
+	pthread_join(t, NULL);
+	if (s.ret < 0)	/* the cause, when the save failed first */
+		ret = err_set("cannot save '%s' from its engine: %s", name,
+			      s.err);
+	else if (ret < 0)
+		err_prefix("cannot load '%s'", name);
+out:
+	free(in);
+	free(s.path);
 	return ret;
 }

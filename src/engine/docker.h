@@ -84,10 +84,10 @@ void docker_multi_free(struct docker_multi *m);
 /* Resources of a kind ("containers", "networks", "volumes") with a label. */
 int docker_list_by_label(struct docker *d, const char *kind,
 			 const char *label, json_t **list);
-/* Copy an image from one engine to another (save, then load): how an image
- * of the host reaches a VM that cannot pull it. */
+/* Copy an image from one engine to another (a save streamed into a load):
+ * how an image of the host reaches a VM that cannot pull it. */
 int docker_image_copy(struct docker *from, struct docker *to,
-		      const char *name, const char *scratch_dir);
+		      const char *name);
 
 /* The calls berth makes, each named in its errors. */
 int docker_get_json(struct docker *d, const char *path, json_t **out);

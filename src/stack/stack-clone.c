@@ -129,8 +129,7 @@ copy_images(struct engine *src, const struct ws *sws, struct engine *dst,
 		    docker_image_inspect(&src->d, ref, &img) > 0) {
 			report(rep, REPORT_LINE, svc->name, "%-12s copying %s",
 			       svc->name, ref);
-			ret = docker_image_copy(&src->d, &dst->d, ref,
-						getenv("TMPDIR") ?: "/tmp");
+			ret = docker_image_copy(&src->d, &dst->d, ref);
 		}
 		json_decref(img);
 		free(ref);

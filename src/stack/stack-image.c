@@ -442,7 +442,7 @@ copy_from_host(struct engine *e, const char *ref)
 
 	if (docker_open(&host, HOST_ENGINE, NULL) < 0)
 		return -1;
-	ret = docker_image_copy(&host, &e->d, ref, getenv("TMPDIR") ?: "/tmp");
+	ret = docker_image_copy(&host, &e->d, ref);
 	docker_close(&host);
 	if (ret < 0)
 		err_hint("is '%s' in the host's engine? 'docker image ls' shows "

@@ -43,8 +43,7 @@ copy_from(struct engine *e, const struct ws *ws, const char *env,
 			report(rep, REPORT_LINE, svc->name, "%-12s copying %s "
 			       "from environment '%s', which built it",
 			       svc->name, ref, env);
-			if (docker_image_copy(&d, &e->d, ref,
-					      getenv("TMPDIR") ?: "/tmp") == 0)
+			if (docker_image_copy(&d, &e->d, ref) == 0)
 				ret = 1;
 			else
 				report(rep, REPORT_WARN, svc->name, "cannot "

@@ -178,8 +178,13 @@ main(void)
 	   strstr(err_msg(), "404"), "it is gone, and the error says 404: %s",
 	   err_msg());
 	ok(docker_image_load(&d, saved) == 0, "load it back (POST /images/load)");
-	ok(docker_image_copy(&d, &d, IMAGE, scratch) == 0,
-	   "copy an image from one engine to another (save, then load)");
+	ok(docker_image_copy(&d, &d, IMAGE) == 0,
+	   "copy an image from one engine to another (a save streamed into "
+	   "a load)");
+	ok(docker_image_copy(&d, &d, "berth-test/none:1") < 0 &&
+	   strstr(err_msg(), "cannot save 'berth-test/none:1'") &&
+	   strstr(err_msg(), "404"), "copying an image that is not there "
+	   "fails, saying why: %s", err_msg());
 	ok(docker_get_json(&d, "/images/" IMAGE "/json", &j) == 0, "it is back");
 	json_decref(j);
 	free(saved);
