@@ -105,8 +105,8 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 					    json_string(e[i].env));
 			json_object_set_new(o, "age_s", age < 0 ? json_null()
 							: json_integer(age));
-			json_object_set_new(o, "ports",
-					    machine_forwarded_ports(&v, e[i].domain, e[i].state));
+			json_object_set_new(o, "ports", machine_forwarded_ports(
+					&v, e[i].domain, e[i].state));
 			json_object_set_new(o, "domain", json_string(e[i].domain));
 			json_object_set_new(o, "id", json_string(e[i].id));
 			json_object_set_new(o, "path", json_string(e[i].path));
@@ -125,7 +125,9 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		printf("%-16s %-10s %-10s %-6s %-14s %s\n", "WORKSPACE", "ENV",
 		       "STATE", "AGE", "PORTS", "FOLDER");
 		for (i = 0; i < n; i++) {
-			json_t *ports = machine_forwarded_ports(&v, e[i].domain, e[i].state), *p;
+			json_t *ports = machine_forwarded_ports(&v, e[i].domain,
+								e[i].state);
+			json_t *p;
 			struct strbuf sb = STRBUF_INIT;
 			size_t k;
 
