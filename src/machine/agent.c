@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -160,4 +161,28 @@ agent_sh(virDomainPtr dom, const char *script, int timeout_s,
 	long long pid = agent_sh_start(dom, script);
 
 	return pid < 0 ? -1 : agent_sh_wait(dom, pid, timeout_s, output);
+}
+
+void
+agent_clock_script(struct strbuf *sh)
+{
+	struct timespec now;
+
+	/* not the agent's guest-set-time: it also writes the RTC, which
+	 * takes seconds under TCG */
+	clock_gettime(CLOCK_REALTIME, &now);
+	sb_addf(sh, "date -u -s @%lld.%03ld >/dev/null\n",
+		(long long)now.tv_sec, now.tv_nsec / 1000000);
+}
+
+int
+agent_clock_sync(virDomainPtr dom)
+{
+	struct strbuf sh = STRBUF_INIT;
+	long long pid;
+
+	agent_clock_script(&sh);
+	pid = agent_sh_start(dom, sh.buf);
+	sb_release(&sh);
+	return pid < 0 ? -1 : 0;
 }

@@ -19,5 +19,10 @@ int agent_sh(virDomainPtr dom, const char *script, int timeout_s,
 long long agent_sh_start(virDomainPtr dom, const char *script);
 int agent_sh_wait(virDomainPtr dom, long long pid, int timeout_s,
 		  struct strbuf *output);
+/* A line of shell that sets the guest's clock to the host's of now. */
+void agent_clock_script(struct strbuf *sh);
+/* The guest's clock set to the host's, not waited for: a guest restored
+ * or resumed has the time it was stopped at. 0, or -1 (no agent). */
+int agent_clock_sync(virDomainPtr dom);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "box.h"
 #include "digest.h"
 #include "machine.h"
@@ -440,7 +441,8 @@ up_running(struct up_run *u)
 	return docker_ready(u);
 }
 
-/* Suspended to disk: restored as it was, with no redefinition. */
+/* Suspended to disk: restored as it was, with no redefinition; then as
+ * any running VM, which once provisioned needs no SSH. */
 static int
 up_restore(struct up_run *u)
 {
@@ -448,9 +450,8 @@ up_restore(struct up_run *u)
 	if (virDomainCreate(u->dom) < 0)
 		return err_set("cannot restore '%s': %s", u->st.domain,
 			       vm_last_error());
-	if (ssh_wait(u->ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0)
-		return -1;
-	return machine_docker_wait(u->ws, &u->st, u->timeout_s);
+	agent_clock_sync(u->dom);
+	return up_running(u);
 }
 
 /* The volumes, the seed and the domain, then the boot; or, given a warm
@@ -487,6 +488,14 @@ up_define(struct up_run *u, struct warm *w)
 		/* a new disk from the box: it boots with cloud-init */
 		free(st->warm);
 		st->warm = NULL;
+	} else if (w) {
+		/* pending before its disk exists: a cut up finds the disk
+		 * no one's and drops it, and never boots it cold */
+		free(st->warm);
+		st->warm = xstrdup(w->key);
+		st->warm_pending = 1;
+		if (state_save(ws, st) < 0)
+			goto out;
 	}
 	if (upload_box(&u->v, &u->box, &plan, &kernel, &initrd) < 0 ||
 	    vm_volume_overlay(&u->v, overlay, base, ws->vm.disk) < 0 ||
@@ -578,9 +587,27 @@ up_new(struct up_run *u)
 	int warm, ret;
 
 	if (u->st.warm_pending) {
-		/* a restore cut before the identity: its disk is no one's */
+		/* a restore cut before the identity: its disk is no one's,
+		 * and nothing of the warm image is this workspace's yet; its
+		 * domain may still name a warm image's disk, which then
+		 * could never be swept */
+		if (u->dom) {
+			int state = VIR_DOMAIN_NOSTATE;
+
+			vm_domain_state(u->dom, &state);
+			if (state != VIR_DOMAIN_SHUTOFF)
+				virDomainDestroy(u->dom);
+			virDomainUndefineFlags(u->dom,
+				VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+				VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+				VIR_DOMAIN_UNDEFINE_NVRAM);
+			virDomainFree(u->dom);
+			u->dom = NULL;
+		}
 		drop_overlay(u);
 		u->st.warm_pending = 0;
+		free(u->st.warm);
+		u->st.warm = NULL;
 	}
 	warm = warm_applies(u, &w, &why);
 	if (why)
@@ -640,8 +667,10 @@ machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
 		      VIR_DOMAIN_PAUSED)) {
 		/* suspended; or still starting, as libvirt starts domains
 		 * paused (an up killed there): then it runs by now */
-		if (virDomainResume(u.dom) == 0)
+		if (virDomainResume(u.dom) == 0) {
 			report(rep, REPORT_LINE, NULL, "resumed the paused VM");
+			agent_clock_sync(u.dom);
+		}
 		else if (vm_domain_state(u.dom, &state), state !=
 			 VIR_DOMAIN_RUNNING) {
 			err_set("cannot resume '%s': %s", u.st.domain,

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "box.h"
 #include "docker.h"
 #include "config.h"
@@ -310,6 +311,7 @@ machine_resume(struct machine *w)
 		if (virDomainResume(w->dom) < 0)
 			return err_set("cannot resume '%s': %s", w->st.domain,
 				       vm_last_error());
+		agent_clock_sync(w->dom);
 		return 1;
 	}
 	if (state == VIR_DOMAIN_SHUTOFF &&
@@ -317,6 +319,7 @@ machine_resume(struct machine *w)
 		if (virDomainCreate(w->dom) < 0)	/* restores the save */
 			return err_set("cannot restore '%s': %s", w->st.domain,
 				       vm_last_error());
+		agent_clock_sync(w->dom);
 		return 1;
 	}
 	return 0;
@@ -328,27 +331,43 @@ machine_state_name(struct machine *w)
 	return w->dom ? vm_domain_state(w->dom, NULL) : "not created";
 }
 
-/* Whether "info usernet" lists f: lines such as
- * "TCP[HOST_FORWARD] 13 127.0.0.1 8080 10.0.2.15 8080". */
+/* A host forward of QEMU's user-mode network, as "info usernet" lists
+ * it: "  TCP[HOST_FORWARD]  13  127.0.0.1  8080  10.0.2.15  8080 ...". */
+struct usernet_forward {
+	char proto[4];		/* "TCP" or "UDP" */
+	char addr[64];
+	int port, guest_port;
+};
+
+/* The next forward of "info usernet" text from *pos: 1, with *pos past
+ * its line; 0 at the end. */
+static int
+usernet_next(const char **pos, struct usernet_forward *f)
+{
+	while (**pos) {
+		const char *line = *pos, *end = strchr(line, '\n');
+		int fd;
+
+		*pos = end ? end + 1 : line + strlen(line);
+		if (sscanf(line, " %3[A-Z][HOST_FORWARD] %d %63s %d %*s %d",
+			   f->proto, &fd, f->addr, &f->port,
+			   &f->guest_port) == 5)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 has_forward(const char *usernet, const struct forward *f)
 {
-	char *needle = xasprintf("%s[HOST_FORWARD]", f->proto == PROTO_UDP
-				 ? "UDP" : "TCP");
-	const char *l;
-	int found = 0;
+	const char *proto = f->proto == PROTO_UDP ? "UDP" : "TCP";
+	struct usernet_forward u;
 
-	for (l = strstr(usernet, needle); l && !found;
-	     l = strstr(l + 1, needle)) {
-		char ip[64];
-		int fd, hp;
-
-		if (sscanf(strchr(l, ']') + 1, "%d %63s %d", &fd, ip, &hp) == 3 &&
-		    hp == f->port && !strcmp(ip, f->host_ip))
-			found = 1;
-	}
-	free(needle);
-	return found;
+	while (usernet_next(&usernet, &u))
+		if (u.port == f->port && !strcmp(u.addr, f->host_ip) &&
+		    !strcmp(u.proto, proto))
+			return 1;
+	return 0;
 }
 
 int
@@ -402,7 +421,7 @@ out:
 }
 
 /* The host ports QEMU forwards into a running VM, but SSH and the
- * engine's ("info usernet": "TCP[HOST_FORWARD] FD ADDR PORT ..."). */
+ * engine's. */
 json_t *
 machine_forwarded_ports(struct vm_conn *v, const char *domain,
 			const char *state)
@@ -410,7 +429,8 @@ machine_forwarded_ports(struct vm_conn *v, const char *domain,
 	json_t *ports = json_array();
 	virDomainPtr dom = NULL;
 	char *text = NULL;
-	const char *l;
+	const char *pos;
+	struct usernet_forward u;
 
 	if (strcmp(state, "running") ||
 	    vm_domain_find(v, domain, &dom) <= 0 ||
@@ -418,15 +438,10 @@ machine_forwarded_ports(struct vm_conn *v, const char *domain,
 		err_clear();
 		goto out;
 	}
-	for (l = text; (l = strstr(l, "[HOST_FORWARD]")); l++) {
-		char addr[64], gaddr[64];
-		int fd, port, gport;
-
-		if (sscanf(l, "[HOST_FORWARD] %d %63s %d %63s %d", &fd, addr,
-			   &port, gaddr, &gport) == 5 && gport != 22 &&
-		    gport != 2376)
-			json_array_append_new(ports, json_integer(port));
-	}
+	for (pos = text; usernet_next(&pos, &u);)
+		if (u.guest_port != 22 && u.guest_port != 2376)
+			json_array_append_new(ports,
+					      json_integer(u.port));
 out:
 	free(text);
 	if (dom)

@@ -25,8 +25,10 @@ struct ws_state {
 				 * needs no SSH */
 	char *warm;		/* the warm image it was restored from: it
 				 * boots with no cloud-init after a halt */
-	int warm_pending;	/* restored, its identity not yet given: a
-				 * cut up starts that workspace over */
+	int warm_pending;	/* its disk is (being) made from the warm
+				 * image, its identity not yet given: a cut
+				 * up starts that workspace over. Cleared
+				 * with warm, or once the identity is in */
 	int exists;		/* was there a state file */
 };
 

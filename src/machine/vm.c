@@ -187,9 +187,10 @@ vm_pool(struct vm_conn *v)
 		"<target><path>/var/lib/libvirt/images</path></target></pool>";
 	int active = 0;
 
-	if (v->pool)
+	if (v->pool_ready)
 		return 0;
-	v->pool = virStoragePoolLookupByName(v->conn, VM_POOL);
+	if (!v->pool)
+		v->pool = virStoragePoolLookupByName(v->conn, VM_POOL);
 	if (!v->pool) {
 		/* a fresh libvirt may have no pool yet: make the usual one */
 		report_note("creating libvirt storage pool '%s' in "
@@ -210,12 +211,18 @@ vm_pool(struct vm_conn *v)
 		return -1;
 	}
 	virStoragePoolRefresh(v->pool, 0);
+	v->pool_ready = 1;
 	return 0;
 }
 
 static virStorageVolPtr
 vol_lookup(struct vm_conn *v, const char *name)
 {
+	/* the pool looked up, not made: a lookup before vm_pool() must not
+	 * say "no such volume" when there is one (a cut up's disk) */
+	if (!v->pool &&
+	    !(v->pool = virStoragePoolLookupByName(v->conn, VM_POOL)))
+		return NULL;
 	return virStorageVolLookupByName(v->pool, name);
 }
 

@@ -15,7 +15,8 @@
 
 struct vm_conn {
 	virConnectPtr conn;
-	virStoragePoolPtr pool;
+	virStoragePoolPtr pool;	/* looked up; or made too, by vm_pool() */
+	int pool_ready;		/* vm_pool(): made, started, refreshed */
 	char *uri;
 };
 

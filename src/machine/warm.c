@@ -67,6 +67,34 @@ warm_set_gen(struct warm *w, const char *prefix, unsigned long gen)
 	w->seed = xasprintf("%s%lu.seed", prefix, gen);
 }
 
+/* What cut makes of the image left: a generation with a disk and no
+ * memory is never restored, and one with no disk is nothing. Its seed
+ * and memory go, and its disk once no workspace stands on it (a cut
+ * workspace's overlay goes on its next up). Under the image's lock, so
+ * no make is under way. */
+static void
+warm_sweep(struct up_run *u, const char *prefix)
+{
+	struct strlist vols = { 0 };
+	size_t i;
+
+	vm_volumes_named(&u->v, prefix, &vols);
+	for (i = 0; i < vols.n; i++) {
+		const char *name = vols.v[i], *dot = strrchr(name, '.');
+		int len = (int)(dot - name);
+		char *disk = xasprintf("%.*s.qcow2", len, name);
+		char *save = xasprintf("%.*s.save", len, name);
+
+		if (!strlist_has(&vols, disk) ||
+		    (!strlist_has(&vols, save) &&
+		     (strcmp(dot, ".qcow2") || !vm_volume_in_use(&u->v, name))))
+			vm_volume_delete(&u->v, name);
+		free(disk);
+		free(save);
+	}
+	strlist_release(&vols);
+}
+
 /* The image's volumes: berth-box-NAME-VERSION.warm-KEY-GEN.{qcow2,save}.
  * The newest generation with both is the image; a new one is made under
  * the next, since an old disk may still be the base of workspaces. */
@@ -79,6 +107,7 @@ warm_names(struct up_run *u, struct warm *w)
 	size_t i, plen = strlen(prefix);
 	unsigned long gen, top = 0, ready = 0;
 
+	warm_sweep(u, prefix);
 	vm_volumes_named(&u->v, prefix, &vols);
 	for (i = 0; i < vols.n; i++) {
 		char *end, *disk;
@@ -328,7 +357,6 @@ identity_script(struct up_run *u, struct strbuf *sh)
 {
 	const struct ws *ws = u->ws;
 	char *pub = ssh_pubkey(ws), *hostname = xstrdup(ws->name);
-	struct timespec now;
 	unsigned uid = guest_uid(ws);
 	size_t i;
 	int ret = -1;
@@ -340,11 +368,9 @@ identity_script(struct up_run *u, struct strbuf *sh)
 		err_set("cannot read the workspace's SSH public key");
 		goto out;
 	}
-	/* the host's clock, as the script starts (the agent's own
-	 * guest-set-time also writes the RTC: seconds, here) */
-	clock_gettime(CLOCK_REALTIME, &now);
-	sb_addf(sh, "set -u\ndate -u -s @%lld.%03ld >/dev/null\n",
-		(long long)now.tv_sec, now.tv_nsec / 1000000);
+	/* the host's clock, as the script starts */
+	sb_addstr(sh, "set -u\n");
+	agent_clock_script(sh);
 	/* Docker first: its start is most of the time here (seconds under
 	 * TCG), and the rest goes on beside it */
 	if (machine_docker_tls_script(ws, sh) < 0)

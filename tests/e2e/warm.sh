@@ -3,7 +3,8 @@
 # Docker-ready, with no identity). Two at once must be two machines
 # (hostname, machine-id, SSH host key, Docker CA, files); the clock is the
 # host's; the folder is mounted; halt and up boots with no cloud-init; an
-# up killed during a restore converges and leaves nothing; three
+# up killed while it makes the image or during a restore converges and
+# leaves nothing; three
 # environments of the demo in one folder run at once, each on its
 # own port, one with its own title, the others copying the images the
 # first built, one a copy of the first's data; berth run; and a warm image
@@ -57,6 +58,20 @@ gsh() { "$BERTH" -C "$scratch/$1" ssh -c "$2" 2>/dev/null; }
 
 mkws a
 mkws b
+# kill -9 while the first up of the shape boots to make the image: the
+# next up starts over, and the cut make leaves nothing (its disk, or a
+# workspace disk on it, booted cold later, is what broke stop 24's faults)
+"$BERTH" -C "$scratch/a" up >"$scratch/a0.out" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+	grep -q '^==> booting' "$scratch/a0.out" && break
+	sleep 0.1
+done
+sleep 10
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+grep -q '^==> warming' "$scratch/a0.out" && ! grep -q 'warm image made' "$scratch/a0.out"
+ok $? "up killed (-9) while it makes the warm image" || diag <"$scratch/a0.out"
 start=$(secs)
 "$BERTH" -C "$scratch/a" up >"$scratch/a.out" 2>&1
 ok $? "up of the first workspace of a shape" || diag <"$scratch/a.out"
@@ -68,6 +83,12 @@ dom_a=$(sed -n 's/.*"domain": "\(.*\)".*/\1/p' "$scratch/a/.berth/state.json")
 disk_vol=$(virsh -c qemu:///system vol-dumpxml --pool default "$dom_a.qcow2" 2>/dev/null |
 	sed -n "s|.*<path>\\(.*\\.warm-[^<]*\\.qcow2\\)</path>.*|\\1|p" | head -n 1)
 warm_key=$(echo "$disk_vol" | sed -n 's/.*\.warm-\([0-9a-f]*\)-[0-9]*\.qcow2$/\1/p')
+warm_vols=$(virsh -q -c qemu:///system vol-list default | awk '{ print $1 }' |
+	grep "\.warm-$warm_key-" | sort | tr '\n' ' ')
+gen=$(echo "$disk_vol" | sed -n 's/.*-\([0-9]*\)\.qcow2$/\1/p')
+[ -n "$warm_key" ] && [ "$(echo $warm_vols | wc -w)" = 3 ] &&
+	! grep -q '"warm_pending"' "$scratch/a/.berth/state.json"
+ok $? "one image (generation $gen: $warm_vols), the cut make's swept away"
 [ -n "$warm_key" ] && [ -f "${disk_vol%.qcow2}.save" ]
 ok $? "its overlay stands on the image's frozen disk, beside its memory"
 
@@ -208,9 +229,12 @@ done
 sleep 2
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
+# restored again, not booted cold from the cut restore's disk
 "$BERTH" -C "$scratch/c" up >"$scratch/c2.out" 2>&1 &&
+	grep -q '^==> restoring' "$scratch/c2.out" &&
+	! grep -q '^==> \(booting\|cloud-init\)' "$scratch/c2.out" &&
 	[ "$(gsh c hostname)" = "$prefix-c" ]
-ok $? "up after an up killed during the restore" || diag <"$scratch/c2.out"
+ok $? "up after an up killed during the restore: restored anew" || diag <"$scratch/c2.out"
 "$BERTH" -C "$scratch/c" destroy -f >/dev/null 2>&1
 ! virsh -c qemu:///system list --all --name | grep -q "^berth-$prefix-c-" &&
 	! virsh -c qemu:///system vol-list default | grep -q "berth-$prefix-c-"
