@@ -464,7 +464,7 @@ up_define(struct up_run *u, struct warm *w)
 	struct vm_plan plan = { 0 };
 	char *overlay = NULL, *seed = NULL, *base = NULL;
 	char *kernel = NULL, *initrd = NULL;
-	int ret = -1;
+	int new_disk, ret = -1;
 
 	report(u->rep, REPORT_PHASE, NULL, "defining");
 	if (vm_pool(&u->v) < 0 || plan_ports(ws, st, 0) < 0 ||
@@ -484,11 +484,15 @@ up_define(struct up_run *u, struct warm *w)
 	plan.console_log = u->log;
 	plan.virtiofsd = find_virtiofsd();
 	plan.virtiofs = plan.virtiofsd != NULL;
-	if (!w && !vm_volume_exists(&u->v, overlay)) {
-		/* a new disk from the box: it boots with cloud-init */
-		free(st->warm);
-		st->warm = NULL;
-	} else if (w) {
+	new_disk = !vm_volume_exists(&u->v, overlay);
+	if (new_disk) {
+		/* a new disk makes a new host key: none known before holds */
+		char *known = state_path(ws, "known_hosts");
+
+		unlink(known);
+		free(known);
+	}
+	if (w) {
 		/* pending before its disk exists: a cut up finds the disk
 		 * no one's and drops it, and never boots it cold */
 		free(st->warm);
@@ -496,6 +500,10 @@ up_define(struct up_run *u, struct warm *w)
 		st->warm_pending = 1;
 		if (state_save(ws, st) < 0)
 			goto out;
+	} else if (new_disk) {
+		/* a new disk from the box: it boots with cloud-init */
+		free(st->warm);
+		st->warm = NULL;
 	}
 	if (upload_box(&u->v, &u->box, &plan, &kernel, &initrd) < 0 ||
 	    vm_volume_overlay(&u->v, overlay, base, ws->vm.disk) < 0 ||

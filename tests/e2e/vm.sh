@@ -312,9 +312,14 @@ ok $? "restoring a snapshot that is not there says so"
 ok $? "suspend"
 "$BERTH" -C "$ws" status | grep -Eq 'paused|saved'
 ok $? "the VM is suspended"
-"$BERTH" -C "$ws" resume >/dev/null 2>&1 &&
-	"$BERTH" -C "$ws" ssh -c true >/dev/null 2>&1
+# a paused guest's clock stands still: resume sets it to the host's
+sleep 6
+"$BERTH" -C "$ws" resume >/dev/null 2>&1 && before=$(date +%s) &&
+	guest=$("$BERTH" -C "$ws" ssh -c 'date +%s' 2>/dev/null)
 ok $? "resume, and ssh answers again"
+after=$(date +%s)
+[ "${guest:-0}" -ge $((before - 2)) ] && [ "${guest:-0}" -le $((after + 2)) ]
+ok $? "the guest's clock is the host's after 6 s paused (guest $guest, host $before-$after)"
 
 # Kill up while it boots, then up again: it converges, nothing duplicated.
 "$BERTH" -C "$ws" halt -f >/dev/null 2>&1

@@ -98,6 +98,11 @@ ok $? "up of a second workspace" || diag <"$scratch/b.out"
 echo "# figure: new workspace from the warm image, Docker-ready $(elapsed "$start") s"
 ! grep -q '^==> warming' "$scratch/b.out" && grep -q '^==> restoring' "$scratch/b.out"
 ok $? "from the same warm image, made once"
+# known before any ssh: the key its identity made (an ssh during the
+# restore would have met the image's, and kept it)
+known=$(cut -d' ' -f2,3 "$scratch/b/.berth/known_hosts" 2>/dev/null)
+[ -n "$known" ] && [ "$known" = "$(gsh b "cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub")" ]
+ok $? "its SSH host key is known from its identity, not trusted on first use"
 
 # Two machines, not one twice.
 for w in a b; do
