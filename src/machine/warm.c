@@ -503,16 +503,18 @@ trust_host_key(struct up_run *u, const char *out)
 {
 	const char *key = out ? strstr(out, HOST_KEY_MARK) : NULL;
 	char *path = state_path(u->ws, "known_hosts"), *line;
-	int ret = 0;
+	int len = 0, ret = 0;
 
-	if (!key) {
-		unlink(path);	/* then trusted on first use */
+	if (key) {
+		key += strlen(HOST_KEY_MARK);
+		len = (int)strcspn(key, "\n");
+	}
+	if (len < 16) {	/* none: then trusted on first use */
+		unlink(path);
 		free(path);
 		return 0;
 	}
-	key += strlen(HOST_KEY_MARK);
-	line = xasprintf("[127.0.0.1]:%d %.*s\n", u->st.ssh_port,
-			 (int)strcspn(key, "\n"), key);
+	line = xasprintf("[127.0.0.1]:%d %.*s\n", u->st.ssh_port, len, key);
 	ret = write_file_atomic(path, line, strlen(line), 0600);
 	free(line);
 	free(path);

@@ -55,21 +55,26 @@ trap cleanup EXIT
 secs() { echo "$(($(date +%s%N) / 1000000))"; }
 elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
 gsh() { "$BERTH" -C "$scratch/$1" ssh -c "$2" 2>/dev/null; }
+# cut_up WS OUT PHASE SECONDS: up of WS, killed (-9) SECONDS after it
+# prints PHASE (or after a minute)
+cut_up() {
+	"$BERTH" -C "$scratch/$1" up >"$scratch/$2" 2>&1 &
+	pid=$!
+	for _ in $(seq 600); do
+		grep -q "^==> $3" "$scratch/$2" && break
+		sleep 0.1
+	done
+	sleep "$4"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+}
 
 mkws a
 mkws b
 # kill -9 while the first up of the shape boots to make the image: the
 # next up starts over, and the cut make leaves nothing (its disk, or a
 # workspace disk on it, booted cold later, is what broke stop 24's faults)
-"$BERTH" -C "$scratch/a" up >"$scratch/a0.out" 2>&1 &
-pid=$!
-for _ in $(seq 600); do
-	grep -q '^==> booting' "$scratch/a0.out" && break
-	sleep 0.1
-done
-sleep 10
-kill -9 $pid 2>/dev/null
-wait $pid 2>/dev/null
+cut_up a a0.out booting 10
 grep -q '^==> warming' "$scratch/a0.out" && ! grep -q 'warm image made' "$scratch/a0.out"
 ok $? "up killed (-9) while it makes the warm image" || diag <"$scratch/a0.out"
 start=$(secs)
@@ -225,15 +230,7 @@ ok $? "it kept its disk and folder, with cloud-init off"
 
 # kill -9 during the restore, then up: it converges, nothing left over.
 mkws c
-"$BERTH" -C "$scratch/c" up >"$scratch/c.out" 2>&1 &
-pid=$!
-for _ in $(seq 300); do
-	grep -q '^==> restoring' "$scratch/c.out" && break
-	sleep 0.1
-done
-sleep 2
-kill -9 $pid 2>/dev/null
-wait $pid 2>/dev/null
+cut_up c c.out restoring 2
 # restored again, not booted cold from the cut restore's disk
 "$BERTH" -C "$scratch/c" up >"$scratch/c2.out" 2>&1 &&
 	grep -q '^==> restoring' "$scratch/c2.out" &&
