@@ -135,8 +135,11 @@ up_killed_when "the domain definition" 'grep -q "==> booting" "$cur"'
 # up finds it booting, and says no phase
 up_killed_when "the boot" 'grep -q "==> cloud-init" "$cur" ||
 	{ vsh list --state-running --name | grep -q "^berth-$name-" && sleep 3; }'
+# seen over SSH, or on the console where cloud-init's apt prints (the
+# only way in while a warm image is made: no key of ours is in it yet)
 up_killed_when "the Docker install in the guest" \
-	'b ssh -c "pgrep -x apt-get || pgrep -x dpkg" >/dev/null 2>&1'
+	'b ssh -c "pgrep -x apt-get || pgrep -x dpkg" >/dev/null 2>&1 ||
+	grep -q "Unpacking docker\.io" "$ws/.berth/console.log" 2>/dev/null'
 up_killed_when "the stack apply" \
 	'grep -q "==> stack" "$cur" && sleep 1'
 
