@@ -600,15 +600,8 @@ up_new(struct up_run *u)
 		 * domain may still name a warm image's disk, which then
 		 * could never be swept */
 		if (u->dom) {
-			int state = VIR_DOMAIN_NOSTATE;
-
-			vm_domain_state(u->dom, &state);
-			if (state != VIR_DOMAIN_SHUTOFF)
-				virDomainDestroy(u->dom);
-			virDomainUndefineFlags(u->dom,
-				VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-				VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-				VIR_DOMAIN_UNDEFINE_NVRAM);
+			vm_domain_remove(u->dom, u->st.domain);
+			err_clear();	/* a new definition comes anyway */
 			virDomainFree(u->dom);
 			u->dom = NULL;
 		}

@@ -236,24 +236,8 @@ machine_destroy(struct machine *w)
 	char *seed = xasprintf("%s-seed.iso", w->st.domain);
 	int ret = -1;
 
-	if (w->dom) {
-		int state;
-
-		vm_domain_state(w->dom, &state);
-		if (state != VIR_DOMAIN_SHUTOFF && virDomainDestroy(w->dom) < 0) {
-			err_set("cannot stop '%s': %s", w->st.domain,
-				vm_last_error());
-			goto out;
-		}
-		if (virDomainUndefineFlags(w->dom,
-				VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-				VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-				VIR_DOMAIN_UNDEFINE_NVRAM) < 0) {
-			err_set("cannot remove '%s': %s", w->st.domain,
-				vm_last_error());
-			goto out;
-		}
-	}
+	if (w->dom && vm_domain_remove(w->dom, w->st.domain) < 0)
+		goto out;
 	if (vm_pool(&w->v) < 0 || vm_volume_delete(&w->v, overlay) < 0 ||
 	    vm_volume_delete(&w->v, seed) < 0)
 		goto out;

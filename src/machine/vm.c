@@ -179,6 +179,16 @@ vm_close(struct vm_conn *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* The pool looked up, not made: readers need no pool made, and one
+ * before vm_pool() must not take "no pool yet" for "no such volume". */
+static int
+pool_found(struct vm_conn *v)
+{
+	if (!v->pool)
+		v->pool = virStoragePoolLookupByName(v->conn, VM_POOL);
+	return v->pool != NULL;
+}
+
 int
 vm_pool(struct vm_conn *v)
 {
@@ -189,9 +199,7 @@ vm_pool(struct vm_conn *v)
 
 	if (v->pool_ready)
 		return 0;
-	if (!v->pool)
-		v->pool = virStoragePoolLookupByName(v->conn, VM_POOL);
-	if (!v->pool) {
+	if (!pool_found(v)) {
 		/* a fresh libvirt may have no pool yet: make the usual one */
 		report_note("creating libvirt storage pool '%s' in "
 			    "/var/lib/libvirt/images", VM_POOL);
@@ -218,12 +226,7 @@ vm_pool(struct vm_conn *v)
 static virStorageVolPtr
 vol_lookup(struct vm_conn *v, const char *name)
 {
-	/* the pool looked up, not made: a lookup before vm_pool() must not
-	 * say "no such volume" when there is one (a cut up's disk) */
-	if (!v->pool &&
-	    !(v->pool = virStoragePoolLookupByName(v->conn, VM_POOL)))
-		return NULL;
-	return virStorageVolLookupByName(v->pool, name);
+	return pool_found(v) ? virStorageVolLookupByName(v->pool, name) : NULL;
 }
 
 int
@@ -329,8 +332,7 @@ vm_volumes_named(struct vm_conn *v, const char *prefix, struct strlist *out)
 	virStorageVolPtr *vols = NULL;
 	int n, i;
 
-	if (!v->pool && !(v->pool = virStoragePoolLookupByName(v->conn,
-							      VM_POOL)))
+	if (!pool_found(v))
 		return 0;
 	if ((n = virStoragePoolListAllVolumes(v->pool, &vols, 0)) < 0)
 		return err_set("cannot list the pool's volumes: %s",
@@ -356,8 +358,7 @@ vm_box_volumes_remove(struct vm_conn *v, const char *box, const char *version,
 
 	*kept = 0;
 	/* no pool: nothing was ever uploaded (and none is made here) */
-	if (!v->pool && !(v->pool = virStoragePoolLookupByName(v->conn,
-							      VM_POOL)))
+	if (!pool_found(v))
 		return 0;
 	for (i = 0; i < ARRAY_SIZE(what) && ret == 0; i++) {
 		char *name = vm_box_volume(box, version, what[i]), *path;
@@ -744,6 +745,22 @@ vm_domain_define(struct vm_conn *v, const char *xml, virDomainPtr *out)
 {
 	if (!(*out = virDomainDefineXML(v->conn, xml)))
 		return err_set("cannot define the domain: %s", vm_last_error());
+	return 0;
+}
+
+int
+vm_domain_remove(virDomainPtr d, const char *name)
+{
+	int state;
+
+	vm_domain_state(d, &state);
+	if (state != VIR_DOMAIN_SHUTOFF && virDomainDestroy(d) < 0)
+		return err_set("cannot stop '%s': %s", name, vm_last_error());
+	if (virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+				   VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+				   VIR_DOMAIN_UNDEFINE_NVRAM) < 0)
+		return err_set("cannot remove '%s': %s", name,
+			       vm_last_error());
 	return 0;
 }
 

@@ -71,6 +71,9 @@ int vm_domain_find_for(struct vm_conn *v, const char *name, const char *dir,
 int vm_domain_define(struct vm_conn *v, const char *xml, virDomainPtr *out);
 /* "running", "shut off", "paused", "saved" (managed save)... */
 const char *vm_domain_state(virDomainPtr d, int *state);
+/* Stop the domain if it runs, and undefine it with its managed save,
+ * snapshot metadata and NVRAM: 0, or -1 with the error set. */
+int vm_domain_remove(virDomainPtr d, const char *name);
 
 /* libvirt's "default" NAT network, started when it is not. */
 int vm_nat_network(struct vm_conn *v);
