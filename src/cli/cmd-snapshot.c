@@ -13,6 +13,17 @@ struct snapshot_list_opts {
 	int json;
 };
 
+struct snapshot_save_opts {
+	int disk_only;
+};
+
+static const struct cmd_option snapshot_save_options[] = {
+	OPTION_FLAG("disk-only", 0, struct snapshot_save_opts, disk_only,
+		    "keep the disk alone: quicker to take, and a restore "
+		    "boots"),
+	OPTIONS_END,
+};
+
 static const struct cmd_option snapshot_list_options[] = {
 	OPTION_FLAG("json", 0, struct snapshot_list_opts, json,
 		    "print a JSON array"),
@@ -34,15 +45,19 @@ static const struct cmd_entry *const snapshot_subs[] = {
 const struct cmd_entry cmd_snapshot_entry = {
 	.name = "snapshot",
 	.usage = "COMMAND [ARGS]",
-	.summary = "save the workspace's VM disk, and return to it in seconds",
+	.summary = "save the workspace's VM, and return to it in seconds",
 	.help =
 	"A snapshot is the VM's disk, with Docker's images, containers and\n"
-	"volumes in it; memory is not kept (a VM with a virtiofs share cannot\n"
-	"save it), so a restore boots the VM and brings the stack back up.\n"
-	"On a running VM the guest's filesystems are frozen through the QEMU\n"
-	"guest agent while the snapshot is taken (or the VM is paused), so a\n"
-	"database mid-write comes back clean. Snapshots live inside the VM's\n"
-	"disk: 'berth destroy' removes them with it.\n",
+	"volumes in it, and, of a running VM, its memory: a restore then runs\n"
+	"on from that moment, processes and all, with no boot. The shared\n"
+	"folders leave the VM for the seconds of the save (QEMU cannot save a\n"
+	"virtiofs share), so a container that binds one is to be restarted.\n"
+	"Where the memory cannot be kept, the snapshot says why and holds the\n"
+	"disk alone: the guest's filesystems are frozen through the QEMU guest\n"
+	"agent while it is taken (or the VM is paused), so a database\n"
+	"mid-write comes back clean, and a restore boots the VM. Disks live\n"
+	"inside the VM's overlay, memory beside it in the pool: 'berth\n"
+	"destroy' removes them with it.\n",
 	.subs = snapshot_subs,
 	.nsubs = ARRAY_SIZE(snapshot_subs),
 };
@@ -56,8 +71,9 @@ static int cmd_snapshot_delete_exec(struct cmd_ctx *ctx, int argc,
 
 static const struct cmd_entry cmd_snapshot_save_entry = {
 	.name = "snapshot save",
-	.usage = "NAME",
-	.summary = "save the VM's disk as NAME, running or halted",
+	.usage = "[--disk-only] NAME",
+	.summary = "save the VM as NAME: its disk, and its memory if it runs",
+	.options = snapshot_save_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_snapshot_save_exec,
 };
@@ -65,7 +81,7 @@ static const struct cmd_entry cmd_snapshot_save_entry = {
 static const struct cmd_entry cmd_snapshot_restore_entry = {
 	.name = "snapshot restore",
 	.usage = "NAME",
-	.summary = "put the VM's disk back as NAME was, and bring it all up",
+	.summary = "put the VM back as NAME was, and bring it all up",
 	.help =
 	"What the VM holds now is lost: save it first if it matters.\n",
 	.needs = NEED_WORKSPACE,
@@ -75,7 +91,7 @@ static const struct cmd_entry cmd_snapshot_restore_entry = {
 static const struct cmd_entry cmd_snapshot_list_entry = {
 	.name = "snapshot list",
 	.usage = "[--json]",
-	.summary = "list the snapshots: name, time, size, and whether the VM ran",
+	.summary = "list the snapshots: name, time, size, and what they hold",
 	.options = snapshot_list_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_snapshot_list_exec,
@@ -91,9 +107,10 @@ static const struct cmd_entry cmd_snapshot_delete_entry = {
 
 /* The one NAME argument, checked: it goes into QEMU and qemu-img. */
 static const char *
-name_arg(const struct cmd_entry *e, int argc, char **argv, int *status)
+name_arg(const struct cmd_entry *e, int argc, char **argv, void *opts,
+	 int *status)
 {
-	if ((*status = cmd_parse(e, argc, argv, NULL, -1)) >= 0)
+	if ((*status = cmd_parse(e, argc, argv, opts, -1)) >= 0)
 		return NULL;
 	if (optind + 1 != argc) {
 		*status = cmd_usage_error(e, optind >= argc ? "which snapshot?"
@@ -131,19 +148,29 @@ static int
 cmd_snapshot_save_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct machine w;
-	const char *name = name_arg(&cmd_snapshot_save_entry, argc, argv, &argc);
+	struct snapshot_save_opts o = { 0 };
+	const char *name = name_arg(&cmd_snapshot_save_entry, argc, argv, &o,
+				    &argc);
 	double t0 = clock_now();
+	char *why = NULL;
 	int running, ret;
 
 	if (!name)
 		return argc;
-	if (open_vm(ctx, &w) < 0 || snapshot_save(&w, name, &running) < 0)
+	if (open_vm(ctx, &w) < 0 || snapshot_save(&w, name, !o.disk_only,
+						  &running, &why) < 0)
 		ret = cmd_failf("cannot save snapshot '%s'", name);
 	else {
-		printf("saved snapshot '%s' of %s VM in %.1f s\n", name,
-		       running ? "the running" : "the halted", clock_now() - t0);
+		if (why)
+			report_note("the memory of the VM is not in '%s', only its "
+				 "disk: %s", name, why);
+		printf("saved snapshot '%s' of the %s VM%s in %.1f s\n", name,
+		       running ? "running" : "halted",
+		       running && !why && !o.disk_only ? ", memory and disk,"
+		       : "", clock_now() - t0);
 		ret = EXIT_OK;
 	}
+	free(why);
 	machine_close(&w);
 	return ret;
 }
@@ -153,18 +180,27 @@ cmd_snapshot_restore_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct machine w;
 	const char *name = name_arg(&cmd_snapshot_restore_entry, argc, argv,
-				    &argc);
+				    NULL, &argc);
 	double t0 = clock_now();
+	char *why = NULL;
 	int r;
 
 	if (!name)
 		return argc;
-	r = open_vm(ctx, &w) < 0 ? -1 : snapshot_restore(&w, name);
+	r = open_vm(ctx, &w) < 0 ? -1 : snapshot_restore(&w, name, &why);
 	machine_close(&w);
+	if (why)
+		report_note("the memory of '%s' could not be restored: %s; the VM "
+			 "boots from its disk", name, why);
+	free(why);
 	if (r < 0)
 		return cmd_failf("cannot restore snapshot '%s'", name);
-	printf("restored the disk of snapshot '%s' in %.1f s; bringing the "
-	       "workspace up\n", name, clock_now() - t0);
+	if (r > 0)
+		printf("restored snapshot '%s', memory and disk, in %.1f s; "
+		       "checking the stack\n", name, clock_now() - t0);
+	else
+		printf("restored the disk of snapshot '%s' in %.1f s; bringing "
+		       "the workspace up\n", name, clock_now() - t0);
 	fflush(stdout);
 	interrupt_catch();
 	if (cli_up(ctx, MACHINE_UP_TIMEOUT_S, NULL) < 0)
@@ -179,7 +215,7 @@ cmd_snapshot_delete_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct machine w;
 	const char *name = name_arg(&cmd_snapshot_delete_entry, argc, argv,
-				    &argc);
+				    NULL, &argc);
 	int ret;
 
 	if (!name)
@@ -229,8 +265,10 @@ cmd_snapshot_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			printf("%-20s %-21s %10s  %s\n",
 			       json_string_value(json_object_get(s, "name")),
 			       json_string_value(json_object_get(s, "time")), size,
-			       json_is_true(json_object_get(s, "running"))
-			       ? "running" : "halted");
+			       json_is_true(json_object_get(s, "memory"))
+			       ? "running, with memory"
+			       : json_is_true(json_object_get(s, "running"))
+			       ? "running, disk only" : "halted");
 		}
 	}
 	ret = EXIT_OK;

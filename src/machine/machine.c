@@ -234,6 +234,10 @@ machine_destroy(struct machine *w)
 {
 	char *overlay = xasprintf("%s.qcow2", w->st.domain);
 	char *seed = xasprintf("%s-seed.iso", w->st.domain);
+	char *snap_prefix = NULL;
+	const char *dot;
+	struct strlist mems = { 0 };
+	size_t i;
 	int ret = -1;
 
 	if (w->dom && vm_domain_remove(w->dom, w->st.domain) < 0)
@@ -241,6 +245,14 @@ machine_destroy(struct machine *w)
 	if (vm_pool(&w->v) < 0 || vm_volume_delete(&w->v, overlay) < 0 ||
 	    vm_volume_delete(&w->v, seed) < 0)
 		goto out;
+	/* the memory of its snapshots (their disks are in the overlay) */
+	snap_prefix = xasprintf("%s" SNAPSHOT_MEMORY_INFIX, w->st.domain);
+	if (vm_volumes_named(&w->v, snap_prefix, &mems) < 0)
+		goto out;
+	for (i = 0; i < mems.n; i++)
+		if ((dot = strrchr(mems.v[i], '.')) && !strcmp(dot, ".mem") &&
+		    vm_volume_delete(&w->v, mems.v[i]) < 0)
+			goto out;
 	if (w->st.box_name) {
 		struct box_store store = { 0 };
 		struct box b;
@@ -257,6 +269,8 @@ machine_destroy(struct machine *w)
 		goto out;
 	ret = 0;
 out:
+	strlist_release(&mems);
+	free(snap_prefix);
 	free(overlay);
 	free(seed);
 	return ret;
@@ -303,7 +317,9 @@ machine_resume(struct machine *w)
 		if (virDomainCreate(w->dom) < 0)	/* restores the save */
 			return err_set("cannot restore '%s': %s", w->st.domain,
 				       vm_last_error());
-		agent_clock_sync(w->dom);
+		/* a restored guest's agent answers once it sees the channel */
+		if (agent_wait(w->dom, 30) == 0)
+			agent_clock_sync(w->dom);
 		return 1;
 	}
 	return 0;

@@ -103,13 +103,22 @@ void machine_script_file(struct strbuf *sh, const char *path,
 int machine_docker_wait(const struct ws *ws, const struct ws_state *st,
 			int timeout_s);
 
-/* Snapshots of the VM disk (snapshot.c): save, return to, delete, list. */
-/* Running or halted; *was_running says which it was. */
-int snapshot_save(struct machine *w, const char *name, int *was_running);
-/* Stops the VM if it runs, and puts its disk back as it was. */
-int snapshot_restore(struct machine *w, const char *name);
+/* Snapshots of the VM (snapshot.c): save, return to, delete, list. */
+/* A running VM's memory goes into the pool, beside its overlay, in
+ * volumes named DOMAIN SNAPSHOT_MEMORY_INFIX NAME ".mem". */
+#define SNAPSHOT_MEMORY_INFIX "-snap-"
+/* Running or halted; *was_running says which it was. With memory, a
+ * running VM's memory is kept unless *why_no_memory (to free) says why
+ * not. */
+int snapshot_save(struct machine *w, const char *name, int memory,
+		  int *was_running, char **why_no_memory);
+/* Stops the VM if it runs, and puts its disk back as it was: 0, the VM
+ * to boot; 1, running again from the snapshot's memory. When it had
+ * memory that could not be restored, *why_no_memory (to free) says why. */
+int snapshot_restore(struct machine *w, const char *name,
+		     char **why_no_memory);
 int snapshot_delete(struct machine *w, const char *name);
-/* [{name, time, size, running}], oldest first. */
+/* [{name, time, size, running, memory}], oldest first. */
 int snapshot_list(struct machine *w, json_t **out);
 
 #endif

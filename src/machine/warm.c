@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "digest.h"
+#include "folders.h"
 #include "seed.h"
 #include "ssh.h"
 #include "warm.h"
@@ -330,41 +331,6 @@ warm_ensure(struct up_run *u, struct warm *w)
 	return ret;
 }
 
-/* 'text' in single quotes for the shell. */
-static void
-sh_quoted(struct strbuf *out, const char *text)
-{
-	sb_addch(out, '\'');
-	for (; *text; text++)
-		if (*text == '\'')
-			sb_addstr(out, "'\\''");
-		else
-			sb_addch(out, *text);
-	sb_addch(out, '\'');
-}
-
-/* A folder mounted now and at every boot. */
-static void
-sh_mount(struct strbuf *out, const char *tag, const char *dir)
-{
-	struct strbuf line = STRBUF_INIT;
-
-	sb_addf(&line, "%s %s virtiofs defaults,nofail 0 0", tag, dir);
-	sb_addstr(out, "mkdir -p ");
-	sh_quoted(out, dir);
-	sb_addstr(out, "; grep -qxF ");
-	sh_quoted(out, line.buf);
-	sb_addstr(out, " /etc/fstab || echo ");
-	sh_quoted(out, line.buf);
-	sb_addstr(out, " >>/etc/fstab\n");
-	/* the plugged device shows up in the guest in a moment */
-	sb_addf(out, "i=0; until mountpoint -q %s || mount -t virtiofs %s %s "
-		"2>/dev/null; do i=$((i+1)); [ $i -lt 300 ] || "
-		"{ echo 'cannot mount %s'; exit 1; }; sleep 0.1; done\n", dir,
-		tag, dir, tag);
-	sb_release(&line);
-}
-
 /* The script that makes the restored guest this workspace's. */
 static int
 identity_script(struct up_run *u, struct strbuf *sh)
@@ -415,13 +381,7 @@ identity_script(struct up_run *u, struct strbuf *sh)
 	machine_script_file(sh, "/home/berth/.ssh/authorized_keys", "0600",
 			    pub);
 	sb_addstr(sh, "chown berth:berth /home/berth/.ssh/authorized_keys\n");
-	sh_mount(sh, "workspace", "/workspace");
-	for (i = 0; i < ws->vm.nshared; i++) {
-		char tag[32];
-
-		snprintf(tag, sizeof(tag), "shared%zu", i);
-		sh_mount(sh, tag, ws->vm.shared[i].guest);
-	}
+	folders_mount_script(ws, 1, sh);
 	sb_addstr(sh, "wait $docker || { echo 'dockerd did not start'; "
 		  "exit 1; }\nsync\n");
 	sb_addstr(sh, "echo \"" HOST_KEY_MARK "$(cut -d' ' -f1,2 "
@@ -431,38 +391,6 @@ out:
 	free(pub);
 	free(hostname);
 	return ret;
-}
-
-/* The workspace's folders, into the running domain. */
-static int
-plug_folders(struct up_run *u, const struct vm_plan *plan)
-{
-	struct vm_plan p = *plan;
-	size_t i;
-
-	p.virtiofs = 1;
-	for (i = 0; i <= u->ws->vm.nshared; i++) {
-		struct strbuf xml = STRBUF_INIT;
-		char tag[32];
-		int r;
-
-		if (i == 0)
-			vm_filesystem_xml(&xml, &p, u->ws->dir, "workspace", 0);
-		else {
-			snprintf(tag, sizeof(tag), "shared%zu", i - 1);
-			vm_filesystem_xml(&xml, &p,
-					  u->ws->vm.shared[i - 1].host, tag,
-					  u->ws->vm.shared[i - 1].readonly);
-		}
-		r = virDomainAttachDeviceFlags(u->dom, xml.buf,
-					       VIR_DOMAIN_AFFECT_LIVE);
-		sb_release(&xml);
-		if (r < 0)
-			return err_set("cannot share '%s' with the VM: %s",
-				       i ? u->ws->vm.shared[i - 1].host
-					 : u->ws->dir, vm_last_error());
-	}
-	return 0;
 }
 
 /* Define the domain with plan (hotplug_fs as given), keeping its UUID,
@@ -535,7 +463,7 @@ settle(struct up_run *u, const struct vm_plan *plan)
 	if (agent_wait(u->dom, 60) < 0 || identity_script(u, &sh) < 0 ||
 	    (pid = agent_sh_start(u->dom, sh.buf)) < 0)
 		goto out;
-	if (plug_folders(u, plan) < 0) {
+	if (folders_plug(u->dom, u->ws, plan->virtiofsd) < 0) {
 		agent_sh_wait(u->dom, pid, u->timeout_s, NULL);
 		goto out;
 	}

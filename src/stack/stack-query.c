@@ -34,7 +34,9 @@ by_service(const void *a, const void *b)
 }
 
 /* Ours of the labelled containers in all: another folder's workspace of
- * the same name is not; sorted by service, then replica. */
+ * the same name is not, nor a container run by hand from one of the
+ * stack's images (it has the image's workspace label, and no service);
+ * sorted by service, then replica. */
 static json_t *
 containers_of(const struct ws *ws, json_t *all, const struct strlist *services)
 {
@@ -45,7 +47,8 @@ containers_of(const struct ws *ws, json_t *all, const struct strlist *services)
 	json_array_foreach(all, i, c) {
 		const char *dir = stack_label(c, LABEL_DIR);
 
-		if (dir && strcmp(dir, ws->dir))
+		if ((dir && strcmp(dir, ws->dir)) ||
+		    !stack_label(c, LABEL_SERVICE))
 			continue;
 		if (services && services->n &&
 		    !strlist_has(services, stack_label(c, LABEL_SERVICE) ?: ""))

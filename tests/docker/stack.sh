@@ -125,6 +125,21 @@ ok $? "a second up keeps every container (same IDs)"
 ! echo "$out" | grep -q "created\|recreated" && echo "$out" | grep -q "^app *unchanged"
 ok $? "a second up says every service is unchanged"
 
+# A container run by hand from one of the stack's images has the image's
+# workspace label: it is not the stack's, and up leaves it alone.
+curl -s --unix-socket "$docker_sock" -X POST -H 'Content-Type: application/json' \
+	-d "{\"Image\": \"$ws/img\", \"Cmd\": [\"sleep\", \"600\"]}" \
+	"http://d/v1.41/containers/create?name=$ws-byhand" >/dev/null &&
+	api POST "/containers/$ws-byhand/start" >/dev/null
+run b up
+[ $rc -eq 0 ] && [ "$(field "$ws-byhand" "c['State']['Status']")" = running ] &&
+	! echo "$out" | grep -q "removed" && ! b ps | grep -q byhand
+ok $? "a container run by hand from the stack's image is left alone, and not listed" ||
+	diag <<EOF
+$out
+EOF
+api DELETE "/containers/$ws-byhand?force=1" >/dev/null
+
 berthfile two
 run b plan
 echo "$out" | grep -q "^app *recreate (environment changed)" &&

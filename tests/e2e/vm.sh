@@ -255,26 +255,55 @@ ok $? "every service is back after reload, with its data (4 visits)"
 
 # Snapshots: a row written, saved; another row and a deleted file; restored.
 kv() { "$BERTH" -C "$ws" exec data wget -q -O - "http://127.0.0.1:8000/cgi-bin/kv?key=row$1" 2>/dev/null; }
+# A process in the guest that lives through the save and is killed after
+# it: only the snapshot's memory brings it back. A container that binds
+# /workspace: the save takes the share out of the VM, so berth restarts it.
+binds() { "$BERTH" -C "$ws" ssh -c 'docker exec binder cat /w/marker.txt' 2>/dev/null; }
 [ "$(kv '&incr=1')" = 1 ] &&
-	"$BERTH" -C "$ws" ssh -c 'echo kept | sudo tee /var/tmp/berth-kept' >/dev/null 2>&1
-ok $? "a row is written into the data service, a file into the guest"
+	"$BERTH" -C "$ws" ssh -c 'echo kept | sudo tee /var/tmp/berth-kept' >/dev/null 2>&1 &&
+	sleeper=$("$BERTH" -C "$ws" ssh -c 'setsid sleep 100000 </dev/null >/dev/null 2>&1 & echo $!' 2>/dev/null) &&
+	[ -n "$sleeper" ] &&
+	"$BERTH" -C "$ws" ssh -c "docker run -d --name binder -v /workspace:/w --entrypoint sleep \$(docker inspect -f '{{.Config.Image}}' $name-data-1) 100000" >/dev/null 2>&1 &&
+	[ "$(binds)" = "written on the host" ]
+ok $? "a row is written into the data service, a file into the guest, a process and a container binding /workspace started"
 start=$(secs)
 "$BERTH" -C "$ws" snapshot save s1 >"$scratch/snap.out" 2>&1
 ok $? "snapshot save s1 on the running VM"
-echo "# figure: snapshot save (3 services running) $(elapsed "$start") s"
+echo "# figure: snapshot save with memory (3 services running) $(elapsed "$start") s"
 diag <"$scratch/snap.out"
+grep -q 'memory and disk' "$scratch/snap.out"
+ok $? "it holds the VM's memory and disk"
+grep -q 'restarted binder' "$scratch/snap.out" && [ "$(binds)" = "written on the host" ]
+ok $? "the container that binds /workspace was restarted, and sees it"
 [ "$(kv '&incr=1')" = 2 ] &&
-	"$BERTH" -C "$ws" ssh -c 'sudo rm /var/tmp/berth-kept' >/dev/null 2>&1
-ok $? "then a second row, and the file deleted"
+	"$BERTH" -C "$ws" ssh -c "sudo rm /var/tmp/berth-kept; sudo kill $sleeper" >/dev/null 2>&1
+ok $? "then a second row, the file deleted, the process killed"
+[ "$("$BERTH" -C "$ws" ssh -c 'cat /workspace/marker.txt' 2>/dev/null)" = \
+	"written on the host" ]
+ok $? "the share is back in the VM after the save"
 start=$(secs)
 "$BERTH" -C "$ws" snapshot restore s1 >"$scratch/restore.out" 2>&1
 ok $? "snapshot restore s1"
-echo "# figure: snapshot restore, up to the stack answering $(elapsed "$start") s"
+echo "# figure: snapshot restore with memory, up to the stack answering $(elapsed "$start") s"
 diag <"$scratch/restore.out"
+grep -q "restored snapshot 's1', memory and disk" "$scratch/restore.out" &&
+	! grep -q '==> booting' "$scratch/restore.out"
+ok $? "it runs on from the snapshot's memory, with no boot"
 [ "$(kv)" = 1 ]
 ok $? "the first row is there, the second is not"
 [ "$("$BERTH" -C "$ws" ssh -c 'cat /var/tmp/berth-kept' 2>/dev/null)" = kept ]
 ok $? "the deleted file is back"
+"$BERTH" -C "$ws" ssh -c "kill -0 $sleeper" >/dev/null 2>&1
+ok $? "the killed process runs again"
+grep -q 'restarted binder' "$scratch/restore.out" && [ "$(binds)" = "written on the host" ]
+ok $? "the container that binds /workspace was restarted again, and sees it"
+[ "$("$BERTH" -C "$ws" ssh -c 'cat /workspace/marker.txt' 2>/dev/null)" = \
+	"written on the host" ]
+ok $? "and the share is back"
+guest=$("$BERTH" -C "$ws" ssh -c 'date +%s' 2>/dev/null)
+now=$(date +%s)
+[ -n "$guest" ] && [ "$guest" -ge $((now - 3)) ] && [ "$guest" -le $((now + 2)) ]
+ok $? "the guest's clock is the host's again ($guest against $now)"
 [ -n "$(visits)" ] && "$BERTH" -C "$ws" ps | grep -q '^web .*running'
 ok $? "and the stack runs and answers"
 "$BERTH" -C "$ws" snapshot list --json >"$scratch/snaps.json"
@@ -282,9 +311,10 @@ python3 -c '
 import json, sys
 s = {x["name"]: x for x in json.load(open(sys.argv[1]))}
 assert s["s1"]["running"] and not s["halted"]["running"], s
+assert s["s1"]["memory"] and not s["halted"]["memory"], s
 assert s["s1"]["size"] > 0 and s["s1"]["time"].endswith("Z"), s
 ' "$scratch/snaps.json"
-ok $? "snapshot list --json: both, with time, size and whether the VM ran"
+ok $? "snapshot list --json: both, with time, size, whether the VM ran, memory"
 "$BERTH" -C "$ws" snapshot delete halted >/dev/null 2>&1 &&
 	! "$BERTH" -C "$ws" snapshot list | grep -q '^halted '
 ok $? "snapshot delete"

@@ -228,6 +228,21 @@ echo "# figure: up after halt of a warm-made workspace $(elapsed "$start") s"
 gsh a 'test -e /etc/cloud/cloud-init.disabled && test -e /var/tmp/only-in-a && cat /workspace/marker.txt' | grep -q "host file of a"
 ok $? "it kept its disk and folder, with cloud-init off"
 
+# A snapshot of a warm-made workspace, memory and all; and a bug bundle.
+gsh a 'echo before | sudo tee /var/tmp/snap-mark' >/dev/null &&
+	"$BERTH" -C "$scratch/a" snapshot save w1 >"$scratch/a3.out" 2>&1 &&
+	grep -q 'memory and disk' "$scratch/a3.out" &&
+	gsh a 'echo after | sudo tee /var/tmp/snap-mark' >/dev/null &&
+	"$BERTH" -C "$scratch/a" snapshot restore w1 >>"$scratch/a3.out" 2>&1 &&
+	grep -q "restored snapshot 'w1', memory and disk" "$scratch/a3.out" &&
+	[ "$(gsh a 'cat /var/tmp/snap-mark /workspace/marker.txt')" = "before
+host file of a" ]
+ok $? "snapshot save and restore of a warm-made workspace, memory and all" ||
+	diag <"$scratch/a3.out"
+"$BERTH" -C "$scratch/a" bundle create "$scratch/a.tar.gz" >/dev/null 2>&1 &&
+	tar tzf "$scratch/a.tar.gz" | grep -qx console.log
+ok $? "and a bug bundle of it"
+
 # kill -9 during the restore, then up: it converges, nothing left over.
 mkws c
 cut_up c c.out restoring 2
