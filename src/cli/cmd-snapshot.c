@@ -51,7 +51,7 @@ const struct cmd_entry cmd_snapshot_entry = {
 	"volumes in it, and, of a running VM, its memory: a restore then runs\n"
 	"on from that moment, processes and all, with no boot. The shared\n"
 	"folders leave the VM for the seconds of the save (QEMU cannot save a\n"
-	"virtiofs share), so a container that binds one is to be restarted.\n"
+	"virtiofs share); a container that binds one is restarted after.\n"
 	"Where the memory cannot be kept, the snapshot says why and holds the\n"
 	"disk alone: the guest's filesystems are frozen through the QEMU guest\n"
 	"agent while it is taken (or the VM is paused), so a database\n"
@@ -162,8 +162,8 @@ cmd_snapshot_save_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = cmd_failf("cannot save snapshot '%s'", name);
 	else {
 		if (why)
-			report_note("the memory of the VM is not in '%s', only its "
-				 "disk: %s", name, why);
+			report_note("the memory of the VM is not in '%s', "
+				    "only its disk: %s", name, why);
 		printf("saved snapshot '%s' of the %s VM%s in %.1f s\n", name,
 		       running ? "running" : "halted",
 		       running && !why && !o.disk_only ? ", memory and disk,"
@@ -190,8 +190,8 @@ cmd_snapshot_restore_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	r = open_vm(ctx, &w) < 0 ? -1 : snapshot_restore(&w, name, &why);
 	machine_close(&w);
 	if (why)
-		report_note("the memory of '%s' could not be restored: %s; the VM "
-			 "boots from its disk", name, why);
+		report_note("the memory of '%s' could not be restored: %s; "
+			    "the VM boots from its disk", name, why);
 	free(why);
 	if (r < 0)
 		return cmd_failf("cannot restore snapshot '%s'", name);
