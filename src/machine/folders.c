@@ -9,6 +9,7 @@
 #include "report.h"
 #include "vm-xml.h"
 #include "vm.h"
+#include "xml.h"
 
 void
 sh_quoted(struct strbuf *out, const char *text)
@@ -94,14 +95,14 @@ folder_xml(const struct ws *ws, size_t i, const char *virtiofsd,
 static int
 has_folder(const char *live_xml, size_t i)
 {
-	char target[48];
+	char target[32];
 
 	if (i == 0)
-		snprintf(target, sizeof(target), "<target dir='workspace'/>");
+		snprintf(target, sizeof(target), "workspace");
 	else
-		snprintf(target, sizeof(target), "<target dir='shared%zu'/>",
-			 i - 1);
-	return live_xml && strstr(live_xml, target) != NULL;
+		snprintf(target, sizeof(target), "shared%zu", i - 1);
+	return xml_any_equals(live_xml,
+			      "/domain/devices/filesystem/target/@dir", target);
 }
 
 int

@@ -22,6 +22,7 @@
 #include "machine.h"
 #include "up.h"
 #include "vm-xml.h"
+#include "xml.h"
 
 static char *
 overlay_path(struct machine *w)
@@ -81,21 +82,18 @@ static int
 no_disks_xml(virDomainPtr dom, struct strbuf *xml)
 {
 	char *live = virDomainGetXMLDesc(dom, 0);
-	const char *p, *end;
+	struct strlist targets = { 0 };
+	size_t i;
 
 	if (!live)
 		return err_set("%s", vm_last_error());
-	for (p = live; (p = strstr(p, "<disk ")); p = end) {
-		const char *t = strstr(p, "<target dev='"), *q;
-
-		if (!(end = strstr(p, "</disk>")))
-			break;
-		if (!t || t > end || !(q = strchr(t + 13, '\'')))
-			continue;
+	xml_all(live, "/domain/devices/disk/target/@dev", &targets);
+	for (i = 0; i < targets.n; i++) {
 		sb_addstr(xml, "<disk name='");
-		sb_add(xml, t + 13, (size_t)(q - (t + 13)));
+		sb_addstr(xml, targets.v[i]);
 		sb_addstr(xml, "' snapshot='no'/>");
 	}
+	strlist_release(&targets);
 	free(live);
 	return 0;
 }

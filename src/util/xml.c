@@ -76,3 +76,16 @@ xml_any_equals(const char *xml, const char *xpath, const char *value)
 {
 	return each_value(xml, xpath, equals, (void *)value);
 }
+
+static int
+take_each(const char *value, void *arg)
+{
+	strlist_push(arg, value);
+	return 0;
+}
+
+void
+xml_all(const char *xml, const char *xpath, struct strlist *out)
+{
+	each_value(xml, xpath, take_each, out);
+}
