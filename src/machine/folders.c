@@ -58,11 +58,14 @@ folders_mount_script(const struct ws *ws, int with_fstab, struct strbuf *sh)
 		if (with_fstab) {
 			struct strbuf line = STRBUF_INIT;
 
-			sb_addf(&line, "%s %s virtiofs defaults,nofail 0 0",
-				tag, dir);
-			sb_addstr(sh, "grep -qxF ");
-			sh_quoted(sh, line.buf);
-			sb_addstr(sh, " /etc/fstab || echo ");
+			sb_addf(&line, "%s %s virtiofs defaults,nofail%s 0 0",
+				tag, dir, ro ? ",ro" : "");
+			/* by its mount point: cloud-init's mounts module
+			 * may have written the workspace's line its way */
+			sb_addstr(sh, "awk -v d=");
+			sh_quoted(sh, dir);
+			sb_addstr(sh, " '$2 == d { f = 1 } END { exit !f }' "
+				  "/etc/fstab || echo ");
 			sh_quoted(sh, line.buf);
 			sb_addstr(sh, " >>/etc/fstab\n");
 			sb_release(&line);
@@ -70,9 +73,10 @@ folders_mount_script(const struct ws *ws, int with_fstab, struct strbuf *sh)
 		sb_addstr(sh, "d=");
 		sh_quoted(sh, dir);
 		sb_addf(sh, "; i=0; until mountpoint -q \"$d\" || mount -t "
-			"virtiofs %s \"$d\" 2>/dev/null; do i=$((i+1)); "
+			"virtiofs%s %s \"$d\" 2>/dev/null; do i=$((i+1)); "
 			"[ $i -lt 300 ] || { echo \"cannot mount %s\"; "
-			"exit 1; }; sleep 0.1; done\n", tag, tag);
+			"exit 1; }; sleep 0.1; done\n", ro ? " -o ro" : "", tag,
+			tag);
 	}
 }
 

@@ -12,6 +12,7 @@
 #include "agent.h"
 #include "box.h"
 #include "digest.h"
+#include "folders.h"
 #include "machine.h"
 #include "seed.h"
 #include "ssh.h"
@@ -179,6 +180,7 @@ write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
 	char *pub = ssh_pubkey(ws), *hostname = xstrdup(ws->name);
 	char *tls = state_path(ws, "docker"), *p;
 	const char **shared = xcalloc(ws->vm.nshared + 1, sizeof(char *));
+	int *shared_ro = xcalloc(ws->vm.nshared + 1, sizeof(int));
 	size_t i;
 	int ret = -1;
 
@@ -189,8 +191,10 @@ write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
 	for (i = 0; hostname[i]; i++)
 		if (hostname[i] == '_')
 			hostname[i] = '-';
-	for (i = 0; i < ws->vm.nshared; i++)
+	for (i = 0; i < ws->vm.nshared; i++) {
 		shared[i] = ws->vm.shared[i].guest;
+		shared_ro[i] = ws->vm.shared[i].readonly;
+	}
 	if (tls_ensure(tls, ws->name, guest_addrs) < 0)
 		goto out;
 	p = path_join(tls, "ca.pem");
@@ -211,6 +215,7 @@ write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
 	s.user_uid = guest_uid(ws);
 	s.share_workspace = 1;
 	s.shared = shared;
+	s.shared_ro = shared_ro;
 	s.docker = 1;
 	s.docker_install = !box->has_docker &&
 			   ws->docker.install == DOCKER_INSTALL_AUTO;
@@ -227,6 +232,7 @@ out:
 	sb_release(&cert);
 	sb_release(&key);
 	free(shared);
+	free(shared_ro);
 	free(tls);
 	free(pub);
 	free(hostname);
@@ -414,6 +420,47 @@ docker_ready(struct up_run *u)
 	return mark_provisioned(u->ws, &u->st, u->dom);
 }
 
+/*
+ * cloud-init has done its once on this disk (the user, keys, TLS files,
+ * Docker) and makes nothing new on a later boot, where its four Python
+ * stages cost most of a minute under TCG. So it is turned off, with the
+ * folders in fstab (a shared folder's mount was its runcmd, once). Over
+ * the guest agent, which runs by now on a box that has one; a box
+ * without keeps cloud-init, as before.
+ */
+static void
+cloud_init_off(struct up_run *u)
+{
+	struct strbuf sh = STRBUF_INIT;
+
+	if (u->st.warm || u->st.cloud_init_off)
+		return;
+	if (agent_wait(u->dom, 3) < 0) {
+		err_clear();
+		return;
+	}
+	sb_addstr(&sh, "touch " CLOUD_INIT_OFF_FILE " || exit 1\n");
+	if (find_virtiofsd())
+		folders_mount_script(u->ws, 1, &sh);
+	if (agent_sh(u->dom, sh.buf, 30, NULL) == 0) {
+		u->st.cloud_init_off = 1;
+		state_save(u->ws, &u->st);
+	}
+	err_clear();	/* cloud-init stays on: slower, not wrong */
+	sb_release(&sh);
+}
+
+/* Provisioned by cloud-init on this boot: the engine, then no more
+ * cloud-init. */
+static int
+provisioned_by_cloud_init(struct up_run *u)
+{
+	if (docker_ready(u) < 0)
+		return -1;
+	cloud_init_off(u);
+	return 0;
+}
+
 /* Running already: the engine's answer is all it takes once the VM was
  * seen provisioned; else it may still be booting (an up killed midway),
  * and the stack needs cloud-init done, whose last step restarts dockerd
@@ -433,12 +480,12 @@ up_running(struct up_run *u)
 		virDomainDestroy(u->dom);
 		return up_new(u);
 	}
-	if (u->st.warm)
-		return docker_ready(u);	/* its own disk, no cloud-init */
+	if (u->st.warm || u->st.cloud_init_off)
+		return docker_ready(u);	/* no cloud-init on this boot */
 	if (ssh_wait(ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0)
 		return -1;
 	ssh_run(ws, &u->st, CLOUD_INIT_WAIT, 1, 30);
-	return docker_ready(u);
+	return provisioned_by_cloud_init(u);
 }
 
 /* Suspended to disk: restored as it was, with no redefinition; then as
@@ -505,6 +552,8 @@ up_define(struct up_run *u, struct warm *w)
 		free(st->warm);
 		st->warm = NULL;
 	}
+	if (new_disk)
+		st->cloud_init_off = 0;
 	if (upload_box(&u->v, &u->box, &plan, &kernel, &initrd) < 0 ||
 	    vm_volume_overlay(&u->v, overlay, base, ws->vm.disk) < 0 ||
 	    write_seed(&u->v, ws, st, &u->box, seed) < 0)
@@ -538,15 +587,15 @@ out:
 	return ret;
 }
 
-/* After a first boot: cloud-init's result, then Docker's answer. A VM
- * restored from a warm image has its identity, and no cloud-init at all
- * on later boots: Docker's answer is all it takes. */
+/* After a boot: cloud-init's result, then Docker's answer. A VM restored
+ * from a warm image has its identity, and one that cloud-init provisioned
+ * once has cloud-init off: Docker's answer is all either takes. */
 static int
 up_provision(struct up_run *u)
 {
 	const struct ws *ws = u->ws;
 
-	if (u->st.warm) {
+	if (u->st.warm || u->st.cloud_init_off) {
 		report(u->rep, REPORT_PHASE, NULL, "docker");
 		return docker_ready(u);
 	}
@@ -572,7 +621,7 @@ up_provision(struct up_run *u)
 				"box with Docker such as debian-12-docker",
 				ws->file);
 	}
-	return docker_ready(u);
+	return provisioned_by_cloud_init(u);
 }
 
 /* The workspace's disk, deleted: it holds nothing of anyone's yet. */

@@ -102,7 +102,8 @@ seed_user_data(const struct seed *s, struct strbuf *out)
 		sb_addstr(out, "runcmd:\n");
 	for (i = 0; s->shared && s->shared[i]; i++)
 		sb_addf(out, "  - [ sh, -c, \"mkdir -p '%s' && mount -t "
-			"virtiofs shared%zu '%s'\" ]\n", s->shared[i], i,
+			"virtiofs%s shared%zu '%s'\" ]\n", s->shared[i],
+			s->shared_ro && s->shared_ro[i] ? " -o ro" : "", i,
 			s->shared[i]);
 	if (s->docker)
 		/* berth's boxes start dockerd once its files are here (a

@@ -12,6 +12,7 @@ struct seed {
 	unsigned user_uid;		/* the guest user's uid; 0: the default */
 	int share_workspace;		/* mount the virtiofs tag "workspace" */
 	const char *const *shared;	/* guest folders of tags shared0... */
+	const int *shared_ro;	/* each one read-only (mounted so) */
 	/* Docker: the Engine API on tcp 2376 with mutual TLS */
 	int docker;			/* configure it at all */
 	int docker_install;		/* apt-get install docker.io apparmor */

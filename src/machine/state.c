@@ -225,6 +225,7 @@ state_load(const struct ws *ws, struct ws_state *st)
 	st->provisioned = jstr(o, "provisioned");
 	st->warm = jstr(o, "warm");
 	st->warm_pending = json_is_true(json_object_get(o, "warm_pending"));
+	st->cloud_init_off = json_is_true(json_object_get(o, "cloud_init_off"));
 	st->started_at = jstr(o, "started_at");
 	st->ssh_host = jstr(o, "ssh_host");
 	st->ssh_port = (int)json_integer_value(json_object_get(o, "ssh_port"));
@@ -273,6 +274,8 @@ state_save(const struct ws *ws, const struct ws_state *st)
 	set_str(o, "warm", st->warm);
 	if (st->warm_pending)
 		json_object_set_new(o, "warm_pending", json_true());
+	if (st->cloud_init_off)
+		json_object_set_new(o, "cloud_init_off", json_true());
 	set_str(o, "started_at", st->started_at);
 	set_str(o, "ssh_host", st->ssh_host);
 	json_object_set_new(o, "ssh_port", json_integer(st->ssh_port));

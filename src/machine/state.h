@@ -29,6 +29,9 @@ struct ws_state {
 				 * image, its identity not yet given: a cut
 				 * up starts that workspace over. Cleared
 				 * with warm, or once the identity is in */
+	int cloud_init_off;	/* cloud-init did its once on this disk and
+				 * is off: a later boot waits for the
+				 * engine alone */
 	int exists;		/* was there a state file */
 };
 

@@ -74,15 +74,17 @@ vm_filesystem_xml(struct strbuf *out, const struct vm_plan *p,
 	char *d = escaped(dir), *t = escaped(tag);
 	char *bin = escaped(p->virtiofsd ? p->virtiofsd : "");
 
+	/* libvirt 9.0 refuses <readonly/> on virtiofs ("does not yet
+	 * support read-only mode"): such a folder is mounted read-only in
+	 * the guest instead (seed.c, folders.c) */
 	if (p->virtiofs)
 		sb_addf(out, "    <filesystem type='mount' "
 			"accessmode='passthrough'>\n"
 			"      <driver type='virtiofs'/>\n"
 			"      <binary path='%s'/>\n"
 			"      <source dir='%s'/>\n"
-			"      <target dir='%s'/>\n%s"
-			"    </filesystem>\n", bin, d, t,
-			readonly ? "      <readonly/>\n" : "");
+			"      <target dir='%s'/>\n"
+			"    </filesystem>\n", bin, d, t);
 	else
 		sb_addf(out, "    <filesystem type='mount' accessmode='mapped'>\n"
 			"      <source dir='%s'/>\n"

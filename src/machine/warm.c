@@ -362,7 +362,7 @@ identity_script(struct up_run *u, struct strbuf *sh)
 		  "2>/dev/null\n"
 		  "systemctl start docker & docker=$!\n");
 	/* cloud-init ran once, in the image; it must not run again */
-	sb_addstr(sh, "touch /etc/cloud/cloud-init.disabled\n");
+	sb_addstr(sh, "touch " CLOUD_INIT_OFF_FILE "\n");
 	sb_addstr(sh, "h=");
 	sh_quoted(sh, hostname);
 	sb_addstr(sh, "\necho \"$h\" >/etc/hostname; hostname \"$h\"\n"

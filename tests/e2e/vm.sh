@@ -23,6 +23,10 @@ ws="$scratch/$name"
 "$BERTH" init --template demo --box debian-12 --name "$name" "$ws" >/dev/null
 sed -i 's/memory = "2G"/memory = "1G"/' "$ws/Berthfile"
 echo "written on the host" >"$ws/marker.txt"
+# a shared folder beside the workspace, read-only in the guest
+mkdir -p "$scratch/extra"
+echo "shared from the host" >"$scratch/extra/note.txt"
+sed -i "s|disk = \"10G\";|&\\n  shared = [ \"$scratch/extra:/srv/extra:ro\" ];|" "$ws/Berthfile"
 # a private folder of someone who is not uid 1000: the guest user takes
 # its owner's uid, so the folder is readable there and what the guest
 # writes is that person's on the host
@@ -87,6 +91,18 @@ ok $(($? != 7)) "ssh passes the exit code through"
 ok $? "the workspace's SSH key is mode 0600"
 grep -q 'Linux version' "$ws/.berth/console.log"
 ok $? "the serial console is captured to .berth/console.log"
+[ "$("$BERTH" -C "$ws" ssh -c 'cat /srv/extra/note.txt' 2>/dev/null)" = \
+	"shared from the host" ]
+ok $? "vm.shared: the extra folder is at /srv/extra in the guest"
+! "$BERTH" -C "$ws" ssh -c 'touch /srv/extra/x' >/dev/null 2>&1
+ok $? "and read-only there, as the Berthfile says"
+# cloud-init did its once: off from now on, the folders in fstab
+"$BERTH" -C "$ws" ssh -c 'test -e /etc/cloud/cloud-init.disabled &&
+	grep -q "^shared0 /srv/extra virtiofs" /etc/fstab' 2>/dev/null
+ok $? "cloud-init is off in the provisioned guest, the shared folder in fstab"
+"$BERTH" -C "$ws" ssh -c 'sudo sshd -T' 2>/dev/null |
+	grep -qx 'passwordauthentication no'
+ok $? "sshd takes no passwords (the box's, not cloud-init's set-passwords)"
 
 # Docker in the VM, over mutual TLS only.
 grep -q '==> docker' "$scratch/up.out"
@@ -247,6 +263,12 @@ ok $? "the stack is back after halt and up, with its data (3 visits)"
 [ "$("$BERTH" -C "$ws" ssh -c 'cat /workspace/marker.txt' 2>/dev/null)" = \
 	"written on the host" ]
 ok $? "and the share is back"
+[ "$("$BERTH" -C "$ws" ssh -c 'cat /srv/extra/note.txt' 2>/dev/null)" = \
+	"shared from the host" ]
+ok $? "and the shared folder (from fstab: cloud-init mounted it once)"
+! grep -q '^==> cloud-init' "$scratch/up2.out" &&
+	"$BERTH" -C "$ws" ssh -c 'test ! -e /run/cloud-init/result.json' 2>/dev/null
+ok $? "that boot ran no cloud-init, and up did not wait for it"
 "$BERTH" -C "$ws" reload >"$scratch/reload.out" 2>&1
 ok $? "reload"
 diag <"$scratch/reload.out"
