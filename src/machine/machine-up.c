@@ -429,7 +429,7 @@ docker_ready(struct up_run *u)
  * without keeps cloud-init, as before.
  */
 static void
-cloud_init_off(struct up_run *u)
+turn_cloud_init_off(struct up_run *u)
 {
 	struct strbuf sh = STRBUF_INIT;
 
@@ -457,7 +457,7 @@ provisioned_by_cloud_init(struct up_run *u)
 {
 	if (docker_ready(u) < 0)
 		return -1;
-	cloud_init_off(u);
+	turn_cloud_init_off(u);
 	return 0;
 }
 

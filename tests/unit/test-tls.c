@@ -122,6 +122,19 @@ main(void)
 	seed_user_data(&s, &ud);
 	ok(strstr(ud.buf, "    lock_passwd: true\n    uid: 1234\n") != NULL,
 	   "or the workspace folder owner's, when given");
+	{
+		static const char *const shared[] = { "/srv/a", "/srv/b", NULL };
+		static const int ro[] = { 0, 1 };
+
+		sb_reset(&ud);
+		s.shared = shared;
+		s.shared_ro = ro;
+		seed_user_data(&s, &ud);
+		ok(strstr(ud.buf, "mount -t virtiofs shared0 '/srv/a'") &&
+		   strstr(ud.buf, "mount -t virtiofs -o ro shared1 '/srv/b'"),
+		   "a read-only shared folder is mounted read-only in the "
+		   "guest, the other read-write");
+	}
 	sb_release(&ud);
 	sb_release(&iso);
 	X509_free(ca);
