@@ -420,6 +420,15 @@ docker_ready(struct up_run *u)
 	return mark_provisioned(u->ws, &u->st, u->dom);
 }
 
+/* cloud-init is off in this guest, so a boot waits for Docker alone: a
+ * warm-made VM had it off from its identity on, a cold-made one from
+ * turn_cloud_init_off() on. */
+static int
+cloud_init_is_off(const struct ws_state *st)
+{
+	return st->warm || st->cloud_init_off;
+}
+
 /*
  * cloud-init has done its once on this disk (the user, keys, TLS files,
  * Docker) and makes nothing new on a later boot, where its four Python
@@ -433,7 +442,7 @@ turn_cloud_init_off(struct up_run *u)
 {
 	struct strbuf sh = STRBUF_INIT;
 
-	if (u->st.warm || u->st.cloud_init_off)
+	if (cloud_init_is_off(&u->st))
 		return;
 	if (agent_wait(u->dom, 3) < 0) {
 		err_clear();
@@ -480,8 +489,8 @@ up_running(struct up_run *u)
 		virDomainDestroy(u->dom);
 		return up_new(u);
 	}
-	if (u->st.warm || u->st.cloud_init_off)
-		return docker_ready(u);	/* no cloud-init on this boot */
+	if (cloud_init_is_off(&u->st))
+		return docker_ready(u);
 	if (ssh_wait(ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0)
 		return -1;
 	ssh_run(ws, &u->st, CLOUD_INIT_WAIT, 1, 30);
@@ -595,7 +604,7 @@ up_provision(struct up_run *u)
 {
 	const struct ws *ws = u->ws;
 
-	if (u->st.warm || u->st.cloud_init_off) {
+	if (cloud_init_is_off(&u->st)) {
 		report(u->rep, REPORT_PHASE, NULL, "docker");
 		return docker_ready(u);
 	}
