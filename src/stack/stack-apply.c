@@ -599,7 +599,7 @@ stack_plan_dry(struct engine *e, const struct ws *ws, struct stack_plan *plan)
 
 	ret = stack_seen_fetch(e, ws, &seen) < 0 ||
 	      stack_check_foreign(ws, &seen) < 0 ||
-	      stack_images_prepare(e, ws, 1, NULL, &im) < 0 ||
+	      stack_images_prepare(e, ws, seen.containers, 1, NULL, &im) < 0 ||
 	      stack_plan_make(e, ws, &im, &seen, plan) < 0 ? -1 : 0;
 	stack_seen_release(&seen);
 	stack_images_release(&im, ws->stack.nservices);
@@ -622,7 +622,7 @@ stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 			a.width = strlen(ws->stack.services[i].name);
 	if (stack_seen_fetch(e, ws, &seen) < 0 ||
 	    stack_check_foreign(ws, &seen) < 0 ||
-	    stack_images_prepare(e, ws, 0, o->rep, &im) < 0 ||
+	    stack_images_prepare(e, ws, seen.containers, 0, o->rep, &im) < 0 ||
 	    stack_plan_make(e, ws, &im, &seen, &plan) < 0)
 		goto out;
 	/* the picked ports are kept before anything uses them */

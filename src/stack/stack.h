@@ -139,11 +139,14 @@ struct stack_plan {
 };
 
 /* The images each service runs, made ready: built-in, built, loaded,
- * copied from the host or pulled, telling rep. dry_run only looks. */
+ * copied from the host or pulled, telling rep. dry_run only looks.
+ * containers (the stack's, as listed) spare the lookup of the images
+ * they still run. */
 struct stack_images {
 	char **ref, **id, **context;	/* per service; id NULL: not there */
 };
-int stack_images_prepare(struct engine *e, const struct ws *ws, int dry_run,
+int stack_images_prepare(struct engine *e, const struct ws *ws,
+			 json_t *containers, int dry_run,
 			 const struct reporter *rep, struct stack_images *im);
 void stack_images_release(struct stack_images *im, size_t n);
 

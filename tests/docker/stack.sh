@@ -140,6 +140,27 @@ $out
 EOF
 api DELETE "/containers/$ws-byhand?force=1" >/dev/null
 
+# A no-op up takes each image's ID from the containers that still run it
+# (no lookup): the engine lists a container's image by its reference only
+# while the reference names that image. Moved to another image, the
+# reference is looked up, and the services on it are to be recreated.
+img_id=$(api GET "/images/$ws%2Fimg/json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Id"])')
+api POST "/images/berth%2Fbusybox/tag?repo=$ws%2Fimg&tag=latest" >/dev/null
+run b plan
+api POST "/images/$img_id/tag?repo=$ws%2Fimg&tag=latest" >/dev/null
+echo "$out" | grep -q "^db *recreate (image changed)" &&
+	echo "$out" | grep -q "^app *recreate (image changed)"
+ok $? "a stack's image reference moved to another image: plan sees it" ||
+	diag <<EOF
+$out
+EOF
+run b plan
+[ $rc -eq 0 ] && ! echo "$out" | grep -q "recreate"
+ok $? "... and back on the image its containers run: nothing to do" ||
+	diag <<EOF
+$out
+EOF
+
 berthfile two
 run b plan
 echo "$out" | grep -q "^app *recreate (environment changed)" &&
