@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "digest.h"
 #include "folders.h"
 #include "report.h"
 #include "vm-xml.h"
@@ -78,6 +79,21 @@ folders_mount_script(const struct ws *ws, int with_fstab, struct strbuf *sh)
 			"exit 1; }; sleep 0.1; done\n", ro ? " -o ro" : "", tag,
 			tag);
 	}
+}
+
+char *
+folders_fstab_key(const struct ws *ws)
+{
+	struct strbuf sh = STRBUF_INIT;
+	struct digest *d = digest_new("sha256");
+	char *key;
+
+	folders_mount_script(ws, 1, &sh);
+	digest_update(d, sh.buf, sh.len);
+	key = xstrdup(digest_hex(d));
+	digest_free(d);
+	sb_release(&sh);
+	return key;
 }
 
 static void

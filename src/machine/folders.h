@@ -19,6 +19,9 @@ void sh_quoted(struct strbuf *out, const char *text);
  * also written to /etc/fstab so that they come back at every boot. */
 void folders_mount_script(const struct ws *ws, int with_fstab,
 			  struct strbuf *sh);
+/* What names the folders that script writes to fstab: a guest whose
+ * fstab was written under another key lacks some. */
+char *folders_fstab_key(const struct ws *ws);
 /* Attach, live, every folder of ws the running domain does not have. */
 int folders_plug(virDomainPtr dom, const struct ws *ws,
 		 const char *virtiofsd);

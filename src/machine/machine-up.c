@@ -453,10 +453,56 @@ turn_cloud_init_off(struct up_run *u)
 		folders_mount_script(u->ws, 1, &sh);
 	if (agent_sh(u->dom, sh.buf, 30, NULL) == 0) {
 		u->st.cloud_init_off = 1;
+		if (find_virtiofsd()) {
+			free(u->st.fstab_folders);
+			u->st.fstab_folders = folders_fstab_key(u->ws);
+		}
 		state_save(u->ws, &u->st);
 	}
 	err_clear();	/* cloud-init stays on: slower, not wrong */
 	sb_release(&sh);
+}
+
+/*
+ * With cloud-init off, the guest mounts what its fstab lists. A folder
+ * added since (a vm.shared entry, then halt and up, or reload) is in the
+ * domain the boot defined, and is mounted and written to fstab here, over
+ * the agent; a boot with the same folders asks nothing.
+ */
+static int
+mount_new_folders(struct up_run *u)
+{
+	struct strbuf sh = STRBUF_INIT, out = STRBUF_INIT;
+	char *key;
+	int rc;
+
+	if (!find_virtiofsd())
+		return 0;	/* no folder was plugged */
+	key = folders_fstab_key(u->ws);
+	if (u->st.fstab_folders && !strcmp(key, u->st.fstab_folders)) {
+		free(key);
+		return 0;
+	}
+	folders_mount_script(u->ws, 1, &sh);
+	rc = agent_wait(u->dom, u->timeout_s) < 0 ? -1
+		: agent_sh(u->dom, sh.buf, 60, &out);
+	if (rc == 0) {
+		free(u->st.fstab_folders);
+		u->st.fstab_folders = key;
+		key = NULL;
+		rc = state_save(u->ws, &u->st);
+	} else {
+		if (rc > 0)
+			err_set("%s", out.len ? out.buf : "the mount failed");
+		err_prefix("the VM did not mount its shared folders");
+		err_hint("'berth reload' tries again; 'berth ssh -c \"cat "
+			 "/etc/fstab\"' shows what the guest mounts");
+		rc = -1;
+	}
+	free(key);
+	sb_release(&sh);
+	sb_release(&out);
+	return rc;
 }
 
 /* Provisioned by cloud-init on this boot: the engine, then no more
@@ -561,8 +607,11 @@ up_define(struct up_run *u, struct warm *w)
 		free(st->warm);
 		st->warm = NULL;
 	}
-	if (new_disk)
+	if (new_disk) {
 		st->cloud_init_off = 0;
+		free(st->fstab_folders);
+		st->fstab_folders = NULL;
+	}
 	if (upload_box(&u->v, &u->box, &plan, &kernel, &initrd) < 0 ||
 	    vm_volume_overlay(&u->v, overlay, base, ws->vm.disk) < 0 ||
 	    write_seed(&u->v, ws, st, &u->box, seed) < 0)
@@ -606,7 +655,7 @@ up_provision(struct up_run *u)
 
 	if (cloud_init_is_off(&u->st)) {
 		report(u->rep, REPORT_PHASE, NULL, "docker");
-		return docker_ready(u);
+		return docker_ready(u) < 0 ? -1 : mount_new_folders(u);
 	}
 
 	report(u->rep, REPORT_PHASE, NULL, "cloud-init");

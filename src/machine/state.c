@@ -226,6 +226,7 @@ state_load(const struct ws *ws, struct ws_state *st)
 	st->warm = jstr(o, "warm");
 	st->warm_pending = json_is_true(json_object_get(o, "warm_pending"));
 	st->cloud_init_off = json_is_true(json_object_get(o, "cloud_init_off"));
+	st->fstab_folders = jstr(o, "fstab_folders");
 	st->started_at = jstr(o, "started_at");
 	st->ssh_host = jstr(o, "ssh_host");
 	st->ssh_port = (int)json_integer_value(json_object_get(o, "ssh_port"));
@@ -276,6 +277,7 @@ state_save(const struct ws *ws, const struct ws_state *st)
 		json_object_set_new(o, "warm_pending", json_true());
 	if (st->cloud_init_off)
 		json_object_set_new(o, "cloud_init_off", json_true());
+	set_str(o, "fstab_folders", st->fstab_folders);
 	set_str(o, "started_at", st->started_at);
 	set_str(o, "ssh_host", st->ssh_host);
 	json_object_set_new(o, "ssh_port", json_integer(st->ssh_port));
@@ -300,6 +302,7 @@ state_release(struct ws_state *st)
 	free(st->box_name);
 	free(st->box_version);
 	free(st->vm_hash);
+	free(st->fstab_folders);
 	free(st->provisioned);
 	free(st->warm);
 	free(st->started_at);

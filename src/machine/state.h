@@ -32,6 +32,8 @@ struct ws_state {
 	int cloud_init_off;	/* cloud-init did its once on this disk and
 				 * is off: a later boot waits for the
 				 * engine alone */
+	char *fstab_folders;	/* folders_fstab_key() of the folders in
+				 * the guest's fstab */
 	int exists;		/* was there a state file */
 };
 

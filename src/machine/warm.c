@@ -477,6 +477,8 @@ settle(struct up_run *u, const struct vm_plan *plan)
 	if (trust_host_key(u, out.buf) < 0)
 		goto out;
 	u->st.warm_pending = 0;
+	free(u->st.fstab_folders);
+	u->st.fstab_folders = folders_fstab_key(u->ws);
 	ret = state_save(u->ws, &u->st);
 out:
 	sb_release(&sh);

@@ -254,6 +254,12 @@ ok $? "halt"
 ok $? "the VM is shut off"
 "$BERTH" -C "$ws" snapshot save halted >/dev/null 2>&1
 ok $? "snapshot save on a halted VM"
+# A folder shared once the VM was provisioned: cloud-init no longer runs
+# at boot, so up mounts it, and writes it to fstab, over the agent.
+mkdir -p "$scratch/more" && echo "shared later" >"$scratch/more/note.txt"
+sed -i "s|/srv/extra:ro\" \]|/srv/extra:ro\", \"$scratch/more:/srv/more\" ]|" "$ws/Berthfile"
+grep -q '/srv/more" ]' "$ws/Berthfile"
+ok $? "a second shared folder in the Berthfile of the halted VM"
 start=$(secs)
 "$BERTH" -C "$ws" up >"$scratch/up2.out" 2>&1
 ok $? "warm up after halt"
@@ -266,6 +272,10 @@ ok $? "and the share is back"
 [ "$("$BERTH" -C "$ws" ssh -c 'cat /srv/extra/note.txt' 2>/dev/null)" = \
 	"shared from the host" ]
 ok $? "and the shared folder (from fstab: cloud-init mounted it once)"
+[ "$("$BERTH" -C "$ws" ssh -c 'cat /srv/more/note.txt; grep -c " /srv/more virtiofs" /etc/fstab' 2>/dev/null)" = \
+	"shared later
+1" ]
+ok $? "the folder added while it was halted is mounted, and in fstab"
 ! grep -q '^==> cloud-init' "$scratch/up2.out" &&
 	"$BERTH" -C "$ws" ssh -c 'test ! -e /run/cloud-init/result.json' 2>/dev/null
 ok $? "that boot ran no cloud-init, and up did not wait for it"
