@@ -505,6 +505,18 @@ mount_new_folders(struct up_run *u)
 	return rc;
 }
 
+/* A boot with cloud-init off: the engine, then any folder the guest's
+ * fstab lacks, and only then provisioned, so that an up cut between the
+ * two comes back here (up_running) and mounts it. */
+static int
+ready_without_cloud_init(struct up_run *u)
+{
+	if (machine_docker_wait(u->ws, &u->st, u->timeout_s) < 0 ||
+	    mount_new_folders(u) < 0)
+		return -1;
+	return mark_provisioned(u->ws, &u->st, u->dom);
+}
+
 /* Provisioned by cloud-init on this boot: the engine, then no more
  * cloud-init. */
 static int
@@ -536,7 +548,7 @@ up_running(struct up_run *u)
 		return up_new(u);
 	}
 	if (cloud_init_is_off(&u->st))
-		return docker_ready(u);
+		return ready_without_cloud_init(u);
 	if (ssh_wait(ws, &u->st, u->timeout_s, domain_alive, u->dom) < 0)
 		return -1;
 	ssh_run(ws, &u->st, CLOUD_INIT_WAIT, 1, 30);
@@ -655,7 +667,7 @@ up_provision(struct up_run *u)
 
 	if (cloud_init_is_off(&u->st)) {
 		report(u->rep, REPORT_PHASE, NULL, "docker");
-		return docker_ready(u) < 0 ? -1 : mount_new_folders(u);
+		return ready_without_cloud_init(u);
 	}
 
 	report(u->rep, REPORT_PHASE, NULL, "cloud-init");
