@@ -23,7 +23,8 @@ static const struct cmd_option status_options[] = {
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.usage = "[--json]",
-	.summary = "show the VM's state, acceleration, ports and uptime",
+	.summary = "show the VM's state, where it lives, its acceleration, "
+		   "ports and uptime",
 	.options = status_options,
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_status_exec,
@@ -35,8 +36,9 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	const struct ws *ws = &ctx->ws;
 	struct status_opts so = { 0 };
 	struct machine *w;
-	json_t *o, *ports;
+	json_t *o, *ports, *lv;
 	const char *state = "not created";
+	char *host = NULL;
 	int running = 0, ret;
 	long up = -1;
 	size_t i;
@@ -65,6 +67,12 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	json_object_set_new(o, "state", json_string(state));
 	json_object_set_new(o, "accel", w->st.accel ? json_string(w->st.accel)
 						   : json_null());
+	/* where the VM lives: vm.uri may name another machine's libvirt */
+	host = virConnectGetHostname(w->v.conn);
+	lv = json_object();
+	json_object_set_new(lv, "uri", json_string(ws->vm.uri));
+	json_object_set_new(lv, "host", host ? json_string(host) : json_null());
+	json_object_set_new(o, "libvirt", lv);
 	json_object_set_new(o, "box", json_string(ws->vm.box));
 	json_object_set_new(o, "uptime_s", up >= 0 ? json_integer(up)
 						   : json_null());
@@ -93,7 +101,6 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	json_object_set_new(o, "ports", ports);
 	ports = NULL;
-	json_object_set_new(o, "stack", json_string("no stack engine yet"));
 	if (so.json) {
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -107,6 +114,8 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		printf("vm         %s%s%s%s\n", state, w->st.accel ? ", " : "",
 		       w->st.accel ? w->st.accel : "", w->dom ? "" : hint);
 		free(hint);
+		printf("libvirt    %s on %s\n", ws->vm.uri,
+		       host ? host : "a host that does not say its name");
 		if (up >= 0)
 			printf("uptime     %ldh %02ldm %02lds\n", up / 3600,
 			       up / 60 % 60, up % 60);
@@ -122,6 +131,7 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	ret = EXIT_OK;
 out:
+	free(host);
 	json_decref(ports);
 	json_decref(o);
 	return ret;

@@ -173,4 +173,16 @@ run "$BERTH" -C "$scratch/envhint" ps
 [ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q "hint: run 'berth up' first"
 ok $? "and in the default one 'berth up'" || printf '%s\n' "$out" | diag
 
+# status says where the VM lives: the libvirt URI and that host's name
+# (the test driver's host is this machine)
+run "$BERTH" -C "$scratch/envhint" status --json
+[ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | python3 -c '
+import json, sys
+l = json.load(sys.stdin)["libvirt"]
+print(l["uri"], l["host"])')" = "test:///default $(hostname)" ]
+ok $? "status --json gives the libvirt URI and its host" || printf '%s\n' "$out" | diag
+run "$BERTH" -C "$scratch/envhint" status
+[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -qx "libvirt    test:///default on $(hostname)"
+ok $? "and status says it in a line" || printf '%s\n' "$out" | diag
+
 done_testing
