@@ -353,6 +353,8 @@ vm_box_volumes_remove(struct vm_conn *v, const char *box, const char *version,
 		      int *kept)
 {
 	static const char *const what[] = { "qcow2", "vmlinuz", "initrd" };
+	struct strlist warm = { 0 };
+	char *prefix;
 	size_t i;
 	int ret = 0;
 
@@ -360,6 +362,17 @@ vm_box_volumes_remove(struct vm_conn *v, const char *box, const char *version,
 	/* no pool: nothing was ever uploaded (and none is made here) */
 	if (!pool_found(v))
 		return 0;
+	prefix = vm_box_volume(box, version, "warm-");
+	/* its warm images first: their disks read the box's, which would
+	 * otherwise be kept for them and then left behind with nothing on
+	 * it; a warm disk that workspaces stand on stays */
+	vm_volumes_named(v, prefix, &warm);
+	for (i = 0; i < warm.n && ret == 0; i++) {
+		if (vm_volume_in_use(v, warm.v[i]))
+			(*kept)++;
+		else
+			ret = vm_volume_delete(v, warm.v[i]);
+	}
 	for (i = 0; i < ARRAY_SIZE(what) && ret == 0; i++) {
 		char *name = vm_box_volume(box, version, what[i]), *path;
 
@@ -373,21 +386,8 @@ vm_box_volumes_remove(struct vm_conn *v, const char *box, const char *version,
 		}
 		free(name);
 	}
-	/* its warm images: a disk that workspaces stand on stays */
-	if (ret == 0) {
-		struct strlist warm = { 0 };
-		char *prefix = vm_box_volume(box, version, "warm-");
-
-		vm_volumes_named(v, prefix, &warm);
-		for (i = 0; i < warm.n && ret == 0; i++) {
-			if (vm_volume_in_use(v, warm.v[i]))
-				(*kept)++;
-			else
-				ret = vm_volume_delete(v, warm.v[i]);
-		}
-		strlist_release(&warm);
-		free(prefix);
-	}
+	strlist_release(&warm);
+	free(prefix);
 	return ret;
 }
 

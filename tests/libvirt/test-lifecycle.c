@@ -86,6 +86,27 @@ main(void)
 		ok(vm_box_volumes_remove(&v, "t", "2", &kept) == 0 && kept == 0 &&
 		   !vm_volume_exists(&v, "berth-box-t-2.qcow2"),
 		   "and goes once nothing reads it");
+
+		/* a warm image's disk reads its box's: both go when no
+		 * workspace stands on the warm disk, both stay when one does */
+		vol = virStorageVolCreateXML(v.pool, "<volume><name>"
+			"berth-box-t-3.qcow2</name><capacity>1048576</capacity>"
+			"</volume>", 0);
+		if (vol)
+			virStorageVolFree(vol);
+		vm_volume_overlay(&v, "berth-box-t-3.warm-k-1.qcow2",
+				  "berth-box-t-3.qcow2", 1 << 30);
+		vm_volume_overlay(&v, "t-ws.qcow2",
+				  "berth-box-t-3.warm-k-1.qcow2", 1 << 30);
+		ok(vm_box_volumes_remove(&v, "t", "3", &kept) == 0 && kept == 2 &&
+		   vm_volume_exists(&v, "berth-box-t-3.qcow2") &&
+		   vm_volume_exists(&v, "berth-box-t-3.warm-k-1.qcow2"),
+		   "a warm disk a workspace stands on stays, and its box's");
+		vm_volume_delete(&v, "t-ws.qcow2");
+		ok(vm_box_volumes_remove(&v, "t", "3", &kept) == 0 && kept == 0 &&
+		   !vm_volume_exists(&v, "berth-box-t-3.warm-k-1.qcow2") &&
+		   !vm_volume_exists(&v, "berth-box-t-3.qcow2"),
+		   "with none on it, the warm disk goes and its box's with it");
 	}
 
 	ok(state_load(&ctx.ws, &st) == 0 && !st.exists && strlen(st.id) == 8,
