@@ -68,7 +68,7 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	json_object_set_new(o, "accel", w->st.accel ? json_string(w->st.accel)
 						   : json_null());
 	/* where the VM lives: vm.uri may name another machine's libvirt */
-	host = virConnectGetHostname(w->v.conn);
+	host = vm_host_name(&w->v);
 	lv = json_object();
 	json_object_set_new(lv, "uri", json_string(ws->vm.uri));
 	json_object_set_new(lv, "host", host ? json_string(host) : json_null());
@@ -106,7 +106,7 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		putchar('\n');
 	} else {
 		json_t *p;
-		char *hint = cmd_text_in_env(" (run 'berth up')");
+		char *hint = cmd_text_in_env(" (run 'berth up')"), *shown;
 
 		printf("workspace  %s (%s)\n", ws->name, ws->dir);
 		if (!ws_env_is_default(ws))
@@ -114,8 +114,11 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		printf("vm         %s%s%s%s\n", state, w->st.accel ? ", " : "",
 		       w->st.accel ? w->st.accel : "", w->dom ? "" : hint);
 		free(hint);
+		/* the name comes from that host: no terminal controls */
+		shown = host ? str_printable(host) : NULL;
 		printf("libvirt    %s on %s\n", ws->vm.uri,
-		       host ? host : "a host that does not say its name");
+		       shown ? shown : "a host that does not say its name");
+		free(shown);
 		if (up >= 0)
 			printf("uptime     %ldh %02ldm %02lds\n", up / 3600,
 			       up / 60 % 60, up % 60);

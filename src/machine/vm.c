@@ -89,6 +89,12 @@ vm_libvirt_version(void)
 	return virGetVersion(&v, NULL, NULL) < 0 ? NULL : version_text(v);
 }
 
+char *
+vm_host_name(struct vm_conn *v)
+{
+	return v->conn ? virConnectGetHostname(v->conn) : NULL;
+}
+
 int
 vm_conn_versions(struct vm_conn *v, char **lib, char **hv)
 {

@@ -100,6 +100,9 @@ int vm_monitor_qmp(virDomainPtr dom, json_t *cmd, json_t **out);
 
 /* The libvirt library's version, "9.0.0", or NULL. */
 char *vm_libvirt_version(void);
+/* The name the libvirt host behind v gives itself (to free), or NULL: with
+ * a remote vm.uri, that machine's. */
+char *vm_host_name(struct vm_conn *v);
 /* The versions of the libvirt and the hypervisor behind v, each NULL when
  * not told; -1 when the library's is not. */
 int vm_conn_versions(struct vm_conn *v, char **lib, char **hv);
