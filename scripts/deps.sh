@@ -15,10 +15,11 @@ VM_PACKAGES="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
 	openssh-client dnsmasq-base iptables busybox-static curl"
 # To run the test tiers: a local HTTP server and archives (python3), QEMU
 # to boot a built box, a real dockerd, tmux to drive the dashboard, and
-# docker-compose as the reference berth reads compose files against.
+# docker-compose as the reference berth reads compose files against, and
+# an sshd that the remote-host test starts on loopback as a libvirt host.
 TEST_PACKAGES="bash man-db python3 qemu-system-x86 curl docker.io
 	tmux clang libclang-rt-14-dev valgrind openssl iproute2 time
-	docker-compose python3-yaml"
+	docker-compose python3-yaml openssh-server"
 
 missing_packages() {
 	for p in "$@"; do

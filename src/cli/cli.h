@@ -194,6 +194,7 @@ extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_stop_entry;
+extern const struct cmd_entry cmd_sync_entry;
 extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_halt_entry;

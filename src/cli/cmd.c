@@ -31,6 +31,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
 	&cmd_ssh_entry,
 	&cmd_ssh_config_entry,
+	&cmd_sync_entry,
 	&cmd_env_entry,
 	&cmd_provision_entry,
 	&cmd_halt_entry,

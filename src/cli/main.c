@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "remote.h"
 
 static int
 wants_help(int argc, char **argv)
@@ -183,6 +184,10 @@ main(int argc, char **argv)
 	static struct strbuf profiles = STRBUF_INIT;	/* reachable: no leak */
 	int c, ret;
 
+	/* the keeper of a workspace on another libvirt host, which berth
+	 * starts itself (src/machine/tunnel.c): no command of the user's */
+	if (argc > 1 && !strcmp(argv[1], "_tunnel"))
+		return tunnel_main(argc - 1, argv + 1);
 	report_set_notes(&cli_report);	/* the library's notes, on stderr */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:hVf:C:H:e:", opts, NULL)) != -1) {

@@ -56,6 +56,21 @@ ignore_load(struct ignore *ig, const char *dir)
 	}
 }
 
+/* .dockerignore's patterns, then last (when set), which none of those
+ * can take back */
+static void
+ignore_load_then(struct ignore *ig, const char *dir, char *last)
+{
+	size_t alloc;
+
+	ignore_load(ig, dir);
+	if (last) {
+		alloc = ig->n;
+		ALLOC_GROW(ig->pat, ig->n + 1, alloc);
+		ig->pat[ig->n++] = last;
+	}
+}
+
 static int
 pattern_matches(const char *pat, const char *path)
 {
@@ -206,16 +221,18 @@ walk_context(struct walk_ctx *w)
 	return ret;
 }
 
-int
-docker_build_context(const char *dir, const char *dockerfile,
-		     const char *tar)
+/* The tar of dir as a build sees it; last, when set, is one more pattern
+ * after .dockerignore's, which none of those can take back. */
+static int
+write_context(const char *dir, const char *dockerfile, char *last,
+	      const char *tar)
 {
 	struct ignore ig;
 	struct walk_ctx w = { dir, dockerfile, &ig, archive_write_new(),
 			      archive_read_disk_new(), NULL, 0 };
 	int ret = -1;
 
-	ignore_load(&ig, dir);
+	ignore_load_then(&ig, dir, last);
 	archive_write_set_format_pax_restricted(w.a);
 	archive_read_disk_set_standard_lookup(w.disk);
 	if (archive_write_open_filename(w.a, tar) != ARCHIVE_OK) {
@@ -238,7 +255,26 @@ out:
 }
 
 int
-docker_context_digest(const char *dir, const char *dockerfile, char **hex)
+docker_build_context(const char *dir, const char *dockerfile,
+		     const char *tar)
+{
+	return write_context(dir, dockerfile, NULL, tar);
+}
+
+int
+docker_folder_tar(const char *dir, const char *never, const char *tar)
+{
+	char *pat = xstrdup(never);
+	/* no Dockerfile to keep: a name no file has */
+	int ret = write_context(dir, "/", pat, tar);
+
+	free(pat);
+	return ret;
+}
+
+static int
+context_digest(const char *dir, const char *dockerfile, char *last,
+	       char **hex)
 {
 	struct ignore ig;
 	struct walk_ctx w = { dir, dockerfile, &ig, NULL, NULL,
@@ -246,7 +282,7 @@ docker_context_digest(const char *dir, const char *dockerfile, char **hex)
 	int ret = -1;
 
 	*hex = NULL;
-	ignore_load(&ig, dir);
+	ignore_load_then(&ig, dir, last);
 	if (walk_context(&w) == 0) {
 		*hex = xstrndup(digest_hex(w.dg), 16);
 		ret = 0;
@@ -254,6 +290,22 @@ docker_context_digest(const char *dir, const char *dockerfile, char **hex)
 	digest_free(w.dg);
 	free(ig.pat);
 	sb_release(&ig.text);
+	return ret;
+}
+
+int
+docker_context_digest(const char *dir, const char *dockerfile, char **hex)
+{
+	return context_digest(dir, dockerfile, NULL, hex);
+}
+
+int
+docker_folder_digest(const char *dir, const char *never, char **hex)
+{
+	char *pat = xstrdup(never);
+	int ret = context_digest(dir, "/", pat, hex);
+
+	free(pat);
 	return ret;
 }
 

@@ -181,6 +181,11 @@ int docker_volume_create(struct docker *d, const char *name, json_t *labels);
 /* The context folder as a tar, without what .dockerignore excludes. */
 int docker_build_context(const char *dir, const char *dockerfile,
 			 const char *tar);
+/* A folder as a tar, without what its .dockerignore excludes, nor the
+ * pattern never (which .dockerignore cannot take back). */
+int docker_folder_tar(const char *dir, const char *never, const char *tar);
+/* What docker_folder_tar would hold, hashed: 16 hex digits. */
+int docker_folder_digest(const char *dir, const char *never, char **hex);
 /* What a build would see of the context, hashed: 16 hex digits. */
 int docker_context_digest(const char *dir, const char *dockerfile,
 			  char **hex);

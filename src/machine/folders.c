@@ -7,6 +7,7 @@
 #include "agent.h"
 #include "digest.h"
 #include "folders.h"
+#include "remote.h"
 #include "report.h"
 #include "vm-xml.h"
 #include "vm.h"
@@ -47,6 +48,8 @@ folders_mount_script(const struct ws *ws, int with_fstab, struct strbuf *sh)
 {
 	size_t i;
 
+	if (vm_uri_remote(ws->vm.uri))
+		return;	/* virtiofs cannot cross hosts */
 	for (i = 0; i <= ws->vm.nshared; i++) {
 		const char *host, *dir;
 		char tag[32];

@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "folders.h"
 #include "machine.h"
+#include "remote.h"
 #include "seed.h"
 #include "ssh.h"
 #include "tls.h"
@@ -191,7 +192,8 @@ write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
 	for (i = 0; hostname[i]; i++)
 		if (hostname[i] == '_')
 			hostname[i] = '-';
-	for (i = 0; i < ws->vm.nshared; i++) {
+	/* virtiofs cannot cross hosts: a remote VM mounts none */
+	for (i = 0; i < ws->vm.nshared && !vm_uri_remote(ws->vm.uri); i++) {
 		shared[i] = ws->vm.shared[i].guest;
 		shared_ro[i] = ws->vm.shared[i].readonly;
 	}
@@ -213,7 +215,7 @@ write_seed(struct vm_conn *v, const struct ws *ws, const struct ws_state *st,
 	s.instance_id = st->domain;
 	s.ssh_pubkey = pub;
 	s.user_uid = guest_uid(ws);
-	s.share_workspace = 1;
+	s.share_workspace = !vm_uri_remote(ws->vm.uri);
 	s.shared = shared;
 	s.shared_ro = shared_ro;
 	s.docker = 1;
@@ -312,19 +314,45 @@ host_accel(const char *set)
 	return NULL;
 }
 
+int
+start_domain(const struct ws *ws, const struct ws_state *st,
+	     virDomainPtr dom)
+{
+	int remote = vm_uri_remote(ws->vm.uri);
+
+	if (remote)
+		tunnel_stop(ws);	/* it kept the last run's ports */
+	if (virDomainCreateWithFlags(dom, remote ? VIR_DOMAIN_START_PAUSED
+						 : 0) < 0)
+		return err_set("cannot start '%s': %s", st->domain,
+			       vm_last_error());
+	if (!remote)
+		return 0;
+	if (tunnel_start(ws, st) < 0) {
+		virDomainDestroy(dom);
+		return -1;
+	}
+	if (virDomainResume(dom) < 0)
+		return err_set("cannot start '%s': %s", st->domain,
+			       vm_last_error());
+	return 0;
+}
+
 static int
 boot(struct vm_conn *v, const struct ws *ws, struct ws_state *st,
      struct vm_plan *plan, virDomainPtr *dom, const struct reporter *rep)
 {
 	struct strbuf xml = STRBUF_INIT;
-	char *known = st->accel ? xstrdup(st->accel) : host_accel(NULL);
+	char *known = st->accel ? xstrdup(st->accel)
+		      : plan->remote ? NULL : host_accel(NULL);
 	int want_kvm, probed, ret = -1;
 
 	want_kvm = ws->vm.accel == ACCEL_KVM ||
 		   (ws->vm.accel == ACCEL_AUTO &&
 		    (!known || !strcmp(known, "kvm")) &&
-		    access("/dev/kvm", F_OK) == 0);
-	probed = ws->vm.accel == ACCEL_AUTO && !known;
+		    (plan->remote || access("/dev/kvm", F_OK) == 0));
+	/* what this machine's probe found says nothing of another host */
+	probed = ws->vm.accel == ACCEL_AUTO && !known && !plan->remote;
 	free(known);
 	for (;;) {
 		plan->accel = want_kvm ? "kvm" : "qemu";
@@ -344,13 +372,11 @@ boot(struct vm_conn *v, const struct ws *ws, struct ws_state *st,
 			goto out;
 		truncate(plan->console_log, 0);
 		report(rep, REPORT_PHASE, NULL, "booting");
-		if (virDomainCreate(*dom) == 0 &&
+		if (start_domain(ws, st, *dom) == 0 &&
 		    (!want_kvm || ws->vm.accel == ACCEL_KVM ||
 		     kvm_works(*dom, plan->console_log)))
 			break;
 		if (!want_kvm || ws->vm.accel == ACCEL_KVM) {
-			err_set("cannot start '%s': %s", st->domain,
-				vm_last_error());
 			goto out;
 		}
 		report(rep, REPORT_LINE, NULL,
@@ -540,6 +566,10 @@ up_running(struct up_run *u)
 	if (u->st.vm_hash && strcmp(u->st.vm_hash, u->hash))
 		report(u->rep, REPORT_LINE, NULL, "the VM settings in %s "
 		       "changed: run 'berth reload' to apply them", ws->file);
+	/* a remote VM's ports come through its keeper: made again if it
+	 * died with this machine's last boot */
+	if (vm_uri_remote(ws->vm.uri) && tunnel_start(ws, &u->st) < 0)
+		return -1;
 	if (is_provisioned(&u->st, u->dom))
 		return machine_docker_wait(ws, &u->st, u->timeout_s);
 	if (u->st.warm_pending) {
@@ -561,9 +591,8 @@ static int
 up_restore(struct up_run *u)
 {
 	report(u->rep, REPORT_PHASE, NULL, "restoring");
-	if (virDomainCreate(u->dom) < 0)
-		return err_set("cannot restore '%s': %s", u->st.domain,
-			       vm_last_error());
+	if (start_domain(u->ws, &u->st, u->dom) < 0)
+		return -1;
 	agent_clock_sync(u->dom);
 	return up_running(u);
 }
@@ -596,7 +625,8 @@ up_define(struct up_run *u, struct warm *w)
 	plan.overlay = overlay;
 	plan.seed = seed;
 	plan.console_log = u->log;
-	plan.virtiofsd = find_virtiofsd();
+	plan.remote = vm_uri_remote(ws->vm.uri);
+	plan.virtiofsd = plan.remote ? NULL : find_virtiofsd();
 	plan.virtiofs = plan.virtiofsd != NULL;
 	new_disk = !vm_volume_exists(&u->v, overlay);
 	if (new_disk) {
@@ -755,6 +785,22 @@ up_new(struct up_run *u)
 	return ret < 0 ? -1 : up_provision(u);
 }
 
+/* virtiofs cannot reach another host: the folder is copied there */
+static int
+up_sync(struct up_run *u)
+{
+	double t0 = clock_now();
+	long n;
+
+	report(u->rep, REPORT_PHASE, NULL, "sync");
+	if (machine_sync(u->ws, &u->st, &n) < 0)
+		return -1;
+	report(u->rep, REPORT_LINE, NULL, "    %s copied to /workspace in the "
+	       "VM (%ld entries, %.1f s); 'berth sync --watch' copies what "
+	       "changes, one way", u->ws->dir, n, clock_now() - t0);
+	return 0;
+}
+
 int
 machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
 {
@@ -805,6 +851,8 @@ machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
 		ret = up_restore(&u);
 	else
 		ret = up_new(&u);
+	if (ret == 0 && vm_uri_remote(ws->vm.uri))
+		ret = up_sync(&u);
 out:
 	if (ret < 0 && err_code() == ERR_TIMEOUT)
 		console_tail(rep, u.log, 20);

@@ -14,6 +14,8 @@
 #include "docker.h"
 #include "config.h"
 #include "machine.h"
+#include "remote.h"
+#include "up.h"
 #include "xml.h"
 
 /* The forwards a domain was made with, in the order hostfwds() writes
@@ -226,6 +228,7 @@ machine_halt(struct machine *w, int timeout_s, const struct reporter *rep)
 			return err_set("cannot stop '%s': %s", w->st.domain,
 				       vm_last_error());
 	}
+	tunnel_stop(w->ws);	/* it would stop by itself within a second */
 	return 0;
 }
 
@@ -242,6 +245,7 @@ machine_destroy(struct machine *w)
 
 	if (w->dom && vm_domain_remove(w->dom, w->st.domain) < 0)
 		goto out;
+	tunnel_stop(w->ws);	/* before its state dir goes */
 	if (vm_pool(&w->v) < 0 || vm_volume_delete(&w->v, overlay) < 0 ||
 	    vm_volume_delete(&w->v, seed) < 0)
 		goto out;
@@ -284,8 +288,10 @@ machine_suspend(struct machine *w, char **paused_why)
 	*paused_why = NULL;
 	if (machine_running(w) < 0)
 		return -1;
-	if (virDomainManagedSave(w->dom, 0) == 0)
+	if (virDomainManagedSave(w->dom, 0) == 0) {
+		tunnel_stop(w->ws);
 		return 0;
+	}
 	*paused_why = xstrdup(vm_last_error());
 	if (virDomainSuspend(w->dom) == 0)
 		return 1;
@@ -310,13 +316,15 @@ machine_resume(struct machine *w)
 			return err_set("cannot resume '%s': %s", w->st.domain,
 				       vm_last_error());
 		agent_clock_sync(w->dom);
+		if (vm_uri_remote(w->ws->vm.uri) && tunnel_start(w->ws, &w->st))
+			return -1;
 		return 1;
 	}
 	if (state == VIR_DOMAIN_SHUTOFF &&
 	    virDomainHasManagedSaveImage(w->dom, 0) > 0) {
-		if (virDomainCreate(w->dom) < 0)	/* restores the save */
-			return err_set("cannot restore '%s': %s", w->st.domain,
-				       vm_last_error());
+		if (start_domain(w->ws, &w->st, w->dom) < 0)	/* restores
+								 * the save */
+			return -1;
 		/* a restored guest's agent answers once it sees the channel */
 		if (agent_wait(w->dom, 30) == 0)
 			agent_clock_sync(w->dom);
@@ -331,43 +339,36 @@ machine_state_name(struct machine *w)
 	return w->dom ? vm_domain_state(w->dom, NULL) : "not created";
 }
 
-/* A host forward of QEMU's user-mode network, as "info usernet" lists
- * it: "  TCP[HOST_FORWARD]  13  127.0.0.1  8080  10.0.2.15  8080 ...". */
-struct usernet_forward {
-	char proto[4];		/* "TCP" or "UDP" */
-	char addr[64];
-	int port, guest_port;
-};
-
-/* The next forward of "info usernet" text from *pos: 1, with *pos past
- * its line; 0 at the end. */
+/* Is f forwarded already? On a remote libvirt host, QEMU's side is on a
+ * port that host picked, and the guest port tells it (tunnel.c). */
 static int
-usernet_next(const char **pos, struct usernet_forward *f)
-{
-	while (**pos) {
-		const char *line = *pos, *end = strchr(line, '\n');
-		int fd;
-
-		*pos = end ? end + 1 : line + strlen(line);
-		if (sscanf(line, " %3[A-Z][HOST_FORWARD] %d %63s %d %*s %d",
-			   f->proto, &fd, f->addr, &f->port,
-			   &f->guest_port) == 5)
-			return 1;
-	}
-	return 0;
-}
-
-static int
-has_forward(const char *usernet, const struct forward *f)
+has_forward(const char *usernet, const struct forward *f, int remote)
 {
 	const char *proto = f->proto == PROTO_UDP ? "UDP" : "TCP";
 	struct usernet_forward u;
 
-	while (usernet_next(&usernet, &u))
-		if (u.port == f->port && !strcmp(u.addr, f->host_ip) &&
-		    !strcmp(u.proto, proto))
+	while (vm_usernet_next(&usernet, &u))
+		if (!strcmp(u.proto, proto) &&
+		    (remote ? u.guest_port == f->port
+			    : u.port == f->port && !strcmp(u.addr, f->host_ip)))
 			return 1;
 	return 0;
+}
+
+/* A remote VM's new forward is on this machine once its keeper adds it
+ * to the SSH connection, within a second or two. */
+static int
+forward_arrives(const struct forward *f)
+{
+	double end = clock_now() + 15;
+
+	while (clock_now() < end) {
+		if (!port_is_free("127.0.0.1", f->port))
+			return 0;
+		usleep(100000);
+	}
+	return err_set("port %d of '%s' was not forwarded to %s through "
+		       "SSH", f->port, f->service, "127.0.0.1");
 }
 
 int
@@ -377,6 +378,7 @@ machine_forward_ports(const struct ws *ws, const char *domain,
 	struct vm_conn v = { 0 };
 	virDomainPtr dom = NULL;
 	char *have = NULL, *out = NULL, *cmd;
+	int remote = vm_uri_remote(ws->vm.uri);
 	size_t i;
 	int r, ret = -1;
 
@@ -390,11 +392,19 @@ machine_forward_ports(const struct ws *ws, const char *domain,
 	if (vm_monitor_hmp(dom, "info usernet", &have) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (has_forward(have, &f[i]))
+		if (has_forward(have, &f[i], remote))
 			continue;
+		if (remote && f[i].proto == PROTO_UDP) {
+			err_set("cannot forward UDP port %d of '%s' from a VM "
+				"on another host: SSH forwards TCP only",
+				f[i].port, f[i].service);
+			goto out;
+		}
+		/* QEMU's side on a remote host: a port it picks there */
 		cmd = xasprintf("hostfwd_add n0 %s:%s:%d-:%d",
-				spec_proto_name(f[i].proto), f[i].host_ip,
-				f[i].port, f[i].port);
+				spec_proto_name(f[i].proto),
+				remote ? "127.0.0.1" : f[i].host_ip,
+				remote ? 0 : f[i].port, f[i].port);
 		r = vm_monitor_hmp(dom, cmd, &out);
 		free(cmd);
 		if (r < 0)
@@ -409,6 +419,8 @@ machine_forward_ports(const struct ws *ws, const char *domain,
 		}
 		free(out);
 		out = NULL;
+		if (remote && forward_arrives(&f[i]) < 0)
+			goto out;
 	}
 	ret = 0;
 out:
@@ -438,10 +450,12 @@ machine_forwarded_ports(struct vm_conn *v, const char *domain,
 		err_clear();
 		goto out;
 	}
-	for (pos = text; usernet_next(&pos, &u);)
+	for (pos = text; vm_usernet_next(&pos, &u);)
 		if (u.guest_port != 22 && u.guest_port != 2376)
-			json_array_append_new(ports,
-					      json_integer(u.port));
+			/* a remote host's are on ports of its own, and come
+			 * here on the guest's (tunnel.c) */
+			json_array_append_new(ports, json_integer(
+				vm_uri_remote(v->uri) ? u.guest_port : u.port));
 out:
 	free(text);
 	if (dom)

@@ -81,6 +81,13 @@ struct forward {
 	const char *service;	/* what asked for it, for errors */
 	int line;		/* where in the Berthfile */
 };
+/* A VM on another libvirt host: copy the folder to /workspace in it, one
+ * way (sync.c); *entries says how many files and folders it has. */
+int machine_sync(const struct ws *ws, const struct ws_state *st,
+		 long *entries);
+/* What that copy would hold, hashed (to free), or NULL with the error. */
+char *machine_sync_digest(const struct ws *ws);
+
 /* Add the forwards QEMU's slirp lacks, live (it forgets them when it
  * stops; 'info usernet' says which it has), with no redefinition. */
 int machine_forward_ports(const struct ws *ws, const char *domain,

@@ -19,6 +19,7 @@
 #include "agent.h"
 #include "folders.h"
 #include "proc.h"
+#include "remote.h"
 #include "machine.h"
 #include "up.h"
 #include "vm-xml.h"
@@ -30,6 +31,15 @@ overlay_path(struct machine *w)
 	char *vol = xasprintf("%s.qcow2", w->st.domain);
 	char *path = NULL;
 
+	if (vm_uri_remote(w->ws->vm.uri)) {
+		/* qemu-img reads the disk here, and it is there */
+		free(vol);
+		err_set("snapshots of a VM on another libvirt host are not "
+			"supported yet");
+		err_hint("a 'berth halt' keeps its disk; 'berth destroy' and "
+			 "'berth up' make a fresh one");
+		return NULL;
+	}
 	if (vm_pool(&w->v) == 0)
 		path = vm_volume_path(&w->v, vol);
 	if (!path)

@@ -9,6 +9,13 @@
 #include "state.h"
 #include "vm-xml.h"
 
+/* Start a defined domain. On a remote libvirt host it starts paused
+ * until its keeper holds the console and the ports (tunnel.c): the
+ * console is read from the boot's first line, and SSH and the engine
+ * answer here. 0, or -1 with the error set. */
+int start_domain(const struct ws *ws, const struct ws_state *st,
+		 virDomainPtr dom);
+
 /* cloud-init's own switch: while this file is there, it does not run */
 #define CLOUD_INIT_OFF_FILE "/etc/cloud/cloud-init.disabled"
 

@@ -50,21 +50,25 @@ sb_setlen_chomp(struct strbuf *sb)
 		sb->buf[--sb->len] = '\0';
 }
 
-/* The host side of every forward: SSH, the Docker API, vm.ports. */
+/* The host side of every forward: SSH, the Docker API, vm.ports. On a
+ * remote libvirt host, each on a port that host's kernel picks, found in
+ * "info usernet" by the keeper that forwards it here (tunnel.c). */
 static void
-hostfwds(const struct ws *ws, const struct ws_state *st, struct strbuf *out)
+hostfwds(const struct ws *ws, const struct ws_state *st, int remote,
+	 struct strbuf *out)
 {
 	size_t i;
 
-	sb_addf(out, ",hostfwd=tcp:127.0.0.1:%d-:22", st->ssh_port);
+	sb_addf(out, ",hostfwd=tcp:127.0.0.1:%d-:22",
+		remote ? 0 : st->ssh_port);
 	if (st->docker_port)
 		sb_addf(out, ",hostfwd=tcp:127.0.0.1:%d-:2376",
-			st->docker_port);
+			remote ? 0 : st->docker_port);
 	for (i = 0; i < ws->vm.nports && i < st->nvm_ports; i++)
 		sb_addf(out, ",hostfwd=%s:%s:%d-:%u",
 			spec_proto_name(ws->vm.ports[i].proto),
-			ws->vm.ports[i].host_ip, st->vm_ports[i],
-			ws->vm.ports[i].port);
+			remote ? "127.0.0.1" : ws->vm.ports[i].host_ip,
+			remote ? 0 : st->vm_ports[i], ws->vm.ports[i].port);
 }
 
 void
@@ -120,7 +124,7 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 	struct strbuf text = STRBUF_INIT, boot = STRBUF_INIT, fs = STRBUF_INIT;
 	struct strbuf net = STRBUF_INIT, iface = STRBUF_INIT, fwd = STRBUF_INIT;
 	char mem[32], cpus[16], *path = escaped(ws->dir);
-	char *log = escaped(p->console_log), *name = escaped(ws->name);
+	char *name = escaped(ws->name), *log = NULL;
 	char *env = escaped(ws->env ? ws->env : WS_ENV_DEFAULT);
 	char *box = escaped(st->box_name ? st->box_name : "");
 	char *box_version = escaped(st->box_version ? st->box_version : "");
@@ -132,6 +136,15 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 		sb_addf(&uuid, "\n  <uuid>%s</uuid>", p->uuid);
 	if (sb_read_file(&text, tpath) < 0)
 		goto out;
+	/* a remote host's console comes through libvirt (tunnel.c) */
+	if (p->remote || !p->console_log) {
+		log = xstrdup("");
+	} else {
+		char *file = escaped(p->console_log);
+
+		log = xasprintf("\n      <log file='%s' append='on'/>", file);
+		free(file);
+	}
 	snprintf(mem, sizeof(mem), "%llu",
 		 (unsigned long long)(ws->vm.memory >> 10));
 	snprintf(cpus, sizeof(cpus), "%d", ws->vm.cpus);
@@ -144,7 +157,7 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 	} else {
 		sb_addstr(&boot, "    <boot dev='hd'/>");
 	}
-	if (!p->hotplug_fs)
+	if (!p->hotplug_fs && !p->remote)
 		vm_filesystems_xml(ws, p, &fs);
 	if (ws->vm.network == NET_NAT) {
 		sb_addstr(&iface, "    <interface type='network'>\n"
@@ -157,7 +170,7 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 		 * explicit PCI address avoids a slot clash on q35 */
 		char *f;
 
-		hostfwds(ws, st, &fwd);
+		hostfwds(ws, st, p->remote, &fwd);
 		f = escaped(fwd.buf);
 		sb_addf(&net, "  <qemu:commandline>\n"
 			"    <qemu:arg value='-netdev'/>\n"

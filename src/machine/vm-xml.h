@@ -24,6 +24,9 @@ struct vm_plan {
 	 * a domain saved warm (virtiofs cannot be migrated), or restored
 	 * from such an image; they are plugged in once it runs */
 	int hotplug_fs;
+	/* the libvirt host is another machine: no path of this one in the
+	 * XML, and QEMU's forwards on free ports there (tunnel.c) */
+	int remote;
 };
 
 void xml_escape(struct strbuf *out, const char *s);

@@ -42,6 +42,24 @@ vm_monitor_hmp(virDomainPtr dom, const char *cmd, char **out)
 	return 0;
 }
 
+/* The next forward of "info usernet" text from *pos: 1, with *pos past
+ * its line; 0 at the end. */
+int
+vm_usernet_next(const char **pos, struct usernet_forward *f)
+{
+	while (**pos) {
+		const char *line = *pos, *end = strchr(line, '\n');
+		int fd;
+
+		*pos = end ? end + 1 : line + strlen(line);
+		if (sscanf(line, " %3[A-Z][HOST_FORWARD] %d %63s %d %*s %d",
+			   f->proto, &fd, f->addr, &f->port,
+			   &f->guest_port) == 5)
+			return 1;
+	}
+	return 0;
+}
+
 /* Run a QMP command (which this takes over) and give its "return". */
 int
 vm_monitor_qmp(virDomainPtr dom, json_t *cmd, json_t **out)

@@ -98,6 +98,18 @@ void vm_entries_free(struct vm_entry *e, size_t n);
 int vm_monitor_hmp(virDomainPtr dom, const char *cmd, char **out);
 int vm_monitor_qmp(virDomainPtr dom, json_t *cmd, json_t **out);
 
+/* A host forward of QEMU's user-mode network, as "info usernet" lists
+ * it: "  TCP[HOST_FORWARD]  13  127.0.0.1  8080  10.0.2.15  8080 ...". */
+struct usernet_forward {
+	char proto[4];		/* "TCP" or "UDP" */
+	char addr[64];
+	int port, guest_port;
+};
+
+/* The next forward of "info usernet" text from *pos: 1, with *pos past
+ * its line; 0 at the end. */
+int vm_usernet_next(const char **pos, struct usernet_forward *f);
+
 /* The libvirt library's version, "9.0.0", or NULL. */
 char *vm_libvirt_version(void);
 /* The name the libvirt host behind v gives itself (to free), or NULL: with

@@ -16,6 +16,7 @@
 #include "folders.h"
 #include "seed.h"
 #include "ssh.h"
+#include "remote.h"
 #include "warm.h"
 
 /* How the identity script names the guest's new SSH host key. */
@@ -152,6 +153,11 @@ warm_applies(struct up_run *u, struct warm *w, const char **why)
 		return 0;
 	if (u->ws->vm.network != NET_USER) {
 		*why = "vm.network is \"nat\"";
+		return 0;
+	}
+	if (vm_uri_remote(u->ws->vm.uri)) {
+		/* its memory image is a file on this machine */
+		*why = "the VM is on another host";
 		return 0;
 	}
 	if (!find_virtiofsd()) {

@@ -12,6 +12,16 @@ strlist_push(struct strlist *l, const char *s)
 	l->v[l->n++] = xstrdup(s);
 }
 
+char **
+strlist_argv(const struct strlist *l)
+{
+	char **v = xcalloc(l->n + 1, sizeof(char *));
+
+	if (l->n)
+		memcpy(v, l->v, l->n * sizeof(char *));
+	return v;
+}
+
 void
 strlist_release(struct strlist *l)
 {

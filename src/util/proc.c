@@ -31,12 +31,11 @@ feed(int fd, const char *input)
 int
 proc_run(const struct strlist *argv, const char *input, int quiet)
 {
-	char **v = xcalloc(argv->n + 1, sizeof(char *));
+	char **v = strlist_argv(argv);
 	int fds[2] = { -1, -1 }, status, ret = -1, forwarded = 0;
 	sig_atomic_t signals = berth_interrupted;
 	pid_t pid;
 
-	memcpy(v, argv->v, argv->n * sizeof(char *));
 	fflush(stdout);
 	if (input && pipe(fds) < 0) {
 		err_set("cannot run '%s': %s", v[0], strerror(errno));

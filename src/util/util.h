@@ -134,6 +134,8 @@ struct kvlist {
 void strlist_push(struct strlist *l, const char *s);
 void strlist_release(struct strlist *l);
 int strlist_has(const struct strlist *l, const char *s);
+/* The strings of l then NULL, as execv takes them (to free, not them). */
+char **strlist_argv(const struct strlist *l);
 /* Later entries win, as they do in an env file or a shell. */
 void kvlist_set(struct kvlist *l, const char *key, const char *value);
 /* key's value, or NULL */
