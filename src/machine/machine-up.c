@@ -610,7 +610,12 @@ up_define(struct up_run *u, struct warm *w)
 	int new_disk, ret = -1;
 
 	report(u->rep, REPORT_PHASE, NULL, "defining");
-	if (vm_pool(&u->v) < 0 || plan_ports(ws, st, 0) < 0 ||
+	plan.remote = vm_uri_remote(ws->vm.uri);
+	if (plan.remote && ws->vm.nshared)
+		report(u->rep, REPORT_WARN, NULL, "vm.shared folders are not "
+		       "mounted in a VM on another host");
+	if ((plan.remote && remote_check(ws) < 0) ||
+	    vm_pool(&u->v) < 0 || plan_ports(ws, st, 0) < 0 ||
 	    ssh_keygen(ws) < 0 ||
 	    (ws->vm.network == NET_NAT && vm_nat_network(&u->v) < 0))
 		goto out;
@@ -625,7 +630,6 @@ up_define(struct up_run *u, struct warm *w)
 	plan.overlay = overlay;
 	plan.seed = seed;
 	plan.console_log = u->log;
-	plan.remote = vm_uri_remote(ws->vm.uri);
 	plan.virtiofsd = plan.remote ? NULL : find_virtiofsd();
 	plan.virtiofs = plan.virtiofsd != NULL;
 	new_disk = !vm_volume_exists(&u->v, overlay);
@@ -761,8 +765,7 @@ up_new(struct up_run *u)
 	}
 	warm = warm_applies(u, &w, &why);
 	if (why)
-		report(u->rep, REPORT_LINE, NULL, "    booting cold: %s (a warm "
-		       "image needs user networking and virtiofsd)", why);
+		report(u->rep, REPORT_LINE, NULL, "    booting cold: %s", why);
 	if (warm && warm_ensure(u, &w) < 0) {
 		report(u->rep, REPORT_WARN, NULL, "no warm image (%s): booting "
 		       "cold", err_msg());

@@ -204,3 +204,30 @@ remote_ssh_argv(const char *uri, struct strlist *argv)
 	remote_uri_release(&r);
 	return 0;
 }
+
+int
+remote_check(const struct ws *ws)
+{
+	struct strlist argv = { 0 };
+	size_t i;
+	int rc = remote_ssh_argv(ws->vm.uri, &argv);
+
+	strlist_release(&argv);
+	if (rc < 0)
+		return -1;
+	if (ws->vm.network == NET_NAT) {
+		err_set("vm.network = \"nat\" puts the VM on a network of the "
+			"libvirt host, which this machine cannot reach");
+		return err_hint("leave vm.network out in %s: user-mode "
+				"networking forwards the ports over SSH",
+				ws->file);
+	}
+	for (i = 0; i < ws->vm.nports; i++)
+		if (ws->vm.ports[i].proto == PROTO_UDP) {
+			err_set("%s:%d: UDP port %u cannot come from a VM on "
+				"another host: SSH forwards TCP only", ws->file,
+				ws->vm.ports[i].line, ws->vm.ports[i].port);
+			return -1;
+		}
+	return 0;
+}

@@ -29,6 +29,10 @@ int vm_uri_remote(const char *uri);
  * transport would connect; an error for other transports. */
 int remote_ssh_argv(const char *uri, struct strlist *argv);
 
+/* What a VM on another host cannot have, refused before anything is
+ * made there: a transport other than ssh, the NAT network, UDP ports. */
+int remote_check(const struct ws *ws);
+
 /* Start the workspace's keeper unless it runs, and wait until it holds
  * the console, so that the boot is read from its first line. */
 int tunnel_start(const struct ws *ws, const struct ws_state *st);

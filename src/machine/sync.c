@@ -100,7 +100,9 @@ machine_sync(const struct ws *ws, const struct ws_state *st, long *entries)
 	*entries = 0;
 	if (!tar)
 		return -1;
-	if (docker_folder_tar(ws->dir, STATE_DIR, tar) < 0)
+	/* its SSH comes through the keeper: made again if it died */
+	if (tunnel_start(ws, st) < 0 ||
+	    docker_folder_tar(ws->dir, STATE_DIR, tar) < 0)
 		goto out;
 	strlist_push(&argv, "ssh");
 	strlist_push(&argv, "-o");

@@ -115,6 +115,8 @@ spawn_detached(const struct strlist *argv, const char *log)
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(out >= 0 ? out : null, 2);
+		/* nothing of this command's: its workspace lock least */
+		closefrom(3);
 		execv(v[0], v);
 		_exit(127);
 	}
@@ -188,16 +190,21 @@ out:
 void
 tunnel_stop(const struct ws *ws)
 {
-	int pid = tunnel_pid(ws);
+	char *dir = state_dir(ws);
+	int pid = dir ? keeper_pid_in(dir) : 0;
 	double end = clock_now() + 5;
 
-	if (!pid)
-		return;
-	kill(pid, SIGTERM);
-	while (clock_now() < end && kill(pid, 0) == 0)
-		usleep(50000);
-	if (kill(pid, 0) == 0)
-		kill(pid, SIGKILL);	/* stuck in a call to a host gone */
+	if (pid) {
+		kill(pid, SIGTERM);
+		/* its command line, not kill(0): a zombie that PID 1 has not
+		 * reaped yet is gone for this */
+		while (clock_now() < end && pid_is_keeper(pid, dir))
+			usleep(50000);
+		if (pid_is_keeper(pid, dir))
+			kill(pid, SIGKILL);	/* stuck in a call to a host
+						 * gone */
+	}
+	free(dir);
 }
 
 /* ---- the keeper ---- */
@@ -225,7 +232,7 @@ on_stop(int sig)
 	keeper_stop = 1;
 }
 
-static void
+static void PRINTF_LIKE(1, 2)
 say(const char *fmt, ...)
 {
 	va_list ap;
@@ -243,32 +250,37 @@ static void *
 console_loop(void *arg)
 {
 	struct keeper *k = arg;
+	struct vm_conn v = { 0 };
+	virDomainPtr dom = NULL;
 	char buf[4096];
 	int n;
 
-	struct vm_conn v = { 0 };
-	virDomainPtr dom = NULL;
-
 	/* a connection of its own: a blocking read of a stream holds its
 	 * connection, and the keeper's monitor calls would wait behind it */
-	if (vm_open_private(&v, k->uri) < 0 ||
-	    vm_domain_find(&v, k->domain, &dom) <= 0) {
-		say("the console cannot be read: %s", err_msg() ? err_msg()
-			: "the domain is gone");
-		k->attached = -1;
-		return NULL;
-	}
 	while (!keeper_stop) {
-		virStreamPtr s = virStreamNew(v.conn, 0);
+		virStreamPtr s = NULL;
 
+		if (!dom) {
+			vm_close(&v);
+			if (vm_open_private(&v, k->uri) < 0 ||
+			    vm_domain_find(&v, k->domain, &dom) <= 0) {
+				dom = NULL;
+				sleep(2);
+				continue;
+			}
+		}
 		/* not forced: a 'virsh console' of the user's is not taken;
 		 * the copy goes on once it lets go */
-		if (s && virDomainOpenConsole(dom, NULL, s, 0) == 0) {
+		if ((s = virStreamNew(v.conn, 0)) &&
+		    virDomainOpenConsole(dom, NULL, s, 0) == 0) {
 			k->attached = 1;
 			while ((n = virStreamRecv(s, buf, sizeof(buf))) > 0)
 				if (write(k->console_fd, buf, (size_t)n) < 0)
 					break;
 			virStreamAbort(s);
+		} else if (!virConnectIsAlive(v.conn)) {
+			virDomainFree(dom);
+			dom = NULL;	/* the link dropped: made again */
 		}
 		if (s)
 			virStreamFree(s);
@@ -383,12 +395,32 @@ master_add(struct keeper *k, const char *spec)
 		say("cannot add forward %s (ssh -O forward: %d)", spec, rc);
 }
 
+/* 1 while the domain runs (or is paused), 0 once it is known to have
+ * stopped or gone, -1 while its host cannot be asked: the link to it
+ * dropped, and the libvirt connection is made again on the next call. */
 static int
 domain_runs(struct keeper *k)
 {
-	int state;
+	int state, reason;
 
-	vm_domain_state(k->dom, &state);
+	if (!k->dom) {
+		vm_close(&k->v);
+		if (vm_open_private(&k->v, k->uri) < 0)
+			return -1;
+		switch (vm_domain_find(&k->v, k->domain, &k->dom)) {
+		case 0:
+			return 0;
+		case -1:
+			return -1;
+		}
+		say("libvirt connection made again");
+	}
+	if (virDomainGetState(k->dom, &state, &reason, 0) < 0) {
+		virDomainFree(k->dom);
+		k->dom = NULL;
+		say("libvirt does not answer: %s", vm_last_error());
+		return -1;
+	}
 	return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ||
 	       state == VIR_DOMAIN_PAUSED;
 }
@@ -398,7 +430,9 @@ keep(struct keeper *k)
 {
 	double next_try = 0;
 
-	while (!keeper_stop && domain_runs(k)) {
+	int runs;
+
+	while (!keeper_stop && (runs = domain_runs(k)) != 0) {
 		struct strlist want = { 0 };
 		char *usernet = NULL;
 		int status;
@@ -412,7 +446,8 @@ keep(struct keeper *k)
 					      : WTERMSIG(status));
 			k->master = 0;
 		}
-		if (vm_monitor_hmp(k->dom, "info usernet", &usernet) == 0) {
+		if (runs > 0 &&
+		    vm_monitor_hmp(k->dom, "info usernet", &usernet) == 0) {
 			wanted_forwards(k, usernet, &want);
 			if (k->master <= 0 && clock_now() >= next_try) {
 				master_start(k, &want);
@@ -431,16 +466,30 @@ keep(struct keeper *k)
 	}
 }
 
+/* The ControlMaster's socket: in the state dir, or where a deep folder
+ * makes that path too long for a socket (107 bytes), in a folder of this
+ * user's alone in /tmp, which nobody else can put a socket or a link in. */
 static char *
 control_path(const char *dir, const char *domain)
 {
-	char *p = path_join(dir, "tunnel.ctl");
+	char *p = path_join(dir, "tunnel.ctl"), *own;
+	struct stat st;
 
-	/* a unix socket's path is at most 107 bytes */
 	if (strlen(p) < 100)
 		return p;
 	free(p);
-	return xasprintf("/tmp/%.80s.ctl", domain);
+	own = xasprintf("/tmp/berth-%u", (unsigned)getuid());
+	mkdir(own, 0700);
+	if (lstat(own, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid() || (st.st_mode & 077)) {
+		say("%s is not a folder of this user's alone: no SSH "
+		    "connection", own);
+		free(own);
+		return NULL;
+	}
+	p = xasprintf("%s/%.60s.ctl", own, domain);
+	free(own);
+	return p;
 }
 
 static int
@@ -479,7 +528,8 @@ tunnel_main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	vm_errors_quiet();
-	if (remote_ssh_argv(k.uri, &k.ssh) < 0 || vm_open(&k.v, k.uri) < 0 ||
+	if (remote_ssh_argv(k.uri, &k.ssh) < 0 ||
+	    vm_open_private(&k.v, k.uri) < 0 ||
 	    vm_domain_find(&k.v, k.domain, &k.dom) <= 0) {
 		say("%s", err_msg() ? err_msg() : "the domain is gone");
 		return 1;
@@ -488,7 +538,8 @@ tunnel_main(int argc, char **argv)
 		say("another keeper runs for this workspace");
 		return 0;
 	}
-	k.ctl = control_path(k.dir, k.domain);
+	if (!(k.ctl = control_path(k.dir, k.domain)))
+		return 1;
 	path = path_join(k.dir, "console.log");
 	k.console_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 			    0600);
@@ -501,8 +552,8 @@ tunnel_main(int argc, char **argv)
 		for (end = clock_now() + 10; !k.attached && clock_now() < end;)
 			usleep(50000);
 	}
-	if (k.attached <= 0)
-		say("the console is not copied to console.log");
+	if (!k.attached)
+		say("the console is not copied to console.log yet");
 	write_pid_file(k.dir);
 	say("keeping %s for %s", k.uri, k.domain);
 	keep(&k);

@@ -123,6 +123,7 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 	char *tpath = path_join(berth_datadir(), "templates/vm/domain.xml");
 	struct strbuf text = STRBUF_INIT, boot = STRBUF_INIT, fs = STRBUF_INIT;
 	struct strbuf net = STRBUF_INIT, iface = STRBUF_INIT, fwd = STRBUF_INIT;
+	struct strbuf meta_fwd = STRBUF_INIT;
 	char mem[32], cpus[16], *path = escaped(ws->dir);
 	char *name = escaped(ws->name), *log = NULL;
 	char *env = escaped(ws->env ? ws->env : WS_ENV_DEFAULT);
@@ -171,6 +172,8 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 		char *f;
 
 		hostfwds(ws, st, p->remote, &fwd);
+		/* the metadata keeps this machine's, for a lost state */
+		hostfwds(ws, st, 0, &meta_fwd);
 		f = escaped(fwd.buf);
 		sb_addf(&net, "  <qemu:commandline>\n"
 			"    <qemu:arg value='-netdev'/>\n"
@@ -187,7 +190,7 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 		char *t_accel = escaped(p->accel), *t_domain = escaped(st->domain);
 		char *t_id = escaped(st->id), *t_pool = escaped(p->pool);
 		char *t_overlay = escaped(p->overlay), *t_seed = escaped(p->seed);
-		char *t_fwd = escaped(fwd.buf);
+		char *t_fwd = escaped(meta_fwd.buf);
 		const char *kv[] = {
 			"accel", t_accel,
 			"name", t_domain,
@@ -240,6 +243,7 @@ out:
 	sb_release(&net);
 	sb_release(&iface);
 	sb_release(&fwd);
+	sb_release(&meta_fwd);
 	sb_release(&uuid);
 	free(tpath);
 	free(path);

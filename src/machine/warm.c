@@ -152,16 +152,18 @@ warm_applies(struct up_run *u, struct warm *w, const char **why)
 	if (!fresh)
 		return 0;
 	if (u->ws->vm.network != NET_USER) {
-		*why = "vm.network is \"nat\"";
+		*why = "vm.network is \"nat\" (a warm image needs user "
+		       "networking)";
 		return 0;
 	}
 	if (vm_uri_remote(u->ws->vm.uri)) {
 		/* its memory image is a file on this machine */
-		*why = "the VM is on another host";
+		*why = "the VM is on another host (a warm image is a "
+		       "file on this one)";
 		return 0;
 	}
 	if (!find_virtiofsd()) {
-		*why = "virtiofsd is missing";
+		*why = "virtiofsd is missing (a warm image needs it)";
 		return 0;
 	}
 	if (!u->box.has_docker &&

@@ -87,6 +87,29 @@ main(void)
 	ok(!joined("qemu:///system"), "nor has a local one");
 	err_clear();
 
+	{
+		struct port_spec udp = { "127.0.0.1", 0, 53, PROTO_UDP, 7, 0 };
+		struct ws ws = { 0 };
+
+		ws.file = "Berthfile";
+		ws.vm.uri = "qemu+ssh://h/system";
+		ok(remote_check(&ws) == 0, "a remote VM on user networking");
+		ws.vm.network = NET_NAT;
+		ok(remote_check(&ws) < 0 && strstr(err_msg(), "nat"),
+		   "on the host's NAT network it is refused");
+		err_clear();
+		ws.vm.network = NET_USER;
+		ws.vm.ports = &udp;
+		ws.vm.nports = 1;
+		ok(remote_check(&ws) < 0 && strstr(err_msg(), "Berthfile:7"),
+		   "so is a UDP port, at its line");
+		err_clear();
+		ws.vm.nports = 0;
+		ws.vm.uri = "qemu+tls://h/system";
+		ok(remote_check(&ws) < 0, "and a host reached over tls");
+		err_clear();
+	}
+
 	printf("1..%d\n", tap_n);
 	return tap_failed != 0;
 }
