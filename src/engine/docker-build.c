@@ -114,6 +114,7 @@ struct walk_ctx {
 	struct archive *disk;
 	struct digest *dg;	/* digest mode: hash the entries, write nothing */
 	int failed;
+	int stat_only;		/* digest what stat says, not the bytes */
 };
 
 /* nftw has no user pointer; builds on threads each walk their own */
@@ -141,6 +142,14 @@ digest_entry(struct walk_ctx *w, const char *path, const char *rel,
 	}
 	if (!S_ISREG(st->st_mode))
 		return 0;
+	if (w->stat_only) {
+		/* a change shows in size or time: nothing is read */
+		snprintf(head, sizeof(head), "%lld.%ld.%ld",
+			 (long long)st->st_size, (long)st->st_mtim.tv_sec,
+			 st->st_mtim.tv_nsec);
+		digest_update(w->dg, head, strlen(head) + 1);
+		return 0;
+	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		w->failed = err_set("cannot read '%s' of the build context: %s",
 				    path, strerror(errno));
@@ -229,7 +238,7 @@ write_context(const char *dir, const char *dockerfile, char *last,
 {
 	struct ignore ig;
 	struct walk_ctx w = { dir, dockerfile, &ig, archive_write_new(),
-			      archive_read_disk_new(), NULL, 0 };
+			      archive_read_disk_new(), NULL, 0, 0 };
 	int ret = -1;
 
 	ignore_load_then(&ig, dir, last);
@@ -274,11 +283,11 @@ docker_folder_tar(const char *dir, const char *never, const char *tar)
 
 static int
 context_digest(const char *dir, const char *dockerfile, char *last,
-	       char **hex)
+	       int stat_only, char **hex)
 {
 	struct ignore ig;
 	struct walk_ctx w = { dir, dockerfile, &ig, NULL, NULL,
-			      digest_new("sha256"), 0 };
+			      digest_new("sha256"), 0, stat_only };
 	int ret = -1;
 
 	*hex = NULL;
@@ -296,14 +305,14 @@ context_digest(const char *dir, const char *dockerfile, char *last,
 int
 docker_context_digest(const char *dir, const char *dockerfile, char **hex)
 {
-	return context_digest(dir, dockerfile, NULL, hex);
+	return context_digest(dir, dockerfile, NULL, 0, hex);
 }
 
 int
 docker_folder_digest(const char *dir, const char *never, char **hex)
 {
 	char *pat = xstrdup(never);
-	int ret = context_digest(dir, "/", pat, hex);
+	int ret = context_digest(dir, "/", pat, 1, hex);
 
 	free(pat);
 	return ret;

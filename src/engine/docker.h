@@ -184,7 +184,8 @@ int docker_build_context(const char *dir, const char *dockerfile,
 /* A folder as a tar, without what its .dockerignore excludes, nor the
  * pattern never (which .dockerignore cannot take back). */
 int docker_folder_tar(const char *dir, const char *never, const char *tar);
-/* What docker_folder_tar would hold, hashed: 16 hex digits. */
+/* What docker_folder_tar would hold, as names, modes, sizes and times
+ * (no file is read: cheap enough to ask every second): 16 hex digits. */
 int docker_folder_digest(const char *dir, const char *never, char **hex);
 /* What a build would see of the context, hashed: 16 hex digits. */
 int docker_context_digest(const char *dir, const char *dockerfile,

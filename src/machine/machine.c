@@ -442,6 +442,7 @@ machine_forwarded_ports(struct vm_conn *v, const char *domain,
 	virDomainPtr dom = NULL;
 	char *text = NULL;
 	const char *pos;
+	int remote;
 	struct usernet_forward u;
 
 	if (strcmp(state, "running") ||
@@ -450,12 +451,13 @@ machine_forwarded_ports(struct vm_conn *v, const char *domain,
 		err_clear();
 		goto out;
 	}
+	/* a remote host's are on ports of its own, and come here on the
+	 * guest's (tunnel.c) */
+	remote = vm_uri_remote(v->uri);
 	for (pos = text; vm_usernet_next(&pos, &u);)
 		if (u.guest_port != 22 && u.guest_port != 2376)
-			/* a remote host's are on ports of its own, and come
-			 * here on the guest's (tunnel.c) */
 			json_array_append_new(ports, json_integer(
-				vm_uri_remote(v->uri) ? u.guest_port : u.port));
+				remote ? u.guest_port : u.port));
 out:
 	free(text);
 	if (dom)
