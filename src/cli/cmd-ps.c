@@ -36,14 +36,25 @@ static void
 print_table(json_t *rows)
 {
 	json_t *r, *p;
-	size_t i, k, width = 7;
+	size_t i, k, width = 7, nodes = 0;
 
-	json_array_foreach(rows, i, r)
+	json_array_foreach(rows, i, r) {
+		const char *node = json_string_value(json_object_get(r, "node"));
+
 		if (strlen(json_string_value(json_object_get(r, "service"))) > width)
 			width = strlen(json_string_value(json_object_get(r,
 								"service")));
-	printf("%-*s  %-3s  %-10s  %-9s  %-8s  %s\n", (int)width, "SERVICE", "#",
-	       "STATE", "HEALTH", "RESTARTS", "PORTS");
+		/* a Swarm's tasks: which node each runs on */
+		if (json_object_get(r, "task") && nodes < 4)
+			nodes = 4;
+		if (node && strlen(node) > nodes)
+			nodes = strlen(node) > 32 ? 32 : strlen(node);
+	}
+	printf("%-*s  %-3s  ", (int)width, "SERVICE", "#");
+	if (nodes)
+		printf("%-*s  ", (int)nodes, "NODE");
+	printf("%-10s  %-9s  %-8s  %s\n", "STATE", "HEALTH", "RESTARTS",
+	       "PORTS");
 	json_array_foreach(rows, i, r) {
 		/* names, states and health come from the engine: shown with
 		 * their control bytes escaped, never sent to the terminal */
@@ -54,9 +65,16 @@ print_table(json_t *rows)
 		char *health = str_printable(json_string_value(
 			json_object_get(r, "health")) ?: "-");
 
-		printf("%-*s  %-3d  %-10s  %-9s  %-8d  ", (int)width, service,
-		       (int)json_integer_value(json_object_get(r, "replica")),
-		       state, health,
+		printf("%-*s  %-3d  ", (int)width, service,
+		       (int)json_integer_value(json_object_get(r, "replica")));
+		if (nodes) {
+			char *node = str_printable(json_string_value(
+				json_object_get(r, "node")) ?: "-");
+
+			printf("%-*.*s  ", (int)nodes, (int)nodes, node);
+			free(node);
+		}
+		printf("%-10s  %-9s  %-8d  ", state, health,
 		       (int)json_integer_value(json_object_get(r, "restarts")));
 		free(service);
 		free(state);

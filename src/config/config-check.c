@@ -30,8 +30,8 @@ svc_path(const struct service *svc, const char *key)
 /* A finding about one of svc's settings, wherever its file keeps it: a
  * compose file says where through w->locate, a Berthfile through
  * libconfig. */
-static void PRINTF_LIKE(5, 6)
-check_report(struct walk *w, const struct service *svc, const char *key,
+void PRINTF_LIKE(5, 6)
+walk_check_report(struct walk *w, const struct service *svc, const char *key,
 	     const char *hint, const char *fmt, ...)
 {
 	struct strbuf msg = STRBUF_INIT;
@@ -69,7 +69,7 @@ check_names(struct walk *w)
 			const struct service *b = &ws->stack.services[j];
 			if (!b->name || strcmp(a->name, b->name))
 				continue;
-			check_report(w, a, "name", "give each service its own "
+			walk_check_report(w, a, "name", "give each service its own "
 				     "name", "service '%s' is already defined "
 				     "on line %d", a->name, b->line);
 			break;
@@ -107,7 +107,7 @@ check_dep_targets(struct walk *w)
 			char *hint = NULL;
 
 			if (svc->name && !strcmp(dep->service, svc->name)) {
-				check_report(w, svc, "depends_on", NULL,
+				walk_check_report(w, svc, "depends_on", NULL,
 					     "service '%s' depends on itself",
 					     svc->name);
 				continue;
@@ -119,7 +119,7 @@ check_dep_targets(struct walk *w)
 				if (near)
 					hint = xasprintf("did you mean '%s'?",
 							 near);
-				check_report(w, svc, "depends_on", hint,
+				walk_check_report(w, svc, "depends_on", hint,
 					     "unknown service '%s'",
 					     dep->service);
 				free(hint);
@@ -130,7 +130,7 @@ check_dep_targets(struct walk *w)
 			if (dep->condition == DEP_COMPLETED && target->restart &&
 			    (!strcmp(target->restart, "always") ||
 			     !strcmp(target->restart, "unless-stopped")))
-				check_report(w, svc, "depends_on", "use "
+				walk_check_report(w, svc, "depends_on", "use "
 					     "restart \"no\" or \"on-failure\" "
 					     "for a one-shot service", "'%s' "
 					     "waits for '%s' to complete, but "
@@ -181,7 +181,7 @@ visit(struct cycle_search *cs, size_t i)
 			sb_addf(&path, "%s -> ",
 				    ws->stack.services[cs->stack[from]].name);
 		sb_addstr(&path, t->name);
-		check_report(cs->w, svc, "depends_on", "remove one of these "
+		walk_check_report(cs->w, svc, "depends_on", "remove one of these "
 			     "dependencies", "dependency cycle: %s", path.buf);
 		sb_release(&path);
 	}
@@ -235,7 +235,7 @@ check_refs(struct walk *w)
 					: xasprintf("declare it: stack.volumes "
 						    "= [ \"%s\" ];", m->source);
 
-				check_report(w, svc, "volumes", hint, "volume "
+				walk_check_report(w, svc, "volumes", hint, "volume "
 					     "'%s' is not declared in %s",
 					     m->source, w->locate ? "the top-level "
 					     "volumes" : "stack.volumes");
@@ -252,7 +252,7 @@ check_refs(struct walk *w)
 			for (f = 0; !ok && f < ws->vm.nshared; f++)
 				ok = inside(m->source, ws->vm.shared[f].host);
 			if (!ok)
-				check_report(w, svc, "volumes", "move it into "
+				walk_check_report(w, svc, "volumes", "move it into "
 					     "the workspace, or list its folder "
 					     "in vm.shared", "bind source '%s' "
 					     "is not shared with the VM",
@@ -267,7 +267,7 @@ check_refs(struct walk *w)
 				continue;
 			hint = xasprintf("declare it: stack.networks = "
 					 "[ \"%s\" ];", svc->networks.v[k]);
-			check_report(w, svc, "networks", hint, "network '%s' "
+			walk_check_report(w, svc, "networks", hint, "network '%s' "
 				     "is not declared in %s",
 				     svc->networks.v[k], w->locate
 				     ? "the top-level networks"
@@ -311,8 +311,9 @@ check_ports(struct walk *w)
 		for (k = 0; k < svc->nports; k++) {
 			if (!svc->ports[k].host_port)
 				continue;
-			if (svc->replicas > 1)
-				check_report(w, svc, "ports", "publish only the "
+			/* Swarm's routing mesh spreads one port over them */
+			if (svc->replicas > 1 && ws->stack.mode != STACK_SWARM)
+				walk_check_report(w, svc, "ports", "publish only the "
 					     "container port, such as \"80\", "
 					     "and berth picks free host ports",
 					     "%d replicas of '%s' cannot share "
@@ -357,4 +358,6 @@ walk_check_stack(struct walk *w)
 	check_cycles(w);
 	check_refs(w);
 	check_ports(w);
+	if (w->ws->stack.mode == STACK_SWARM)
+		walk_check_swarm(w);
 }

@@ -11,7 +11,8 @@
 #include "util.h"
 
 static const char *const stack_keys[] = { "services", "networks", "volumes",
-					   "compose", "profiles" };
+					   "compose", "profiles", "mode" };
+static const char *const stack_modes[] = { "containers", "swarm" };
 static const char *const service_keys[] = {
 	"name", "image", "build", "load", "from_host", "command", "entrypoint",
 	"environment", "env_file", "ports", "volumes", "depends_on",
@@ -599,6 +600,9 @@ walk_stack(struct walk *w, const config_setting_t *stack)
 		return;
 	}
 	walk_check_keys(w, stack, "stack", stack_keys, ARRAY_SIZE(stack_keys));
+	if (walk_choice(w, stack, "mode", "stack", stack_modes,
+			ARRAY_SIZE(stack_modes), &i) > 0)
+		ws->stack.mode = (enum stack_mode)i;
 	if ((s = config_setting_get_member(stack, "compose"))) {
 		walk_compose(w, stack, s);
 		return;

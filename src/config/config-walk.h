@@ -75,5 +75,12 @@ void walk_run(struct walk *w, struct service *svc, const config_setting_t *g,
 	      const char *path);
 /* Checks across services: names, dependencies, ports, references. */
 void walk_check_stack(struct walk *w);
+/* A finding about one of svc's settings, wherever its file keeps it. */
+void walk_check_report(struct walk *w, const struct service *svc,
+		       const char *key, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* config-swarm.c: each setting a Swarm service cannot have, refused by
+ * name (stack.mode = "swarm"). */
+void walk_check_swarm(struct walk *w);
 
 #endif

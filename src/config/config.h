@@ -22,6 +22,9 @@ enum net_mode { NET_USER, NET_NAT };
 enum accel_mode { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 enum docker_install { DOCKER_INSTALL_AUTO, DOCKER_INSTALL_NEVER };
 enum dep_condition { DEP_STARTED, DEP_HEALTHY, DEP_COMPLETED };
+/* How the stack is laid out: containers on one engine, or services of a
+ * Docker Swarm whose manager that engine is. */
+enum stack_mode { STACK_CONTAINERS, STACK_SWARM };
 
 /* The libvirt URI of a workspace that names none. */
 #define DEFAULT_URI "qemu:///system"
@@ -163,6 +166,7 @@ struct ws {
 		char *host;	/* NULL: the engine inside the workspace VM */
 	} docker;
 	struct {
+		enum stack_mode mode;
 		struct service *services;
 		size_t nservices;
 		struct strlist networks;

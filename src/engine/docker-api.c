@@ -620,8 +620,22 @@ int
 docker_network_create(struct docker *d, const char *name, json_t *labels,
 		      int internal, const char *subnet, const char *gateway)
 {
+	return docker_network_create_driver(d, name, NULL, labels, internal,
+					    subnet, gateway);
+}
+
+int
+docker_network_create_driver(struct docker *d, const char *name,
+			     const char *driver, json_t *labels, int internal,
+			     const char *subnet, const char *gateway)
+{
 	json_t *more = json_object();
 
+	/* an overlay that plain containers may join too ('berth run') */
+	if (driver)
+		json_object_set_new(more, "Driver", json_string(driver));
+	if (driver && !strcmp(driver, "overlay"))
+		json_object_set_new(more, "Attachable", json_true());
 	if (internal)
 		json_object_set_new(more, "Internal", json_true());
 	if (subnet)

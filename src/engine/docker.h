@@ -177,7 +177,41 @@ int docker_exec_interactive(struct docker *d, const char *container,
 int docker_network_create(struct docker *d, const char *name, json_t *labels,
 			  int internal, const char *subnet,
 			  const char *gateway);
+/* The same with a driver ("overlay": attachable, for a Swarm's services);
+ * NULL is the engine's default, a bridge. */
+int docker_network_create_driver(struct docker *d, const char *name,
+				 const char *driver, json_t *labels,
+				 int internal, const char *subnet,
+				 const char *gateway);
 int docker_volume_create(struct docker *d, const char *name, json_t *labels);
+
+/* docker-swarm.c: the engine as a Swarm manager. */
+struct swarm_info {
+	char *state;		/* inactive, pending, active, error, locked */
+	int manager;		/* this engine can manage the swarm */
+	char *node_id;
+	int nodes, managers;
+};
+/* GET /info's Swarm part. */
+int docker_swarm_info(struct docker *d, struct swarm_info *s);
+void swarm_info_release(struct swarm_info *s);
+/* POST /swarm/init: a swarm of this one engine, reachable by others at
+ * advertise (an address or an interface). */
+int docker_swarm_init(struct docker *d, const char *advertise);
+/* POST /services/create: the new service's ID in *id. */
+int docker_service_create(struct docker *d, json_t *spec, char **id);
+/* POST /services/{id}/update of the spec's version. */
+int docker_service_update(struct docker *d, const char *id,
+			  long long version, json_t *spec);
+/* GET /services/{id}; 0 with *out NULL when there is none. */
+int docker_service_inspect(struct docker *d, const char *id, json_t **out);
+/* DELETE /services/{id}; a missing one is fine. */
+int docker_service_remove(struct docker *d, const char *id);
+/* GET /tasks of one service (its ID or name). */
+int docker_service_tasks(struct docker *d, const char *service,
+			 json_t **list);
+/* GET /nodes: every node of the swarm. */
+int docker_nodes(struct docker *d, json_t **list);
 /* The context folder as a tar, without what .dockerignore excludes. */
 int docker_build_context(const char *dir, const char *dockerfile,
 			 const char *tar);

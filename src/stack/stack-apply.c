@@ -597,6 +597,9 @@ stack_plan_dry(struct engine *e, const struct ws *ws, struct stack_plan *plan)
 	struct stack_seen seen = { 0 };
 	int ret;
 
+	if (ws->stack.mode == STACK_SWARM)
+		return stack_swarm_refuse(ws, "plan", "'berth up' says per "
+					  "service what it creates or updates");
 	ret = stack_seen_fetch(e, ws, &seen) < 0 ||
 	      stack_check_foreign(ws, &seen) < 0 ||
 	      stack_images_prepare(e, ws, seen.containers, 1, NULL, &im) < 0 ||
@@ -616,12 +619,15 @@ stack_up(struct engine *e, const struct ws *ws, const struct stack_opts *o)
 	size_t i, j;
 	int ret = -1;
 
+	if (ws->stack.mode == STACK_SWARM)
+		return stack_swarm_up(e, ws, o);
 	a.t0 = clock_now();
 	for (i = 0; i < ws->stack.nservices; i++)
 		if (strlen(ws->stack.services[i].name) > a.width)
 			a.width = strlen(ws->stack.services[i].name);
 	if (stack_seen_fetch(e, ws, &seen) < 0 ||
 	    stack_check_foreign(ws, &seen) < 0 ||
+	    stack_check_no_swarm(ws, &seen) < 0 ||
 	    stack_images_prepare(e, ws, seen.containers, 0, o->rep, &im) < 0 ||
 	    stack_plan_make(e, ws, &im, &seen, &plan) < 0)
 		goto out;

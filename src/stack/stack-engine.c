@@ -172,6 +172,15 @@ engine_close(struct engine *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* How many host ports each port of svc takes: one per replica, or one
+ * for them all behind Swarm's routing mesh. */
+static int
+port_replicas(const struct ws *ws, const struct service *svc)
+{
+	return ws->stack.mode == STACK_SWARM && svc->replicas ? 1
+							     : svc->replicas;
+}
+
 /* Every published port of the stack, forwarded from the host into the
  * VM (slirp's, added live); docker.host and NAT need none. */
 int
@@ -185,14 +194,14 @@ engine_forward_ports(struct engine *e, const struct ws *ws)
 		return 0;
 	for (i = k = 0; i < ws->stack.nservices; i++)
 		k += ws->stack.services[i].nports *
-		     (size_t)ws->stack.services[i].replicas;
+		     (size_t)port_replicas(ws, &ws->stack.services[i]);
 	if (!k)
 		return 0;
 	f = xcalloc(k, sizeof(*f));
 	for (i = 0; i < ws->stack.nservices; i++) {
 		const struct service *svc = &ws->stack.services[i];
 
-		for (rep = 1; rep <= svc->replicas; rep++)
+		for (rep = 1; rep <= port_replicas(ws, svc); rep++)
 			for (k = 0; k < svc->nports; k++, n++) {
 				const struct port_spec *p = &svc->ports[k];
 

@@ -33,6 +33,23 @@ by_service(const void *a, const void *b)
 		       atoi(stack_label(y, LABEL_REPLICA) ?: "0");
 }
 
+/* A Swarm task's container has its slot in its task's name, not in a
+ * label of berth's: given one, it sorts and reads as a replica does. */
+static void
+task_replica(json_t *c)
+{
+	const char *task = stack_label(c, LABEL_SWARM_TASK);
+	const char *dot = task ? strchr(task, '.') : NULL;
+	json_t *labels = json_object_get(c, "Labels");
+	char *slot;
+
+	if (!dot || stack_label(c, LABEL_REPLICA) || !json_is_object(labels))
+		return;
+	slot = xstrndup(dot + 1, strcspn(dot + 1, "."));
+	json_object_set_new(labels, LABEL_REPLICA, json_string(slot));
+	free(slot);
+}
+
 /* Ours of the labelled containers in all: another folder's workspace of
  * the same name is not, nor a container run by hand from one of the
  * stack's images (it has the image's workspace label, and no service);
@@ -53,6 +70,7 @@ containers_of(const struct ws *ws, json_t *all, const struct strlist *services)
 		if (services && services->n &&
 		    !strlist_has(services, stack_label(c, LABEL_SERVICE) ?: ""))
 			continue;
+		task_replica(c);
 		v[n++] = c;
 	}
 	qsort(v, n, sizeof(json_t *), by_service);
@@ -157,6 +175,23 @@ stack_check_foreign(const struct ws *ws, const struct stack_seen *seen)
 }
 
 int
+stack_check_no_swarm(const struct ws *ws, const struct stack_seen *seen)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(seen->containers, i, c)
+		if (stack_label(c, LABEL_SWARM_TASK)) {
+			err_set("the stack of '%s' runs as Swarm services "
+				"(stack.mode = \"swarm\" before)", ws->name);
+			return err_hint("'berth down' removes them (named "
+					"volumes are kept); then 'berth up' "
+					"makes containers");
+		}
+	return 0;
+}
+
+int
 stack_check_services(const struct ws *ws, int argc, char **argv)
 {
 	const char **names = xcalloc(ws->stack.nservices + 1, sizeof(char *));
@@ -190,7 +225,10 @@ stack_down(struct engine *e, const struct ws *ws, int volumes,
 	size_t i;
 	int ret = -1;
 
-	if (stack_containers(e, ws, NULL, &list) < 0)
+	/* services first, whichever mode made them: their tasks would come
+	 * back */
+	if (stack_swarm_down(e, ws, rep) < 0 ||
+	    stack_containers(e, ws, NULL, &list) < 0)
 		goto out;
 	json_array_foreach(list, i, x) {
 		/* v=1 takes anonymous volumes only; named ones stay */
@@ -247,6 +285,10 @@ stack_service_action(struct engine *e, const struct ws *ws, int argc,
 	size_t i;
 	int k, ret = -1;
 
+	if (ws->stack.mode == STACK_SWARM)
+		return stack_swarm_refuse(ws, action, "Swarm keeps each service's "
+					  "tasks running: change replicas and "
+					  "run 'berth up', or 'berth down'");
 	if (stack_check_services(ws, argc, argv) < 0)
 		return -1;
 	for (k = 0; k < argc; k++)
@@ -332,6 +374,8 @@ stack_ps(struct engine *e, const struct ws *ws, const struct strlist *only,
 	json_t *list = NULL, *c;
 	size_t i, k;
 
+	if (ws->stack.mode == STACK_SWARM)
+		return stack_swarm_ps(e, ws, only, rows);
 	*rows = json_array();
 	if (stack_containers(e, ws, only, &list) < 0)
 		return -1;

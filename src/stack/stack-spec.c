@@ -7,18 +7,20 @@
 #include "digest.h"
 #include "stack.h"
 
-/* The sections a change is reported by, in the order they are named. */
-static const char *const section_keys[] = {
-	"image", "command", "environment", "ports", "volumes",
-	"healthcheck", "restart", "labels", "networks", "options",
-};
-static const char *const section_names[] = {
-	"image", "command", "environment", "ports", "volumes",
-	"healthcheck", "restart policy", "labels", "networks",
-	"run options",
-};
 enum { SEC_IMAGE, SEC_COMMAND, SEC_ENV, SEC_PORTS, SEC_VOLUMES, SEC_HEALTH,
        SEC_RESTART, SEC_LABELS, SEC_NETWORKS, SEC_OPTIONS, NSECTIONS };
+/* The sections a change is reported by, in the order they are named: a
+ * container's, and a Swarm service's one more (stack-swarm-spec.c). */
+static const char *const change_keys[] = {
+	"image", "command", "environment", "ports", "volumes",
+	"healthcheck", "restart", "labels", "networks", "options",
+	"replicas",
+};
+static const char *const change_names[] = {
+	"image", "command", "environment", "ports", "volumes",
+	"healthcheck", "restart policy", "labels", "networks",
+	"run options", "replicas",
+};
 
 char *
 stack_container_name(const struct ws *ws, const struct service *svc,
@@ -83,8 +85,8 @@ stack_image_ref(const struct ws *ws, const struct service *svc)
 	return xasprintf("berth/%s-%s", ws->name, svc->name);
 }
 
-static json_t *
-strings(const struct strlist *l)
+json_t *
+stack_spec_strings(const struct strlist *l)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -101,8 +103,8 @@ cmp_str(const void *a, const void *b)
 }
 
 /* Sorted, so that reordering the Berthfile recreates nothing. */
-static json_t *
-environment(const struct service *svc)
+json_t *
+stack_spec_env(const struct service *svc)
 {
 	char **v = xcalloc(svc->environment.n + 1, sizeof(char *));
 	json_t *a = json_array();
@@ -142,8 +144,8 @@ bind_source(const struct ws *ws, const char *host, int in_vm)
 	return xstrdup(host);	/* validation has refused this already */
 }
 
-static json_t *
-mounts(const struct ws *ws, const struct service *svc, int in_vm)
+json_t *
+stack_spec_mounts(const struct ws *ws, const struct service *svc, int in_vm)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -169,8 +171,8 @@ mounts(const struct ws *ws, const struct service *svc, int in_vm)
 	return a;
 }
 
-static json_t *
-healthcheck(const struct healthcheck *h)
+json_t *
+stack_spec_health(const struct healthcheck *h)
 {
 	json_t *o = json_object();
 
@@ -178,7 +180,7 @@ healthcheck(const struct healthcheck *h)
 		json_object_set_new(o, "Test", json_pack("[s]", "NONE"));
 		return o;
 	}
-	json_object_set_new(o, "Test", strings(&h->test));
+	json_object_set_new(o, "Test", stack_spec_strings(&h->test));
 	/* the engine counts in nanoseconds */
 	if (h->interval_ms)
 		json_object_set_new(o, "Interval",
@@ -253,7 +255,7 @@ static void
 set_list(json_t *o, const char *key, const struct strlist *l)
 {
 	if (l->n)
-		json_object_set_new(o, key, strings(l));
+		json_object_set_new(o, key, stack_spec_strings(l));
 }
 
 /*
@@ -341,8 +343,8 @@ run_options(const struct run_opts *r, json_t *cfg, json_t *host, json_t *opts)
 	json_decref(h);
 }
 
-static char *
-section_hash(json_t *section)
+char *
+stack_section_hash(json_t *section)
 {
 	char *text = json_dumps(section, JSON_COMPACT | JSON_SORT_KEYS |
 				JSON_ENCODE_ANY);
@@ -404,18 +406,18 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 
 	json_object_set_new(cfg, "Image", json_string(image_ref));
 	if (svc->has_command)
-		json_object_set_new(cfg, "Cmd", strings(&svc->command));
+		json_object_set_new(cfg, "Cmd", stack_spec_strings(&svc->command));
 	if (svc->has_entrypoint)
-		json_object_set_new(cfg, "Entrypoint", strings(&svc->entrypoint));
-	json_object_set_new(cfg, "Env", environment(svc));
+		json_object_set_new(cfg, "Entrypoint", stack_spec_strings(&svc->entrypoint));
+	json_object_set_new(cfg, "Env", stack_spec_env(svc));
 	bindings = port_bindings(svc, ports, in_vm, exposed);
 	json_object_set_new(cfg, "ExposedPorts", exposed);
 	json_object_set_new(host, "PortBindings", bindings);
-	json_object_set_new(host, "Mounts", mounts(ws, svc, in_vm));
+	json_object_set_new(host, "Mounts", stack_spec_mounts(ws, svc, in_vm));
 	json_object_set_new(host, "RestartPolicy", restart_policy(svc->restart));
 	if (svc->health.set)
 		json_object_set_new(cfg, "Healthcheck",
-				    healthcheck(&svc->health));
+				    stack_spec_health(&svc->health));
 	for (i = 0; i < svc->labels.n; i++)
 		json_object_set_new(labels, svc->labels.v[i].key,
 				    json_string(svc->labels.v[i].value));
@@ -481,8 +483,8 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 			json_decref(sec[i]);
 			continue;
 		}
-		h = section_hash(sec[i]);
-		sb_addf(&sections, "%s%s=%s", i ? "," : "", section_keys[i], h);
+		h = stack_section_hash(sec[i]);
+		sb_addf(&sections, "%s%s=%s", i ? "," : "", change_keys[i], h);
 		free(h);
 		json_decref(sec[i]);
 	}
@@ -534,18 +536,18 @@ section_value(const char *list, const char *key)
 char *
 stack_changes(const char *old_sections, const char *new_sections)
 {
-	const char *changed[NSECTIONS];
+	const char *changed[ARRAY_SIZE(change_keys)];
 	struct strbuf sb = STRBUF_INIT;
 	size_t i, n = 0;
 
 	if (!old_sections || !*old_sections)
 		return NULL;
-	for (i = 0; i < NSECTIONS; i++) {
-		char *a = section_value(old_sections, section_keys[i]);
-		char *b = section_value(new_sections, section_keys[i]);
+	for (i = 0; i < ARRAY_SIZE(change_keys); i++) {
+		char *a = section_value(old_sections, change_keys[i]);
+		char *b = section_value(new_sections, change_keys[i]);
 
 		if ((a || b) && (!a || !b || strcmp(a, b)))
-			changed[n++] = section_names[i];
+			changed[n++] = change_names[i];
 		free(a);
 		free(b);
 	}

@@ -466,6 +466,10 @@ stack_watch_check(const struct ws *ws)
 {
 	size_t i, rules = 0;
 
+	if (ws->stack.mode == STACK_SWARM)
+		return stack_swarm_refuse(ws, "watch", "change the files, then "
+					  "'berth up' rolls each changed "
+					  "service out");
 	for (i = 0; i < ws->stack.nservices; i++)
 		rules += ws->stack.services[i].nwatch;
 	if (!rules) {

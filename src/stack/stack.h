@@ -19,6 +19,8 @@
 #define LABEL_HASH "berth.hash"
 #define LABEL_SECTIONS "berth.sections"
 #define LABEL_CONTEXT "berth.context"
+/* Swarm's, on the containers of its tasks: "SERVICE.SLOT.TASK" */
+#define LABEL_SWARM_TASK "com.docker.swarm.task.name"
 
 /* Where an engine is, which says how its published ports reach the
  * host's 127.0.0.1. */
@@ -106,6 +108,33 @@ void stack_desire(const struct ws *ws, const struct service *svc,
 		  const char *context, const int *ports, int in_vm,
 		  struct desired *out);
 void desired_release(struct desired *d);
+/* Parts of a container's config that a Swarm service's spec shares. */
+json_t *stack_spec_strings(const struct strlist *l);
+json_t *stack_spec_env(const struct service *svc);
+json_t *stack_spec_mounts(const struct ws *ws, const struct service *svc,
+			  int in_vm);
+json_t *stack_spec_health(const struct healthcheck *h);
+/* 12 hex digits of a section's canonical JSON. */
+char *stack_section_hash(json_t *section);
+
+/* stack-swarm-spec.c: what one Swarm service should be (stack.mode =
+ * "swarm"): its ServiceSpec, without ForceUpdate, hashed per section as a
+ * container's is, replicas being one more. */
+struct swarm_desired {
+	const struct service *svc;
+	char *name;		/* the Swarm service: WORKSPACE_SERVICE */
+	json_t *spec;
+	char *hash;
+	char *sections;
+};
+/* ports holds the published port of each of svc's ports; one_shot: a
+ * service others wait to complete, which is never restarted by default. */
+void stack_swarm_desire(const struct ws *ws, const struct service *svc,
+			const char *image_ref, const char *image_id,
+			const char *context, const int *ports, int in_vm,
+			int one_shot, struct swarm_desired *out);
+void swarm_desired_release(struct swarm_desired *d);
+char *stack_swarm_service_name(const struct ws *ws, const struct service *svc);
 /* Which sections differ, as "environment and ports changed"; NULL when
  * the old sections label is missing (the reason is then generic). */
 char *stack_changes(const char *old_sections, const char *new_sections);
@@ -208,6 +237,8 @@ void stack_seen_release(struct stack_seen *s);
  * workspace's name on the engine belong to another folder's workspace:
  * two of one name would take each other's containers and data. */
 int stack_check_foreign(const struct ws *ws, const struct stack_seen *seen);
+/* Refuse containers up when the stack still runs as Swarm services. */
+int stack_check_no_swarm(const struct ws *ws, const struct stack_seen *seen);
 
 /* The workspace's containers, optionally only those of some services;
  * sorted by service then replica. */
@@ -226,6 +257,23 @@ int stack_check_services(const struct ws *ws, int argc, char **argv);
 int stack_service_action(struct engine *e, const struct ws *ws, int argc,
 			 char **argv, const char *action, const char *done,
 			 const struct reporter *rep);
+
+/* stack-swarm.c: the same for stack.mode = "swarm": up, ps, and down's
+ * part (the services, before their networks go). */
+int stack_swarm_up(struct engine *e, const struct ws *ws,
+		   const struct stack_opts *o);
+int stack_swarm_ps(struct engine *e, const struct ws *ws,
+		   const struct strlist *only, json_t **rows);
+int stack_swarm_down(struct engine *e, const struct ws *ws,
+		     const struct reporter *rep);
+/* The running container of a task of svc (its slot replica) on the
+ * engine's own node, or NULL with the reason. */
+char *stack_swarm_container(struct engine *e, const struct ws *ws,
+			    const struct service *svc, int replica);
+/* Refuse a command that works on containers one by one ('stop', 'watch'),
+ * naming what does it for a Swarm service. */
+int stack_swarm_refuse(const struct ws *ws, const char *command,
+		       const char *instead);
 
 /* Remove the stack, telling rep each thing removed; named volumes too
  * when volumes is set. */
