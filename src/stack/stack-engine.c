@@ -125,6 +125,9 @@ engine_open(const struct ws *ws, struct engine *e)
 	/* forwards are for slirp; on NAT the guest is reached directly */
 	if (st.ssh_host && strcmp(st.ssh_host, "127.0.0.1"))
 		e->place = ENGINE_VM_DIRECT;
+	/* slirp's guest is always at its first address */
+	e->vm_addr = xstrdup(e->place == ENGINE_VM_DIRECT ? st.ssh_host
+							  : "10.0.2.15");
 	host = machine_docker_host(&st);
 	certs = state_path(ws, "docker");
 	if (docker_open(&e->d, host, certs) < 0)
@@ -169,6 +172,7 @@ engine_close(struct engine *e)
 	free(e->ports_file);
 	free(e->domain);
 	free(e->uri);
+	free(e->vm_addr);
 	memset(e, 0, sizeof(*e));
 }
 

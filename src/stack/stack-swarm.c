@@ -82,10 +82,9 @@ swarm_ready(struct engine *e, const struct ws *ws, struct swarm_info *info)
 {
 	if (docker_swarm_info(&e->d, info) < 0)
 		return -1;
-	if (!strcmp(info->state, "inactive") && e->place != ENGINE_HOST) {
+	if (!strcmp(info->state, "inactive") && e->vm_addr) {
 		swarm_info_release(info);
-		/* the address other nodes would reach it at: its own NIC */
-		if (docker_swarm_init(&e->d, "eth0") < 0 ||
+		if (docker_swarm_init(&e->d, e->vm_addr) < 0 ||
 		    docker_swarm_info(&e->d, info) < 0)
 			return -1;
 	}

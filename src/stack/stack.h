@@ -39,6 +39,8 @@ struct engine {
 	int ports_dirty;
 	char *domain;		/* the VM's domain, for host forwards */
 	char *uri;
+	char *vm_addr;		/* the VM's own address: a swarm of it
+				 * advertises it */
 };
 
 /* Connect to the workspace's engine. A VM that is not running is an error

@@ -351,6 +351,102 @@ test_plan_exited(void)
 	ws_release(&ws);
 }
 
+/* A service as a Swarm service: the ServiceSpec's fields, and a hash
+ * that replicas alone changes without touching the task's. */
+static void
+test_swarm(void)
+{
+	struct ws ws;
+	struct swarm_desired db, web, web1;
+	const struct service *s;
+	json_t *cs, *task;
+	char *swarm, *why;
+	int ports[4] = { 8080, 0, 0, 0 };
+
+	swarm = edited("  volumes = [ \"pg\" ];",
+		       "  mode = \"swarm\"; volumes = [ \"pg\" ];");
+	load(&ws, swarm);
+	ok(ws.stack.mode == STACK_SWARM, "stack.mode = \"swarm\" is read");
+	s = ws_find_service(&ws, "db");
+	stack_swarm_desire(&ws, s, s->image, "sha256:abc", NULL, ports, 1, 1,
+			   &db);
+	s = ws_find_service(&ws, "web");
+	stack_swarm_desire(&ws, s, s->image, "sha256:abc", NULL, ports, 1, 0,
+			   &web);
+	is_str(web.name, "shop_web", "the Swarm service is WORKSPACE_SERVICE");
+	task = json_object_get(web.spec, "TaskTemplate");
+	cs = json_object_get(task, "ContainerSpec");
+	ok(!json_object_get(cs, "Command") &&
+	   json_array_size(json_object_get(cs, "Args")) == 3,
+	   "the command is Swarm's Args (its Command is the entrypoint)");
+	is_str(json_string_value(json_object_get(json_object_get(cs, "Labels"),
+						 LABEL_SERVICE)), "web",
+	       "the tasks' containers carry the service's label");
+	ok(json_integer_value(json_object_get(json_object_get(json_object_get(
+		web.spec, "Mode"), "Replicated"), "Replicas")) == 2,
+	   "replicas are the service's");
+	ok(json_integer_value(json_object_get(json_array_get(json_object_get(
+		json_object_get(web.spec, "EndpointSpec"), "Ports"), 0),
+		"PublishedPort")) == 8080,
+	   "its port is published through the mesh on the host port");
+	is_str(json_string_value(json_object_get(json_array_get(json_object_get(
+		task, "Networks"), 0), "Target")), "shop_back",
+	       "on the stack's network");
+	is_str(json_string_value(json_object_get(json_object_get(web.spec,
+		"UpdateConfig"), "Order")), "start-first",
+	       "an update starts the new task before the old one stops");
+	is_str(json_string_value(json_object_get(json_object_get(web.spec,
+		"UpdateConfig"), "FailureAction")), "rollback",
+	       "and rolls back when one fails");
+	is_str(json_string_value(json_object_get(json_object_get(task,
+		"RestartPolicy"), "Condition")), "any",
+	       "a service that says no restart runs as Swarm's default: any");
+	is_str(json_string_value(json_object_get(json_object_get(json_object_get(
+		db.spec, "TaskTemplate"), "RestartPolicy"), "Condition")),
+	       "on-failure", "restart = on-failure:3 is Swarm's on-failure");
+	ws_release(&ws);
+	free(swarm);
+
+	swarm = edited("replicas = 2;", "replicas = 3;");
+	load(&ws, swarm);
+	ws.stack.mode = STACK_SWARM;
+	s = ws_find_service(&ws, "web");
+	stack_swarm_desire(&ws, s, s->image, "sha256:abc", NULL, ports, 1, 0,
+			   &web1);
+	ok(strcmp(web.hash, web1.hash) != 0, "replicas change the hash");
+	why = stack_changes(web.sections, web1.sections);
+	is_str(why, "replicas changed", "and are named as what changed");
+	ok(json_equal(json_object_get(web.spec, "TaskTemplate"),
+		      json_object_get(web1.spec, "TaskTemplate")),
+	   "but not the tasks' template: scaling replaces no task");
+	free(why);
+	free(swarm);
+	swarm_desired_release(&web1);
+	ws_release(&ws);
+
+	swarm = edited("restart = \"on-failure:3\";",
+		       "extra_hosts = [ \"cache.local:10.0.0.5\" ]; "
+		       "tmpfs = [ \"/run\" ];");
+	load(&ws, swarm);
+	ws.stack.mode = STACK_SWARM;
+	s = ws_find_service(&ws, "db");
+	stack_swarm_desire(&ws, s, s->image, NULL, NULL, ports, 1, 1, &web1);
+	task = json_object_get(web1.spec, "TaskTemplate");
+	cs = json_object_get(task, "ContainerSpec");
+	is_str(json_string_value(json_array_get(json_object_get(cs, "Hosts"), 0)),
+	       "10.0.0.5 cache.local", "extra_hosts become hosts lines");
+	is_str(json_string_value(json_object_get(json_array_get(json_object_get(
+		cs, "Mounts"), 2), "Type")), "tmpfs", "tmpfs is a tmpfs mount");
+	is_str(json_string_value(json_object_get(json_object_get(task,
+		"RestartPolicy"), "Condition")), "none",
+	       "what others wait to complete is never started again");
+	swarm_desired_release(&web1);
+	free(swarm);
+	ws_release(&ws);
+	swarm_desired_release(&db);
+	swarm_desired_release(&web);
+}
+
 int
 main(void)
 {
@@ -364,6 +460,7 @@ main(void)
 	test_changes();
 	test_plan();
 	test_plan_exited();
+	test_swarm();
 	rm_rf(dir);
 	free(conf);
 	return done_testing();
