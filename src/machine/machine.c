@@ -553,7 +553,7 @@ machine_docker_tls_script(const struct ws *ws, struct strbuf *sh)
 	}
 	machine_script_file(sh, "/etc/default/docker", "0644",
 		    "# Written by berth: the Engine API on tcp 2376, mutual "
-		    "TLS only.\n" DOCKER_OPTS_LINE "\n");
+		    "TLS only.\n" DOCKER_OPTS_LINE "\n" DOCKER_ENV_LINE "\n");
 	free(dir);
 	return ret;
 }

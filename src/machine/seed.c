@@ -48,7 +48,7 @@ docker_files(const struct seed *s, struct strbuf *out)
 	write_file(out, DOCKER_TLS_DIR "/server-key.pem", "0600", s->tls_key);
 	write_file(out, "/etc/default/docker", "0644",
 		   "# Written by berth: the Engine API on tcp 2376, mutual TLS "
-		   "only.\n" DOCKER_OPTS_LINE);
+		   "only.\n" DOCKER_OPTS_LINE "\n" DOCKER_ENV_LINE);
 	/* last, once the rest is whole: what berth's boxes start dockerd on */
 	write_file(out, DOCKER_READY_FILE, "0600", "");
 }

@@ -36,6 +36,11 @@ struct seed {
 	"--tlscert=" DOCKER_TLS_DIR "/server-cert.pem "                     \
 	"--tlskey=" DOCKER_TLS_DIR "/server-key.pem\""
 
+/* dockerd's environment: berth puts each image into the engine itself,
+ * so a Swarm task runs the image there instead of asking its registry
+ * first, which the VM may not reach (a wait of ~30 s per task). */
+#define DOCKER_ENV_LINE "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1"
+
 /* The user-data and meta-data documents. */
 void seed_user_data(const struct seed *s, struct strbuf *out);
 void seed_meta_data(const struct seed *s, struct strbuf *out);

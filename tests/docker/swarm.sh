@@ -140,6 +140,15 @@ run b exec web cat /tmp/index.html
 [ "$rc" -eq 0 ] && [ "$out" = "first" ]
 ok $? "exec runs in one of web's tasks" || echo "$out" | diag
 
+# switching modes under a running stack is refused until down
+sed 's/mode = "swarm";/mode = "containers";/' "$dir/Berthfile" >"$dir/B2" &&
+	mv "$dir/B2" "$dir/Berthfile"
+run b up
+[ "$rc" -ne 0 ] && printf '%s\n' "$out" | grep -q "runs as Swarm services" &&
+	[ "$(services)" = "$before" ]
+ok $? "up as containers is refused while the Swarm services run, and changes nothing" ||
+	echo "$out" | diag
+
 berthfile second test 2
 run b up
 ok $rc "up after a change to web's environment and replicas" || echo "$out" | diag
