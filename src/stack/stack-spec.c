@@ -244,18 +244,44 @@ stack_endpoint(const struct service *svc, const char *net)
 	return ep;
 }
 
-static void
-set_str(json_t *o, const char *key, const char *s)
+void
+stack_spec_set_str(json_t *o, const char *key, const char *s)
 {
 	if (s)
 		json_object_set_new(o, key, json_string(s));
 }
 
-static void
-set_list(json_t *o, const char *key, const struct strlist *l)
+void
+stack_spec_set_list(json_t *o, const char *key, const struct strlist *l)
 {
 	if (l->n)
 		json_object_set_new(o, key, stack_spec_strings(l));
+}
+
+json_t *
+stack_spec_sysctls(const struct run_opts *r)
+{
+	json_t *m = json_object();
+	size_t i;
+
+	for (i = 0; i < r->sysctls.n; i++)
+		json_object_set_new(m, r->sysctls.v[i].key,
+				    json_string(r->sysctls.v[i].value));
+	return m;
+}
+
+json_t *
+stack_spec_ulimits(const struct run_opts *r)
+{
+	json_t *m = json_array();
+	size_t i;
+
+	for (i = 0; i < r->nulimits; i++)
+		json_array_append_new(m, json_pack("{s:s, s:I, s:I}", "Name",
+			r->ulimits[i].name, "Soft",
+			(json_int_t)r->ulimits[i].soft, "Hard",
+			(json_int_t)r->ulimits[i].hard));
+	return m;
 }
 
 /*
@@ -279,16 +305,16 @@ run_options(const struct run_opts *r, json_t *cfg, json_t *host, json_t *opts)
 		json_t *into = f[i].host ? h : c;
 
 		if (f[i].str)
-			set_str(into, f[i].engine, *f[i].str);
+			stack_spec_set_str(into, f[i].engine, *f[i].str);
 		else if (f[i].flag && *f[i].flag)
 			json_object_set_new(into, f[i].engine, json_true());
 		else if (f[i].list)
-			set_list(into, f[i].engine, f[i].list);
+			stack_spec_set_list(into, f[i].engine, f[i].list);
 	}
 	if (r->has_stop_grace)	/* the engine counts whole seconds */
 		json_object_set_new(c, "StopTimeout", json_integer(
 			(json_int_t)((r->stop_grace_ms + 999) / 1000)));
-	set_list(h, "ExtraHosts", &r->extra_hosts);
+	stack_spec_set_list(h, "ExtraHosts", &r->extra_hosts);
 	if (r->tmpfs.n) {
 		m = json_object();
 		for (i = 0; i < r->tmpfs.n; i++) {
@@ -315,22 +341,10 @@ run_options(const struct run_opts *r, json_t *cfg, json_t *host, json_t *opts)
 	if (r->pids_limit)
 		json_object_set_new(h, "PidsLimit", json_integer((json_int_t)
 								 r->pids_limit));
-	if (r->sysctls.n) {
-		m = json_object();
-		for (i = 0; i < r->sysctls.n; i++)
-			json_object_set_new(m, r->sysctls.v[i].key,
-					    json_string(r->sysctls.v[i].value));
-		json_object_set_new(h, "Sysctls", m);
-	}
-	if (r->nulimits) {
-		m = json_array();
-		for (i = 0; i < r->nulimits; i++)
-			json_array_append_new(m, json_pack("{s:s, s:I, s:I}",
-				"Name", r->ulimits[i].name, "Soft",
-				(json_int_t)r->ulimits[i].soft, "Hard",
-				(json_int_t)r->ulimits[i].hard));
-		json_object_set_new(h, "Ulimits", m);
-	}
+	if (r->sysctls.n)
+		json_object_set_new(h, "Sysctls", stack_spec_sysctls(r));
+	if (r->nulimits)
+		json_object_set_new(h, "Ulimits", stack_spec_ulimits(r));
 	json_object_foreach(c, k, v)
 		json_object_set(cfg, k, v);
 	json_object_foreach(h, k, v)

@@ -94,35 +94,20 @@ hosts(const struct strlist *extra)
 	return list;
 }
 
-static void
-set_str(json_t *o, const char *key, const char *s)
-{
-	if (s)
-		json_object_set_new(o, key, json_string(s));
-}
-
-static void
-set_list(json_t *o, const char *key, const struct strlist *l)
-{
-	if (l->n)
-		json_object_set_new(o, key, stack_spec_strings(l));
-}
-
 /* How the tasks run (user, limits...): into the ContainerSpec cs and the
  * task's Resources; what was set also into opts, empty when nothing was. */
 static void
 run_options(const struct run_opts *r, json_t *cs, json_t *resources,
 	    json_t *opts)
 {
-	json_t *c = json_object(), *limits = json_object(), *dns, *m;
+	json_t *c = json_object(), *limits = json_object(), *dns;
 	const char *k;
 	json_t *v;
-	size_t i;
 
-	set_str(c, "User", r->user);
-	set_str(c, "Dir", r->working_dir);
-	set_str(c, "Hostname", r->hostname);
-	set_str(c, "StopSignal", r->stop_signal);
+	stack_spec_set_str(c, "User", r->user);
+	stack_spec_set_str(c, "Dir", r->working_dir);
+	stack_spec_set_str(c, "Hostname", r->hostname);
+	stack_spec_set_str(c, "StopSignal", r->stop_signal);
 	if (r->tty)
 		json_object_set_new(c, "TTY", json_true());
 	if (r->stdin_open)
@@ -131,37 +116,25 @@ run_options(const struct run_opts *r, json_t *cs, json_t *resources,
 		json_object_set_new(c, "Init", json_true());
 	if (r->read_only)
 		json_object_set_new(c, "ReadOnly", json_true());
-	set_list(c, "CapabilityAdd", &r->cap_add);
-	set_list(c, "CapabilityDrop", &r->cap_drop);
-	set_list(c, "Groups", &r->group_add);
+	stack_spec_set_list(c, "CapabilityAdd", &r->cap_add);
+	stack_spec_set_list(c, "CapabilityDrop", &r->cap_drop);
+	stack_spec_set_list(c, "Groups", &r->group_add);
 	if (r->extra_hosts.n)
 		json_object_set_new(c, "Hosts", hosts(&r->extra_hosts));
 	dns = json_object();
-	set_list(dns, "Nameservers", &r->dns);
-	set_list(dns, "Search", &r->dns_search);
-	set_list(dns, "Options", &r->dns_opt);
+	stack_spec_set_list(dns, "Nameservers", &r->dns);
+	stack_spec_set_list(dns, "Search", &r->dns_search);
+	stack_spec_set_list(dns, "Options", &r->dns_opt);
 	if (json_object_size(dns))
 		json_object_set(c, "DNSConfig", dns);
 	json_decref(dns);
 	if (r->has_stop_grace)	/* nanoseconds here */
 		json_object_set_new(c, "StopGracePeriod", json_integer(
 			(json_int_t)r->stop_grace_ms * 1000000));
-	if (r->sysctls.n) {
-		m = json_object();
-		for (i = 0; i < r->sysctls.n; i++)
-			json_object_set_new(m, r->sysctls.v[i].key,
-					    json_string(r->sysctls.v[i].value));
-		json_object_set_new(c, "Sysctls", m);
-	}
-	if (r->nulimits) {
-		m = json_array();
-		for (i = 0; i < r->nulimits; i++)
-			json_array_append_new(m, json_pack("{s:s, s:I, s:I}",
-				"Name", r->ulimits[i].name, "Soft",
-				(json_int_t)r->ulimits[i].soft, "Hard",
-				(json_int_t)r->ulimits[i].hard));
-		json_object_set_new(c, "Ulimits", m);
-	}
+	if (r->sysctls.n)
+		json_object_set_new(c, "Sysctls", stack_spec_sysctls(r));
+	if (r->nulimits)
+		json_object_set_new(c, "Ulimits", stack_spec_ulimits(r));
 	if (r->mem_limit)
 		json_object_set_new(limits, "MemoryBytes",
 				    json_integer((json_int_t)r->mem_limit));
@@ -197,20 +170,13 @@ mounts(const struct ws *ws, const struct service *svc, int in_vm)
 	return list;
 }
 
+/* UpdateConfig, and RollbackConfig (on_failure "pause"): one task at a
+ * time, start-first */
 static json_t *
-update_config(void)
+rolling(const char *on_failure)
 {
 	return json_pack("{s:i, s:I, s:s, s:I, s:f, s:s}", "Parallelism", 1,
-			 "Delay", (json_int_t)0, "FailureAction", "rollback",
-			 "Monitor", (json_int_t)MONITOR_NS, "MaxFailureRatio",
-			 0.0, "Order", "start-first");
-}
-
-static json_t *
-rollback_config(void)
-{
-	return json_pack("{s:i, s:I, s:s, s:I, s:f, s:s}", "Parallelism", 1,
-			 "Delay", (json_int_t)0, "FailureAction", "pause",
+			 "Delay", (json_int_t)0, "FailureAction", on_failure,
 			 "Monitor", (json_int_t)MONITOR_NS, "MaxFailureRatio",
 			 0.0, "Order", "start-first");
 }
@@ -311,8 +277,8 @@ stack_swarm_desire(const struct ws *ws, const struct service *svc,
 		LABEL_SECTIONS, out->sections,
 		"TaskTemplate", task,
 		"Mode", "Replicated", "Replicas", sec[SEC_REPLICAS],
-		"UpdateConfig", update_config(),
-		"RollbackConfig", rollback_config(),
+		"UpdateConfig", rolling("rollback"),
+		"RollbackConfig", rolling("pause"),
 		"EndpointSpec", sec[SEC_PORTS]);
 	for (i = 0; i < NSECTIONS; i++)
 		json_decref(sec[i]);

@@ -116,6 +116,10 @@ json_t *stack_spec_env(const struct service *svc);
 json_t *stack_spec_mounts(const struct ws *ws, const struct service *svc,
 			  int in_vm);
 json_t *stack_spec_health(const struct healthcheck *h);
+void stack_spec_set_str(json_t *o, const char *key, const char *s);
+void stack_spec_set_list(json_t *o, const char *key, const struct strlist *l);
+json_t *stack_spec_sysctls(const struct run_opts *r);
+json_t *stack_spec_ulimits(const struct run_opts *r);
 /* 12 hex digits of a section's canonical JSON. */
 char *stack_section_hash(json_t *section);
 
