@@ -277,7 +277,9 @@ stack_swarm_desire(const struct ws *ws, const struct service *svc,
 		LABEL_SECTIONS, out->sections,
 		"TaskTemplate", task,
 		"Mode", "Replicated", "Replicas", sec[SEC_REPLICAS],
-		"UpdateConfig", rolling("rollback"),
+		/* a one-shot's task that ends is what it is for, which the
+		 * updater would count as a failure */
+		"UpdateConfig", rolling(one_shot ? "continue" : "rollback"),
 		"RollbackConfig", rolling("pause"),
 		"EndpointSpec", sec[SEC_PORTS]);
 	for (i = 0; i < NSECTIONS; i++)

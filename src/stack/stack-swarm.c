@@ -336,7 +336,9 @@ count_tasks(struct swarm_apply *a, struct swarm_run *r, json_t *template,
 		if (!strcmp(state, "running") && !strcmp(desired, "running") &&
 		    same_spec(json_object_get(t, "Spec"), template))
 			c->running++;
-		else if (!strcmp(state, "complete"))
+		/* a one-shot's earlier runs do not count: it changed since */
+		else if (!strcmp(state, "complete") &&
+			 same_spec(json_object_get(t, "Spec"), template))
 			c->complete++;
 		else if (!strcmp(state, "failed") || !strcmp(state, "rejected")) {
 			if (baseline) {

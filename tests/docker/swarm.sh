@@ -18,6 +18,7 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 ws="bsw-$$"
 dir="$scratch/proj"
 mkdir -p "$dir"
+seed=seeded
 berthfile() {	# berthfile TITLE WEB-CHECK REPLICAS [EXTRA-WEB-SETTING]
 	cat >"$dir/Berthfile" <<EOF
 workspace = "$ws";
@@ -28,7 +29,7 @@ stack = {
     {
       name = "setup";
       image = "berth/busybox";
-      command = [ "sh", "-c", "echo seeded >/data/seed" ];
+      command = [ "sh", "-c", "sleep 2; echo $seed >/data/seed" ];
       volumes = [ "data:/data" ];
     },
     {
@@ -41,7 +42,8 @@ stack = {
     {
       name = "web";
       image = "berth/busybox";
-      command = [ "sh", "-c", "echo \"\$TITLE\" >/tmp/index.html && echo web says \$TITLE && exec httpd -f -p 80 -h /tmp" ];
+      command = [ "sh", "-c", "echo \"\$TITLE\" >/tmp/index.html && echo web says \$TITLE && cp /data/seed /tmp/seed && exec httpd -f -p 80 -h /tmp" ];
+      volumes = [ "data:/data" ];
       environment = { TITLE = "$1"; };
       replicas = $3;
       ports = [ "80" ];
@@ -173,6 +175,19 @@ ok $? "and the service runs what it ran before" || services | diag
 run b exec web cat /tmp/index.html
 [ "$out" = "second" ]
 ok $? "its tasks still serve the old content" || echo "$out" | diag
+
+# a changed one-shot runs again, and a dependent changed with it waits
+# for that run, not for the one that completed before
+seed=reseeded
+berthfile fourth test 2
+run b up
+[ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -q "setup *updating (command changed)" &&
+	printf '%s\n' "$out" | grep -q "web *updating (environment changed)"
+ok $? "a changed one-shot is run again, and its changed dependent rolled" ||
+	echo "$out" | diag
+run b exec web cat /tmp/seed
+[ "$out" = "reseeded" ]
+ok $? "the dependent started after the new run completed" || echo "$out" | diag
 
 berthfile second test 2 'privileged = true; ipc = "host";'
 run b validate
