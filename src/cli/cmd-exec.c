@@ -65,18 +65,13 @@ cmd_exec_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_exec_entry, "'%s' has %d replica%s",
 				       svc->name, svc->replicas,
 				       svc->replicas == 1 ? "" : "s");
-	if (ws->stack.mode == STACK_SWARM &&
-	    (!(e = cmd_engine(ctx)) ||
-	     !(name = stack_swarm_container(e, ws, svc, o.replica))))
-		return cmd_failf("cannot run the command in '%s'", svc->name);
-	if (!name)
-		name = stack_container_name(ws, svc, o.replica);
 	if (!(e = cmd_engine(ctx)) ||
-	    docker_exec_interactive(&e->d, name, (const char *const *)argv +
+	    !(name = stack_replica_container(e, ws, svc, o.replica)))
+		return cmd_failf("cannot run the command in '%s'", svc->name);
+	if (docker_exec_interactive(&e->d, name, (const char *const *)argv +
 				    optind, tty, &code) < 0) {
 		/* 409: not running; 404: no such container */
-		if (e && (err_code() == ERR_CONFLICT ||
-			  err_code() == ERR_NOT_FOUND))
+		if (err_code() == ERR_CONFLICT || err_code() == ERR_NOT_FOUND)
 			err_hint("'berth ps' shows it; 'berth up' starts it");
 		ret = cmd_failf("cannot run the command in '%s'", name);
 	} else {

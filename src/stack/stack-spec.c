@@ -372,6 +372,30 @@ stack_section_hash(json_t *section)
 	return hex;
 }
 
+void
+stack_sections_digest(json_t *const *sec, size_t n, char **hash,
+		      char **sections)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct digest *d = digest_new("sha256");
+	size_t i;
+
+	for (i = 0; i < n && i < ARRAY_SIZE(change_keys); i++) {
+		char *h;
+
+		/* run options count only when some are set (stack.h) */
+		if (i == SEC_OPTIONS && !json_object_size(sec[i]))
+			continue;
+		h = stack_section_hash(sec[i]);
+		sb_addf(&sb, "%s%s=%s", i ? "," : "", change_keys[i], h);
+		free(h);
+	}
+	digest_update(d, sb.buf, sb.len);
+	*hash = xstrndup(digest_hex(d), 16);
+	digest_free(d);
+	*sections = sb_detach(&sb);
+}
+
 static json_t *
 port_bindings(const struct service *svc, const int *ports, int in_vm,
 	      json_t *exposed)
@@ -408,8 +432,6 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 	json_t *labels = json_object(), *exposed = json_object();
 	json_t *bindings, *endpoints = json_object(), *nets = json_array();
 	json_t *opts = json_object();
-	struct strbuf sections = STRBUF_INIT;
-	struct digest *d;
 	char *net, buf[16];
 	size_t i;
 
@@ -489,23 +511,9 @@ stack_desire(const struct ws *ws, const struct service *svc, int replica,
 		}
 	}
 	sec[SEC_OPTIONS] = opts;
-	d = digest_new("sha256");
-	for (i = 0; i < NSECTIONS; i++) {
-		char *h;
-
-		if (i == SEC_OPTIONS && !json_object_size(sec[i])) {
-			json_decref(sec[i]);
-			continue;
-		}
-		h = stack_section_hash(sec[i]);
-		sb_addf(&sections, "%s%s=%s", i ? "," : "", change_keys[i], h);
-		free(h);
+	stack_sections_digest(sec, NSECTIONS, &out->hash, &out->sections);
+	for (i = 0; i < NSECTIONS; i++)
 		json_decref(sec[i]);
-	}
-	digest_update(d, sections.buf, sections.len);
-	out->hash = xstrndup(digest_hex(d), 16);
-	digest_free(d);
-	out->sections = sb_detach(&sections);
 
 	json_object_set_new(labels, LABEL_WORKSPACE, json_string(ws->name));
 	json_object_set_new(labels, LABEL_DIR, json_string(ws->dir));

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
 #include "stack.h"
 
 /* Rolling updates: one task at a time, the new one started (and healthy,
@@ -183,12 +182,7 @@ rolling(const char *on_failure)
 
 enum { SEC_IMAGE, SEC_COMMAND, SEC_ENV, SEC_PORTS, SEC_VOLUMES, SEC_HEALTH,
        SEC_RESTART, SEC_LABELS, SEC_NETWORKS, SEC_OPTIONS, SEC_REPLICAS,
-       NSECTIONS };
-static const char *const section_keys[NSECTIONS] = {
-	"image", "command", "environment", "ports", "volumes",
-	"healthcheck", "restart", "labels", "networks", "options",
-	"replicas",
-};
+       NSECTIONS };	/* a container's, and replicas: stack-spec.c names them */
 
 void
 stack_swarm_desire(const struct ws *ws, const struct service *svc,
@@ -199,8 +193,6 @@ stack_swarm_desire(const struct ws *ws, const struct service *svc,
 	json_t *cs = json_object(), *task = json_object(), *labels;
 	json_t *resources = json_object(), *opts = json_object(), *user;
 	json_t *sec[NSECTIONS];
-	struct strbuf sections = STRBUF_INIT;
-	struct digest *d;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -254,20 +246,7 @@ stack_swarm_desire(const struct ws *ws, const struct service *svc,
 	json_object_set(task, "RestartPolicy", sec[SEC_RESTART]);
 	json_object_set(task, "Networks", sec[SEC_NETWORKS]);
 
-	d = digest_new("sha256");
-	for (i = 0; i < NSECTIONS; i++) {
-		char *h;
-
-		if (i == SEC_OPTIONS && !json_object_size(sec[i]))
-			continue;
-		h = stack_section_hash(sec[i]);
-		sb_addf(&sections, "%s%s=%s", i ? "," : "", section_keys[i], h);
-		free(h);
-	}
-	digest_update(d, sections.buf, sections.len);
-	out->hash = xstrndup(digest_hex(d), 16);
-	digest_free(d);
-	out->sections = sb_detach(&sections);
+	stack_sections_digest(sec, NSECTIONS, &out->hash, &out->sections);
 
 	out->spec = json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:o, "
 			      "s:{s:{s:O}}, s:o, s:o, s:O}",

@@ -300,19 +300,24 @@ struct task_count {
 };
 
 /* Whether a task runs template: the engine shows a service's Runtime,
- * which a task's spec leaves out; the rest is the same stored spec. */
+ * which a task's spec leaves out; the rest is the same stored spec.
+ * Key by key, with no copy: it runs for every task at every poll. */
 static int
 same_spec(json_t *task, json_t *template)
 {
-	json_t *a = json_deep_copy(task), *b = json_deep_copy(template);
-	int same;
+	const char *k;
+	json_t *v;
 
-	json_object_del(a, "Runtime");
-	json_object_del(b, "Runtime");
-	same = json_equal(a, b);
-	json_decref(a);
-	json_decref(b);
-	return same;
+	if (!json_is_object(task) || !json_is_object(template))
+		return 0;
+	json_object_foreach(template, k, v)
+		if (strcmp(k, "Runtime") &&
+		    !json_equal(v, json_object_get(task, k)))
+			return 0;
+	json_object_foreach(task, k, v)
+		if (strcmp(k, "Runtime") && !json_object_get(template, k))
+			return 0;
+	return 1;
 }
 
 /* The tasks that run the service's spec as it is now (template), not
@@ -685,14 +690,16 @@ out:
 }
 
 char *
-stack_swarm_container(struct engine *e, const struct ws *ws,
-		      const struct service *svc, int replica)
+stack_replica_container(struct engine *e, const struct ws *ws,
+			const struct service *svc, int replica)
 {
 	struct strlist only = { 0 };
 	json_t *list = NULL, *c;
 	char *found = NULL;
 	size_t i;
 
+	if (ws->stack.mode != STACK_SWARM)
+		return stack_container_name(ws, svc, replica);
 	strlist_push(&only, svc->name);
 	if (stack_containers(e, ws, &only, &list) < 0)
 		goto out;

@@ -120,6 +120,11 @@ void stack_spec_set_str(json_t *o, const char *key, const char *s);
 void stack_spec_set_list(json_t *o, const char *key, const struct strlist *l);
 json_t *stack_spec_sysctls(const struct run_opts *r);
 json_t *stack_spec_ulimits(const struct run_opts *r);
+/* The hash of sections (a container's ten, in stack-spec.c's order, and
+ * a Swarm service's replicas as the eleventh) and the "name=hash,..."
+ * list that names what changed; empty run options are left out. */
+void stack_sections_digest(json_t *const *sec, size_t n, char **hash,
+			   char **sections);
 /* 12 hex digits of a section's canonical JSON. */
 char *stack_section_hash(json_t *section);
 
@@ -272,10 +277,11 @@ int stack_swarm_ps(struct engine *e, const struct ws *ws,
 		   const struct strlist *only, json_t **rows);
 int stack_swarm_down(struct engine *e, const struct ws *ws,
 		     const struct reporter *rep);
-/* The running container of a task of svc (its slot replica) on the
- * engine's own node, or NULL with the reason. */
-char *stack_swarm_container(struct engine *e, const struct ws *ws,
-			    const struct service *svc, int replica);
+/* The container of replica of svc to run a command in: its name, or in
+ * swarm mode the running task of that slot on the engine's own node
+ * (NULL, with the reason, when there is none). */
+char *stack_replica_container(struct engine *e, const struct ws *ws,
+			      const struct service *svc, int replica);
 /* Refuse a command that works on containers one by one ('stop', 'watch'),
  * naming what does it for a Swarm service. */
 int stack_swarm_refuse(const struct ws *ws, const char *command,
