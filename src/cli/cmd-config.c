@@ -226,6 +226,9 @@ model(const struct ws *ws)
 			"{s:s, s:i, s:I, s:I}", "box", ws->vm.box, "cpus",
 			ws->vm.cpus, "memory", (json_int_t)ws->vm.memory,
 			"disk", (json_int_t)ws->vm.disk));
+	if (ws->cluster.nodes > 1)
+		json_object_set_new(o, "cluster", json_pack("{s:i}", "nodes",
+							     ws->cluster.nodes));
 	for (i = 0; i < ws->stack.nservices; i++)
 		json_object_set_new(svcs, ws->stack.services[i].name,
 				    service(&ws->stack.services[i]));

@@ -43,9 +43,9 @@ cmd_exec_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	const struct ws *ws = &ctx->ws;
 	struct exec_opts o = { 0 };
 	const struct service *svc;
-	struct engine *e = NULL;
+	struct engine *e = NULL, node;
 	char *name = NULL;
-	int tty, code = 0, ret;
+	int tty, code = 0, on_node = 0, ret;
 
 	if ((ret = cmd_parse(&cmd_exec_entry, argc, argv, &o, -1)) >= 0)
 		return ret;
@@ -65,11 +65,19 @@ cmd_exec_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_exec_entry, "'%s' has %d replica%s",
 				       svc->name, svc->replicas,
 				       svc->replicas == 1 ? "" : "s");
-	if (!(e = cmd_engine(ctx)) ||
+	if (!(e = cmd_engine(ctx)))
+		return cmd_failf("cannot run the command in '%s'", svc->name);
+	/* a cluster's task may run on another VM, reached by its engine */
+	if (ws->cluster.nodes > 1 &&
+	    (on_node = stack_cluster_task(e, ws, svc, o.replica, &node,
+					  &name)) < 0)
+		return cmd_failf("cannot run the command in '%s'", svc->name);
+	if (ws->cluster.nodes <= 1 &&
 	    !(name = stack_replica_container(e, ws, svc, o.replica)))
 		return cmd_failf("cannot run the command in '%s'", svc->name);
-	if (docker_exec_interactive(&e->d, name, (const char *const *)argv +
-				    optind, tty, &code) < 0) {
+	if (docker_exec_interactive(on_node ? &node.d : &e->d, name,
+				    (const char *const *)argv + optind, tty,
+				    &code) < 0) {
 		/* 409: not running; 404: no such container */
 		if (err_code() == ERR_CONFLICT || err_code() == ERR_NOT_FOUND)
 			err_hint("'berth ps' shows it; 'berth up' starts it");
@@ -78,5 +86,7 @@ cmd_exec_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = code;
 	}
 	free(name);
+	if (on_node)
+		engine_close(&node);
 	return ret;
 }

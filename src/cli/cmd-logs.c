@@ -303,6 +303,43 @@ watch_starts(struct logs *l)
 	return ret;
 }
 
+/* Swarm services: each one's tasks, on every node, through the manager;
+ * following, it takes in the tasks to come as well. */
+static int
+attach_services(struct logs *l, const char *since)
+{
+	size_t i;
+
+	for (i = 0; i < l->ws->stack.nservices; i++) {
+		const struct service *svc = &l->ws->stack.services[i];
+		struct source *s;
+		struct log_query q = { .follow = l->follow, .timestamps = 1,
+				       .tail = since ? "all" : l->tail,
+				       .since = since ? since : l->since };
+		char *name, *path;
+		int ret;
+
+		if (!svc->replicas ||
+		    (l->only.n && !strlist_has(&l->only, svc->name)))
+			continue;
+		s = xcalloc(1, sizeof(*s));
+		s->l = l;
+		s->prefix = xstrdup(svc->name);
+		s->colour = colours[svc->index % ARRAY_SIZE(colours)];
+		log_lines_init(&s->lines_in, on_line, s);
+		ALLOC_GROW(l->srcs, l->nsrcs + 1, l->alloc);
+		l->srcs[l->nsrcs++] = s;
+		name = stack_swarm_service_name(l->ws, svc);
+		path = docker_service_logs_path(name, &q);
+		ret = docker_multi_add(l->m, path, feed_lines, s);
+		free(path);
+		free(name);
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Attach to every container (and, following, to the starts to come),
  * from since, or from --tail/--since when NULL. */
 static int
@@ -312,6 +349,12 @@ attach_all(struct logs *l, const char *since)
 	size_t i;
 	int ret = -1;
 
+	if (l->ws->stack.mode == STACK_SWARM) {
+		l->m = docker_multi_new(&l->e->d);
+		if (!l->follow)
+			docker_multi_set_idle(l->m, docker_idle_seconds());
+		return attach_services(l, since);
+	}
 	if (stack_containers(l->e, l->ws, &l->only, &list) < 0)
 		return -1;
 	l->m = docker_multi_new(&l->e->d);

@@ -30,6 +30,51 @@ const struct cmd_entry cmd_status_entry = {
 	.exec = cmd_status_exec,
 };
 
+/* One VM of a cluster: {node, name, domain, state, address}. */
+static json_t *
+cluster_vm(const struct ws *node, int k, const struct machine *w)
+{
+	char *addr = ws_node_address(node);
+	const char *state = "not created";
+	json_t *o;
+
+	if (w && w->dom)
+		state = vm_domain_state(w->dom, NULL);
+	o = json_pack("{s:i, s:s, s:s?, s:s, s:s}", "node", k, "name",
+		      node->name, "domain", w ? w->st.domain : NULL, "state",
+		      state, "address", addr);
+	free(addr);
+	return o;
+}
+
+/* The cluster's VMs: the workspace VM (its manager), then each node. */
+static json_t *
+cluster_status(const struct ws *ws, const struct machine *mgr)
+{
+	json_t *vms = json_array(), *o;
+	char *net = ws_cluster_network(ws);
+	int k;
+
+	json_array_append_new(vms, cluster_vm(ws, 1, mgr));
+	for (k = 2; k <= ws->cluster.nodes; k++) {
+		struct machine w;
+		struct ws node;
+
+		ws_node(ws, k, &node);
+		if (machine_open(&node, &w, 0) == 0)
+			json_array_append_new(vms, cluster_vm(&node, k, &w));
+		else
+			json_array_append_new(vms, cluster_vm(&node, k, NULL));
+		err_clear();
+		machine_close(&w);
+		ws_node_release(&node);
+	}
+	o = json_pack("{s:i, s:s, s:o}", "nodes", ws->cluster.nodes,
+		      "network", net, "vms", vms);
+	free(net);
+	return o;
+}
+
 static int
 cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -101,6 +146,8 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	json_object_set_new(o, "ports", ports);
 	ports = NULL;
+	if (ws->cluster.nodes > 1)
+		json_object_set_new(o, "cluster", cluster_status(ws, w));
 	if (so.json) {
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -131,6 +178,24 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			       json_integer_value(json_object_get(p,
 								"guest_port")),
 			       json_string_value(json_object_get(p, "name")));
+		if (ws->cluster.nodes > 1) {
+			json_t *c = json_object_get(o, "cluster");
+
+			printf("cluster    %d nodes, on libvirt network %s\n",
+			       ws->cluster.nodes, json_string_value(
+				       json_object_get(c, "network")));
+			json_array_foreach(json_object_get(c, "vms"), i, p)
+				printf("node %-5lld %s: %s, %s%s\n",
+				       json_integer_value(json_object_get(p,
+									  "node")),
+				       json_string_value(json_object_get(p,
+									 "name")),
+				       json_string_value(json_object_get(p,
+									 "state")),
+				       json_string_value(json_object_get(p,
+									 "address")),
+				       i ? "" : " (the swarm's manager)");
+		}
 	}
 	ret = EXIT_OK;
 out:

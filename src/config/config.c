@@ -77,7 +77,7 @@ berthfile_locate(const char *explicit)
 }
 
 static const char *const top_keys[] = { "workspace", "vm", "docker",
-					 "stack", "environments" };
+					 "cluster", "stack", "environments" };
 static const char *const vm_keys[] = { "box", "cpus", "memory", "disk",
 				       "uri", "network", "accel", "ports",
 				       "shared" };
@@ -335,6 +335,53 @@ walk_docker(struct walk *w, const config_setting_t *docker)
 	}
 }
 
+/* A cluster is a swarm: its stack is Swarm services unless the stack
+ * says otherwise, which check_cluster refuses. */
+static void
+walk_cluster(struct walk *w, const config_setting_t *cluster)
+{
+	static const char *const keys[] = { "nodes" };
+	struct ws *ws = w->ws;
+
+	if (config_setting_type(cluster) != CONFIG_TYPE_GROUP) {
+		walk_report(w, cluster, "cluster", NULL,
+			    "expected a group cluster = { nodes = 3; };");
+		return;
+	}
+	walk_check_keys(w, cluster, "cluster", keys, ARRAY_SIZE(keys));
+	if (walk_int(w, cluster, "nodes", "cluster", 1, CLUSTER_NODES_MAX,
+		     &ws->cluster.nodes) > 0 && ws->cluster.nodes > 1)
+		ws->stack.mode = STACK_SWARM;
+}
+
+/* What a cluster of berth's VMs cannot be, said where it is set. */
+static void
+check_cluster(struct walk *w, const config_setting_t *top)
+{
+	const struct ws *ws = w->ws;
+	const config_setting_t *s = config_setting_lookup(
+		(config_setting_t *)top, "cluster.nodes");
+
+	if (ws->cluster.nodes <= 1)
+		return;
+	if (ws->stack.mode != STACK_SWARM)
+		walk_report(w, s, "cluster.nodes", "remove stack.mode, or set "
+			    "it to \"swarm\"", "a cluster runs its stack as "
+			    "Swarm services: stack.mode = \"containers\" is "
+			    "one engine's");
+	if (ws->docker.host)
+		walk_report(w, s, "cluster.nodes", "remove docker.host to have "
+			    "berth make the cluster, or cluster to use that "
+			    "engine's swarm", "a cluster is made of berth's "
+			    "VMs, and docker.host names an engine of its own");
+	/* a URI with a host part: qemu+ssh://USER@HOST/system */
+	if (strstr(ws->vm.uri, "://") && strstr(ws->vm.uri, "://")[3] != '/')
+		walk_report(w, s, "cluster.nodes", "use the local libvirt for "
+			    "a cluster, or one VM on that host", "a cluster "
+			    "runs on this machine's libvirt for now, not on "
+			    "%s", ws->vm.uri);
+}
+
 static void
 ws_defaults(struct ws *ws, const char *path)
 {
@@ -358,6 +405,7 @@ ws_defaults(struct ws *ws, const char *path)
 	ws->vm.network = NET_USER;
 	ws->vm.accel = ACCEL_AUTO;
 	ws->docker.install = DOCKER_INSTALL_AUTO;
+	ws->cluster.nodes = 1;
 }
 
 /*
@@ -567,8 +615,11 @@ berthfile_load(struct ws *ws, const char *path, const char *display,
 		walk_vm(&w, s);
 	if ((s = config_setting_get_member(top, "docker")))
 		walk_docker(&w, s);
+	if ((s = config_setting_get_member(top, "cluster")))
+		walk_cluster(&w, s);
 	if ((s = config_setting_get_member(top, "stack")))
 		walk_stack(&w, s);
+	check_cluster(&w, top);
 	/* a stack from compose files was checked as they were read */
 	if (!config_lookup(&cfg, "stack.compose")) {
 		w.services = config_lookup(&cfg, "stack.services");

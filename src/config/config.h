@@ -165,6 +165,14 @@ struct ws {
 		enum docker_install install;
 		char *host;	/* NULL: the engine inside the workspace VM */
 	} docker;
+	/* cluster = { nodes = N; }: a Docker Swarm of N VMs, the workspace
+	 * VM its manager; 1 is the workspace VM alone */
+	struct {
+		int nodes;
+	} cluster;
+	/* a VM of a cluster other than the workspace VM: its number, 2 to
+	 * nodes, with a state of its own (ws_node); 0 for the workspace */
+	int node;
 	struct {
 		enum stack_mode mode;
 		struct service *services;
@@ -234,6 +242,23 @@ void ws_env_port(const struct ws *ws, struct port_spec *p);
 char *ws_env_workspace_name(const struct ws *ws, const char *env);
 /* Name the workspace after its environment: WORKSPACE-ENV. */
 void ws_env_finish(struct ws *ws);
+
+/* cluster.c: the K-th node of ws's cluster (2 <= K <= nodes) as a
+ * workspace of its own, named WORKSPACE-nodeK: the same VM settings, no
+ * forwarded ports (the manager's routing mesh answers them). Release
+ * with ws_node_release; it shares the rest with ws. */
+#define CLUSTER_NODES_MAX 9
+/* The cluster network's subnet, /24: the host has no address on it, so
+ * it clashes with no network of the host's, and in the guests it is
+ * clear of the pools Swarm's overlay networks come from (stack-swarm.c) */
+#define CLUSTER_SUBNET "192.168.213"
+void ws_node(const struct ws *ws, int k, struct ws *out);
+void ws_node_release(struct ws *node);
+/* The cluster network's libvirt name, the same for every node, and a
+ * node's address and MAC on it (to free). */
+char *ws_cluster_network(const struct ws *ws);
+char *ws_node_address(const struct ws *ws);
+char *ws_node_mac(const struct ws *ws);
 
 const struct service *ws_find_service(const struct ws *ws, const char *name);
 /* Something waits for it to complete: a clean exit is its end, not a

@@ -5,13 +5,25 @@
 
 #include "docker-stream.h"
 
+static char *
+logs_path(const char *kind, const char *id, const struct log_query *q)
+{
+	return xasprintf("/%s/%s/logs?stdout=1&stderr=1&follow=%d"
+			 "&timestamps=%d&tail=%s%s%s", kind, id, q->follow,
+			 q->timestamps, q->tail ? q->tail : "all",
+			 q->since ? "&since=" : "", q->since ? q->since : "");
+}
+
 char *
 docker_logs_path(const char *id, const struct log_query *q)
 {
-	return xasprintf("/containers/%s/logs?stdout=1&stderr=1&follow=%d"
-			 "&timestamps=%d&tail=%s%s%s", id, q->follow,
-			 q->timestamps, q->tail ? q->tail : "all",
-			 q->since ? "&since=" : "", q->since ? q->since : "");
+	return logs_path("containers", id, q);
+}
+
+char *
+docker_service_logs_path(const char *id, const struct log_query *q)
+{
+	return logs_path("services", id, q);
 }
 
 static int

@@ -72,6 +72,9 @@ struct log_query {
 };
 /* GET this for a container's log. */
 char *docker_logs_path(const char *id, const struct log_query *q);
+/* A Swarm service's: every task's, wherever it runs, through the
+ * manager; the same frames. */
+char *docker_service_logs_path(const char *id, const struct log_query *q);
 
 typedef int (*log_line_fn)(int stream, const char *line, size_t len,
 			   void *arg);

@@ -45,13 +45,72 @@ swarm_info_release(struct swarm_info *s)
 int
 docker_swarm_init(struct docker *d, const char *advertise)
 {
-	json_t *body = json_pack("{s:s, s:s}", "ListenAddr", "0.0.0.0:2377",
-				 "AdvertiseAddr", advertise);
+	/* the overlay networks' subnets from a pool of their own: Swarm's
+	 * default, 10.0.0.0/8, holds slirp's 10.0.2.0/24 */
+	json_t *body = json_pack("{s:s, s:s, s:[s], s:i}",
+				 "ListenAddr", "0.0.0.0:2377",
+				 "AdvertiseAddr", advertise,
+				 "DefaultAddrPool", DOCKER_SWARM_POOL,
+				 "SubnetSize", 24);
 	int ret = docker_post_json(d, "/swarm/init", body, NULL);
 
 	json_decref(body);
 	return ret < 0 ? err_prefix("cannot make this engine a Swarm manager")
 		       : 0;
+}
+
+int
+docker_swarm_join_token(struct docker *d, char **token)
+{
+	json_t *sw = NULL;
+	const char *t;
+
+	*token = NULL;
+	if (docker_get_json(d, "/swarm", &sw) < 0)
+		return -1;
+	t = json_string_value(json_object_get(json_object_get(sw, "JoinTokens"),
+					      "Worker"));
+	if (t)
+		*token = xstrdup(t);
+	json_decref(sw);
+	return t ? 0 : err_set("GET /swarm: the engine sent no join token");
+}
+
+int
+docker_swarm_join(struct docker *d, const char *advertise,
+		  const char *manager, const char *token)
+{
+	json_t *body = json_pack("{s:s, s:s, s:[s], s:s}",
+				 "ListenAddr", "0.0.0.0:2377",
+				 "AdvertiseAddr", advertise,
+				 "RemoteAddrs", manager, "JoinToken", token);
+	int ret = docker_post_json(d, "/swarm/join", body, NULL);
+
+	json_decref(body);
+	return ret < 0 ? err_prefix("cannot join the swarm of %s", manager)
+		       : 0;
+}
+
+int
+docker_swarm_leave(struct docker *d)
+{
+	return docker_post_json(d, "/swarm/leave?force=1", NULL, NULL);
+}
+
+int
+docker_node_remove(struct docker *d, const char *id)
+{
+	char *e = url_escape(id), *path = xasprintf("/nodes/%s?force=1", e);
+	struct strbuf resp = STRBUF_INIT;
+	long status = 0;
+	int ret = docker_call(d, "DELETE", path, NULL, &resp, &status);
+
+	if (ret < 0 && status == 404)
+		ret = 0;	/* gone already */
+	free(path);
+	free(e);
+	sb_release(&resp);
+	return ret;
 }
 
 int

@@ -198,6 +198,18 @@ void swarm_info_release(struct swarm_info *s);
 /* POST /swarm/init: a swarm of this one engine, reachable by others at
  * advertise (an address or an interface). */
 int docker_swarm_init(struct docker *d, const char *advertise);
+/* Where the overlay networks of a swarm berth makes take their subnets. */
+#define DOCKER_SWARM_POOL "10.128.0.0/12"
+/* GET /swarm's token for a worker to join with (to free). */
+int docker_swarm_join_token(struct docker *d, char **token);
+/* POST /swarm/join: this engine a worker of the swarm managed at manager
+ * (ADDRESS:PORT), reachable by the others at advertise. */
+int docker_swarm_join(struct docker *d, const char *advertise,
+		      const char *manager, const char *token);
+/* POST /swarm/leave, forced: whatever swarm it was in, it is in none. */
+int docker_swarm_leave(struct docker *d);
+/* DELETE /nodes/{id}, forced (a node that is down). */
+int docker_node_remove(struct docker *d, const char *id);
 /* POST /services/create: the new service's ID in *id. */
 int docker_service_create(struct docker *d, json_t *spec, char **id);
 /* POST /services/{id}/update of the spec's version. */

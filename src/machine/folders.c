@@ -74,13 +74,16 @@ folders_mount_script(const struct ws *ws, int with_fstab, struct strbuf *sh)
 			sb_addstr(sh, " >>/etc/fstab\n");
 			sb_release(&line);
 		}
+		/* a device plugged into a guest restored warm is not always
+		 * announced to it (ACPI hotplug): a PCI rescan finds it */
 		sb_addstr(sh, "d=");
 		sh_quoted(sh, dir);
 		sb_addf(sh, "; i=0; until mountpoint -q \"$d\" || mount -t "
 			"virtiofs%s %s \"$d\" 2>/dev/null; do i=$((i+1)); "
 			"[ $i -lt 300 ] || { echo \"cannot mount %s\"; "
-			"exit 1; }; sleep 0.1; done\n", ro ? " -o ro" : "", tag,
-			tag);
+			"exit 1; }; [ $((i %% 20)) -ne 0 ] || echo 1 "
+			">/sys/bus/pci/rescan; sleep 0.1; done\n",
+			ro ? " -o ro" : "", tag, tag);
 	}
 }
 

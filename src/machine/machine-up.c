@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "box.h"
+#include "cluster.h"
 #include "digest.h"
 #include "folders.h"
 #include "machine.h"
@@ -87,6 +88,9 @@ vm_settings_hash(const struct ws *ws, const struct box *box)
 	for (i = 0; i < ws->vm.nshared; i++)
 		sb_addf(&sb, "s%s:%s:%d|", ws->vm.shared[i].host,
 			ws->vm.shared[i].guest, ws->vm.shared[i].readonly);
+	/* a cluster's node has a NIC on the cluster network */
+	if (ws->cluster.nodes > 1)
+		sb_addstr(&sb, "cluster|");
 	digest_update(d, sb.buf, sb.len);
 	ret = xstrndup(digest_hex(d), 16);
 	digest_free(d);
@@ -606,7 +610,8 @@ up_define(struct up_run *u, struct warm *w)
 	struct ws_state *st = &u->st;
 	struct vm_plan plan = { 0 };
 	char *overlay = NULL, *seed = NULL, *base = NULL;
-	char *kernel = NULL, *initrd = NULL;
+	char *kernel = NULL, *initrd = NULL, *cluster_net = NULL;
+	char *cluster_mac = NULL;
 	int new_disk, ret = -1;
 
 	report(u->rep, REPORT_PHASE, NULL, "defining");
@@ -619,6 +624,12 @@ up_define(struct up_run *u, struct warm *w)
 	    ssh_keygen(ws) < 0 ||
 	    (ws->vm.network == NET_NAT && vm_nat_network(&u->v) < 0))
 		goto out;
+	if (ws->cluster.nodes > 1) {
+		if (cluster_network_ensure(&u->v, ws) < 0)
+			goto out;
+		plan.cluster_net = cluster_net = ws_cluster_network(ws);
+		plan.cluster_mac = cluster_mac = ws_node_mac(ws);
+	}
 	free(st->box_name);
 	free(st->box_version);
 	st->box_name = xstrdup(u->box.name);
@@ -688,6 +699,8 @@ out:
 	free(base);
 	free(kernel);
 	free(initrd);
+	free(cluster_net);
+	free(cluster_mac);
 	return ret;
 }
 
@@ -804,8 +817,9 @@ up_sync(struct up_run *u)
 	return 0;
 }
 
-int
-machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
+/* One VM: the workspace's, or a node of its cluster. */
+static int
+up_one(const struct ws *ws, int timeout_s, const struct reporter *rep)
 {
 	struct up_run u = { .ws = ws, .timeout_s = timeout_s, .rep = rep };
 	int state = VIR_DOMAIN_NOSTATE, found, ret = -1;
@@ -856,6 +870,8 @@ machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
 		ret = up_new(&u);
 	if (ret == 0 && vm_uri_remote(ws->vm.uri))
 		ret = up_sync(&u);
+	if (ret == 0 && ws->cluster.nodes > 1)
+		ret = cluster_nic_up(u.dom, ws, timeout_s);
 out:
 	if (ret < 0 && err_code() == ERR_TIMEOUT)
 		console_tail(rep, u.log, 20);
@@ -870,3 +886,30 @@ out:
 	return ret;
 }
 
+
+int
+machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
+{
+	int k;
+
+	if (up_one(ws, timeout_s, rep) < 0)
+		return -1;
+	/* then the others of its cluster, each from the warm image the
+	 * first made: seconds, where a boot is minutes */
+	for (k = 2; k <= ws->cluster.nodes; k++) {
+		struct ws node;
+		int ret;
+
+		ws_node(ws, k, &node);
+		report(rep, REPORT_PHASE, NULL, "node %d/%d", k,
+		       ws->cluster.nodes);
+		ret = up_one(&node, timeout_s, rep);
+		if (ret < 0)
+			err_prefix("node %d of the cluster ('%s')", k, node.name);
+		ws_node_release(&node);
+		if (ret < 0)
+			return -1;
+	}
+	/* nodes beyond cluster.nodes, of a cluster made larger before */
+	return machine_nodes_destroy(ws, ws->cluster.nodes + 1);
+}

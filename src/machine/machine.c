@@ -13,6 +13,7 @@
 #include "box.h"
 #include "docker.h"
 #include "config.h"
+#include "cluster.h"
 #include "machine.h"
 #include "remote.h"
 #include "up.h"
@@ -94,6 +95,7 @@ machine_adopt(struct vm_conn *v, const struct ws *ws, struct ws_state *st)
 	for (i = 0; i < n; i++) {
 		if (!e[i].path || strcmp(e[i].path, ws->dir) ||
 		    strcmp(e[i].env, ws->env ? ws->env : WS_ENV_DEFAULT) ||
+		    e[i].node != ws->node ||
 		    !e[i].id ||
 		    strlen(e[i].id) >= sizeof(st->id))
 			continue;
@@ -204,11 +206,25 @@ is_off(virDomainPtr dom)
 	return state == VIR_DOMAIN_SHUTOFF || state == VIR_DOMAIN_CRASHED;
 }
 
+static int halt_vm(struct machine *w, time_t end, int timeout_s,
+		   const struct reporter *rep);
+
 int
 machine_halt(struct machine *w, int timeout_s, const struct reporter *rep)
 {
 	time_t end = time(NULL) + timeout_s;
 
+	/* the manager first, so that Swarm moves no task onto it */
+	if (!w->ws->node && (halt_vm(w, end, timeout_s, rep) < 0 ||
+			     machine_nodes_halt(w->ws, timeout_s, rep) < 0))
+		return -1;
+	return w->ws->node ? halt_vm(w, end, timeout_s, rep) : 0;
+}
+
+static int
+halt_vm(struct machine *w, time_t end, int timeout_s,
+	const struct reporter *rep)
+{
 	if (!w->dom || is_off(w->dom))
 		return 0;
 	/* the guest agent is quickest; ACPI when it is not there yet */
@@ -243,6 +259,8 @@ machine_destroy(struct machine *w)
 	size_t i;
 	int ret = -1;
 
+	if (!w->ws->node && machine_nodes_destroy(w->ws, 2) < 0)
+		goto out;
 	if (w->dom && vm_domain_remove(w->dom, w->st.domain) < 0)
 		goto out;
 	tunnel_stop(w->ws);	/* before its state dir goes */
@@ -269,7 +287,8 @@ machine_destroy(struct machine *w)
 		box_store_release(&store);
 	}
 	/* the lock file goes too; our open descriptor keeps the lock */
-	if (state_remove(w->ws) < 0)
+	if (state_remove(w->ws) < 0 ||
+	    (!w->ws->node && cluster_network_remove(&w->v, w->ws) < 0))
 		goto out;
 	ret = 0;
 out:
@@ -283,10 +302,22 @@ out:
 /* Into a managed save, which frees the host's memory; paused in place
  * where libvirt cannot save it (virtiofs holds host state). */
 int
+machine_not_cluster(const struct ws *ws, const char *command)
+{
+	if (ws->cluster.nodes <= 1)
+		return 0;
+	err_set("'berth %s' is for one VM, and workspace '%s' is a cluster "
+		"of %d", command, ws->name, ws->cluster.nodes);
+	return err_hint("'berth halt' stops all of them, and 'berth up' "
+			"starts them again");
+}
+
+int
 machine_suspend(struct machine *w, char **paused_why)
 {
 	*paused_why = NULL;
-	if (machine_running(w) < 0)
+	if (machine_not_cluster(w->ws, "suspend") < 0 ||
+	    machine_running(w) < 0)
 		return -1;
 	if (virDomainManagedSave(w->dom, 0) == 0) {
 		tunnel_stop(w->ws);
@@ -306,6 +337,8 @@ machine_resume(struct machine *w)
 {
 	int state;
 
+	if (machine_not_cluster(w->ws, "resume") < 0)
+		return -1;
 	if (!w->dom) {
 		err_set("workspace '%s' has no VM", w->ws->name);
 		return err_hint("create it with 'berth up'");

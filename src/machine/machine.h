@@ -61,17 +61,28 @@ const char *machine_state_name(struct machine *w);
  * lock: the caller holds the workspace's. */
 int machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep);
 
+/* -1 with an error that says so when ws is a cluster of VMs, whose
+ * command is for one VM alone. */
+int machine_not_cluster(const struct ws *ws, const char *command);
 /* 0 saved to disk; 1 paused in memory, with why it could not be saved in
  * *paused_why (to free); -1 on error. */
 int machine_suspend(struct machine *w, char **paused_why);
 /* 1 running again, 0 when it was not suspended, -1 on error. */
 int machine_resume(struct machine *w);
 /* ACPI or guest-agent shutdown, then a hard stop after timeout_s; what
- * goes wrong is told to rep. */
+ * goes wrong is told to rep. The workspace VM's cluster nodes too. */
 int machine_halt(struct machine *w, int timeout_s, const struct reporter *rep);
 /* Remove the domain, its overlay and seed, and the .berth/ state; the box
- * stays. */
+ * stays. The workspace VM's cluster nodes and network go first. */
 int machine_destroy(struct machine *w);
+
+/* cluster-nodes.c: the other VMs of the workspace's cluster, those that
+ * exist (a state, or a domain): how many VMs in all, with the
+ * workspace's; each destroyed from number from on; each halted. */
+int machine_node_count(const struct ws *ws);
+int machine_nodes_destroy(const struct ws *ws, int from);
+int machine_nodes_halt(const struct ws *ws, int timeout_s,
+		       const struct reporter *rep);
 
 /* A port of the host's, forwarded to the same port in the VM. */
 struct forward {

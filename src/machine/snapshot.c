@@ -361,7 +361,7 @@ snapshot_save(struct machine *w, const char *name, int with_memory,
 
 	*was_running = 0;
 	*why_no_memory = NULL;
-	if (!path)
+	if (!path || machine_not_cluster(w->ws, "snapshot save") < 0)
 		goto out;
 	if ((r = has_snapshot(path, name)) != 0) {
 		if (r > 0) {
@@ -458,7 +458,7 @@ snapshot_restore(struct machine *w, const char *name, char **why_no_memory)
 	int ret = -1;
 
 	*why_no_memory = NULL;
-	if (!path)
+	if (!path || machine_not_cluster(w->ws, "snapshot restore") < 0)
 		goto out;
 	if (must_exist(w, path, name) < 0)
 		goto out;

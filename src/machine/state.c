@@ -18,12 +18,25 @@
 
 /* The default environment's state is .berth/ itself, as before there
  * were environments; another's is .berth/env/NAME/. */
-char *
-state_dir(const struct ws *ws)
+static char *
+env_state_dir(const struct ws *ws)
 {
 	if (ws_env_is_default(ws))
 		return path_join(ws->dir, STATE_DIR);
 	return xasprintf("%s/" STATE_DIR "/env/%s", ws->dir, ws->env);
+}
+
+/* A cluster's node K has its own in the environment's, nodes/K/. */
+char *
+state_dir(const struct ws *ws)
+{
+	char *env = env_state_dir(ws), *ret;
+
+	if (!ws->node)
+		return env;
+	ret = xasprintf("%s/nodes/%d", env, ws->node);
+	free(env);
+	return ret;
 }
 
 char *
@@ -31,12 +44,19 @@ state_path(const struct ws *ws, const char *name)
 {
 	char *dir = state_dir(ws), *p;
 
-	if (!ws_env_is_default(ws)) {
+	if (!ws_env_is_default(ws) || ws->node) {
 		char *top = path_join(ws->dir, STATE_DIR);
-		char *envs = path_join(top, "env");
+		char *envs = path_join(top, "env"), *env = env_state_dir(ws);
+		char *nodes = path_join(env, "nodes");
 
 		mkdir(top, 0700);
-		mkdir(envs, 0700);
+		if (!ws_env_is_default(ws))
+			mkdir(envs, 0700);
+		mkdir(env, 0700);
+		if (ws->node)
+			mkdir(nodes, 0700);
+		free(nodes);
+		free(env);
 		free(envs);
 		free(top);
 	}
@@ -103,7 +123,7 @@ state_remove(const struct ws *ws)
 	int ret = 0;
 
 	envs = path_join(top, "env");
-	if (!ws_env_is_default(ws)) {
+	if (!ws_env_is_default(ws) || ws->node) {
 		char *dir = state_dir(ws);
 
 		ret = rm_rf(dir);

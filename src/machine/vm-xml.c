@@ -116,6 +116,16 @@ vm_filesystems_xml(const struct ws *ws, const struct vm_plan *p,
 	}
 }
 
+void
+vm_cluster_nic_xml(const char *network, const char *mac, struct strbuf *out)
+{
+	sb_addstr(out, "    <interface type='network'>\n      <source network='");
+	xml_escape(out, network);
+	sb_addstr(out, "'/>\n      <mac address='");
+	xml_escape(out, mac);
+	sb_addstr(out, "'/>\n      <model type='virtio'/>\n    </interface>");
+}
+
 int
 vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 	      const struct vm_plan *p, struct strbuf *out)
@@ -124,7 +134,7 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 	struct strbuf text = STRBUF_INIT, boot = STRBUF_INIT, fs = STRBUF_INIT;
 	struct strbuf net = STRBUF_INIT, iface = STRBUF_INIT, fwd = STRBUF_INIT;
 	struct strbuf meta_fwd = STRBUF_INIT;
-	char mem[32], cpus[16], *path = escaped(ws->dir);
+	char mem[32], cpus[16], node[16], *path = escaped(ws->dir);
 	char *name = escaped(ws->name), *log = NULL;
 	char *env = escaped(ws->env ? ws->env : WS_ENV_DEFAULT);
 	char *box = escaped(st->box_name ? st->box_name : "");
@@ -184,6 +194,12 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 			"  </qemu:commandline>", f);
 		free(f);
 	}
+	if (p->cluster_net && !p->hotplug_fs) {
+		if (iface.len)
+			sb_addch(&iface, '\n');
+		vm_cluster_nic_xml(p->cluster_net, p->cluster_mac, &iface);
+	}
+	snprintf(node, sizeof(node), "%d", ws->node);
 	{
 		/* every value of text is escaped here; the rest are the
 		 * fragments built above, their text escaped as they were */
@@ -198,6 +214,7 @@ vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 			"id", t_id,
 			"workspace", name,
 			"env", env,
+			"node", node,
 			"path", path,
 			"box", box,
 			"box_version", box_version,

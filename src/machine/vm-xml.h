@@ -27,6 +27,9 @@ struct vm_plan {
 	/* the libvirt host is another machine: no path of this one in the
 	 * XML, and QEMU's forwards on free ports there (tunnel.c) */
 	int remote;
+	/* a cluster's node: its NIC on the cluster network, which a domain
+	 * restored warm gets plugged in once it runs, as hotplug_fs says */
+	const char *cluster_net, *cluster_mac;
 };
 
 void xml_escape(struct strbuf *out, const char *s);
@@ -35,6 +38,9 @@ void vm_filesystems_xml(const struct ws *ws, const struct vm_plan *p,
 			struct strbuf *out);
 void vm_filesystem_xml(struct strbuf *out, const struct vm_plan *p,
 		       const char *dir, const char *tag, int readonly);
+/* The <interface> of a node on the cluster network. */
+void vm_cluster_nic_xml(const char *network, const char *mac,
+			struct strbuf *out);
 int vm_domain_xml(const struct ws *ws, const struct ws_state *st,
 		  const struct vm_plan *p, struct strbuf *out);
 

@@ -847,6 +847,12 @@ vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n)
 				free(e->env);
 				e->env = xstrdup("default");
 			}
+			{
+				char *node = xml_first(meta, "/*/node");
+
+				e->node = node ? atoi(node) : 0;
+				free(node);
+			}
 			e->box = xml_first(meta, "/*/box");
 			e->box_version = xml_first(meta, "/*/box-version");
 			e->state = vm_domain_state(doms[i], NULL);

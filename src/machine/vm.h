@@ -86,6 +86,7 @@ struct vm_entry {
 	char *id, *workspace, *path;
 	char *env;		/* "default" on domains before environments */
 	char *box, *box_version;	/* NULL on domains before 0.1.1 */
+	int node;		/* a cluster's node K >= 2, else 0 */
 	const char *state;
 };
 int vm_list(struct vm_conn *v, struct vm_entry **out, size_t *n);

@@ -143,8 +143,8 @@ warm_applies(struct up_run *u, struct warm *w, const char **why)
 	*why = NULL;
 	/* opt-in while an up killed on a workspace that is making the image
 	 * does not always converge (tests/e2e/faults.sh, stop 24) */
-	if (!env || strcmp(env, "1"))
-		return 0;
+	if (env ? strcmp(env, "1") : !u->ws->node)
+		return 0;	/* a cluster's nodes are made warm unless told */
 	/* a workspace that has its disk already boots from it */
 	overlay = xasprintf("%s.qcow2", u->st.domain);
 	fresh = vm_pool(&u->v) == 0 && !vm_volume_exists(&u->v, overlay);

@@ -9,7 +9,7 @@
 
 /* What berth writes, in a form the guest agent runs; bumped when that
  * changes, so that older warm images are made again. */
-#define WARM_VERSION "4"
+#define WARM_VERSION "5"
 
 /* A warm image: its pool volumes, the domain that makes it, its lock. */
 struct warm {

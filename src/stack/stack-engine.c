@@ -125,9 +125,11 @@ engine_open(const struct ws *ws, struct engine *e)
 	/* forwards are for slirp; on NAT the guest is reached directly */
 	if (st.ssh_host && strcmp(st.ssh_host, "127.0.0.1"))
 		e->place = ENGINE_VM_DIRECT;
-	/* slirp's guest is always at its first address */
-	e->vm_addr = xstrdup(e->place == ENGINE_VM_DIRECT ? st.ssh_host
-							  : "10.0.2.15");
+	/* slirp's guest is always at its first address; a cluster's node
+	 * is reached by the others on the cluster network */
+	e->vm_addr = ws->cluster.nodes > 1 ? ws_node_address(ws)
+		     : xstrdup(e->place == ENGINE_VM_DIRECT ? st.ssh_host
+							    : "10.0.2.15");
 	host = machine_docker_host(&st);
 	certs = state_path(ws, "docker");
 	if (docker_open(&e->d, host, certs) < 0)

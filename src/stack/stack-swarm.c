@@ -158,17 +158,14 @@ check_local_images(const struct ws *ws, const struct swarm_info *info)
 {
 	size_t i;
 
-	if (info->nodes <= 1)
+	/* berth's own cluster gets them copied (stack_cluster_images) */
+	if (info->nodes <= 1 || ws->cluster.nodes > 1)
 		return 0;
 	for (i = 0; i < ws->stack.nservices; i++) {
 		const struct service *svc = &ws->stack.services[i];
-		const char *how = svc->build_context ? "built" : svc->load
-				  ? "loaded from a file" : svc->from_host
-				  ? "copied from this machine" : NULL;
+		const char *how;
 
-		if (!how && svc->image && !strncmp(svc->image, "berth/", 6))
-			how = "berth's own";
-		if (!how)
+		if (!stack_image_is_local(svc, &how))
 			continue;
 		err_set("service '%s': its image is %s, on one engine only; the "
 			"swarm has %d nodes, which could not run it", svc->name,
@@ -652,9 +649,13 @@ stack_swarm_up(struct engine *e, const struct ws *ws,
 	for (i = 0; i < a.n; i++)
 		if ((int)strlen(ws->stack.services[i].name) > a.width)
 			a.width = (int)strlen(ws->stack.services[i].name);
-	if (swarm_ready(e, ws, &info) < 0 || check_local_images(ws, &info) < 0 ||
+	if (swarm_ready(e, ws, &info) < 0 ||
+	    (ws->cluster.nodes > 1 && stack_cluster_join(e, ws, o->rep) < 0) ||
+	    check_local_images(ws, &info) < 0 ||
 	    swarm_seen(e, ws, &services) < 0 ||
 	    stack_images_prepare(e, ws, NULL, 0, o->rep, &im) < 0 ||
+	    (ws->cluster.nodes > 1 &&
+	     stack_cluster_images(e, ws, &im, o->rep) < 0) ||
 	    desire_all(&a, &im, services) < 0 ||
 	    /* the picked ports are kept before anything uses them */
 	    engine_save_ports(e) < 0 || make_resources(&a) < 0 ||

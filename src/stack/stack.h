@@ -190,6 +190,24 @@ int stack_images_prepare(struct engine *e, const struct ws *ws,
 			 const struct reporter *rep, struct stack_images *im);
 void stack_images_release(struct stack_images *im, size_t n);
 
+/* stack-cluster.c: a cluster's nodes joined to the swarm its workspace
+ * VM's engine manages (e), and old entries of them removed. */
+int stack_cluster_join(struct engine *e, const struct ws *ws,
+		       const struct reporter *rep);
+/* The services' images that the manager alone has, copied to the other
+ * nodes that lack them. */
+int stack_cluster_images(struct engine *e, const struct ws *ws,
+			 const struct stack_images *im,
+			 const struct reporter *rep);
+/* The container of a service's task replica on the cluster's VM that
+ * runs it: 0 on e's; 1 on node, opened here (engine_close it). */
+int stack_cluster_task(struct engine *e, const struct ws *ws,
+		       const struct service *svc, int replica,
+		       struct engine *node, char **container);
+/* An image on one engine only (built, loaded, copied, berth's own), and
+ * how it came there. */
+int stack_image_is_local(const struct service *svc, const char **how);
+
 /* What the engine holds under the workspace's name, one list call each:
  * every labelled container (all), this folder's (containers, sorted by
  * service then replica), volumes and networks. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cluster.h"
 #include "vm-xml.h"
 #include "machine.h"
 #include "../unit/tap.h"
@@ -143,6 +144,55 @@ main(void)
 		   "network = nat: libvirt's network, no slirp forwards");
 		ctx.ws.vm.network = NET_USER;
 		sb_release(&nat);
+	}
+	{
+		/* a cluster's node: its NIC on the cluster network when
+		 * defined, none in the XML of a warm restore (plugged in
+		 * once it runs); the network is made and goes with it */
+		struct strbuf def = STRBUF_INIT, restore = STRBUF_INIT;
+		struct ws node;
+		char *net;
+		virNetworkPtr np;
+
+		ctx.ws.cluster.nodes = 2;
+		ws_node(&ctx.ws, 2, &node);
+		net = ws_cluster_network(&node);
+		plan.cluster_net = net;
+		plan.cluster_mac = "52:54:00:ab:cd:02";
+		ok(vm_domain_xml(&node, &st, &plan, &def) == 0 &&
+		   strstr(def.buf, "<mac address='52:54:00:ab:cd:02'/>") &&
+		   strstr(def.buf, "<node>2</node>") &&
+		   strstr(def.buf, "hostfwd"),
+		   "a node's domain: slirp and a NIC on the cluster network");
+		plan.hotplug_fs = 1;
+		ok(vm_domain_xml(&node, &st, &plan, &restore) == 0 &&
+		   !strstr(restore.buf, "52:54:00:ab:cd:02"),
+		   "restored warm, it has no cluster NIC yet");
+		plan.hotplug_fs = 0;
+		plan.cluster_net = plan.cluster_mac = NULL;
+		ok(cluster_network_ensure(&v, &node) == 0 &&
+		   cluster_network_ensure(&v, &node) == 0 &&
+		   cluster_network_exists(&v, &ctx.ws),
+		   "the cluster network is made once, the same for all nodes");
+		np = virNetworkLookupByName(v.conn, net);
+		ok(np && virNetworkIsActive(np) == 1, "and started");
+		if (np) {
+			char *nx = virNetworkGetXMLDesc(np, 0);
+
+			ok(nx && !strstr(nx, "<ip") && !strstr(nx, "<forward"),
+			   "isolated: no address of the host's, no way out");
+			free(nx);
+			virNetworkFree(np);
+		}
+		ok(cluster_network_remove(&v, &ctx.ws) == 0 &&
+		   !cluster_network_exists(&v, &ctx.ws) &&
+		   cluster_network_remove(&v, &ctx.ws) == 0,
+		   "removed, and removing none is fine");
+		ctx.ws.cluster.nodes = 1;
+		ws_node_release(&node);
+		free(net);
+		sb_release(&def);
+		sb_release(&restore);
 	}
 	{
 		/* a box's kernel and command line are someone else's text:

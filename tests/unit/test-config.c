@@ -2,6 +2,7 @@
  * fill the rest, and several problems in one file are all reported. */
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -175,6 +176,59 @@ test_many_errors(void)
 	free(path);
 }
 
+/* A cluster: a swarm, its nodes workspaces of their own with one network
+ * and an address each; an environment makes it another cluster. */
+static void
+test_cluster(void)
+{
+	struct ws ws, node, env_ws;
+	struct diags d = { 0 };
+	char *path, *net, *addr, *mac, *net2;
+
+	path = write_in("Cluster", "workspace = \"my_shop\";\n"
+			"cluster = { nodes = 3; };\n"
+			"vm = { ports = [ \"2222:22\" ]; };\n"
+			"environments = { ci = { cluster = { nodes = 2; }; }; };\n");
+	ok(ws_load(&ws, path, "Cluster", &d) == 0, "a cluster loads");
+	is_int(ws.cluster.nodes, 3, "cluster.nodes");
+	ok(ws.stack.mode == STACK_SWARM, "a cluster's stack is Swarm's");
+	is_int(ws.node, 0, "the workspace VM is no node of its own");
+	ws_node(&ws, 2, &node);
+	is_str(node.name, "my_shop-node2", "node 2's name");
+	is_int(node.node, 2, "node 2's number");
+	is_int((int)node.vm.nports, 0, "a node forwards no port");
+	net = ws_cluster_network(&ws);
+	net2 = ws_cluster_network(&node);
+	is_str(net2, net, "one network for every node");
+	ok(!strncmp(net, "berth-cluster-", 14) && strlen(net) == 26,
+	   "the network's name: berth-cluster- and 12 hex digits");
+	addr = ws_node_address(&ws);
+	is_str(addr, CLUSTER_SUBNET ".11", "the manager's address");
+	free(addr);
+	addr = ws_node_address(&node);
+	is_str(addr, CLUSTER_SUBNET ".12", "node 2's address");
+	mac = ws_node_mac(&node);
+	ok(strlen(mac) == 17 && !strncmp(mac, "52:54:00:", 9) &&
+	   !strcmp(mac + 15, "02"), "node 2's MAC ends in its number");
+	free(mac);
+	free(addr);
+	free(net2);
+	ws_node_release(&node);
+	ws_release(&ws);
+
+	setenv("BERTH_ENV", "ci", 1);
+	ok(ws_load(&env_ws, path, "Cluster", &d) == 0, "environment ci loads");
+	unsetenv("BERTH_ENV");
+	is_int(env_ws.cluster.nodes, 2, "ci's cluster has its own size");
+	net2 = ws_cluster_network(&env_ws);
+	ok(strcmp(net, net2) != 0, "another environment, another network");
+	free(net2);
+	free(net);
+	ws_release(&env_ws);
+	diags_release(&d);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -185,6 +239,7 @@ main(void)
 	test_full();
 	test_defaults();
 	test_many_errors();
+	test_cluster();
 	cmd = xasprintf("rm -rf '%s'", dir);
 	ok(system(cmd) == 0, "scratch removed");
 	free(cmd);
