@@ -52,6 +52,19 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/berth-test.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 trap 'exit 130' INT TERM
 
+# secs: now in milliseconds; elapsed MS: seconds since MS, as "12.3"
+secs() { echo "$(($(date +%s%N) / 1000000))"; }
+elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
+
+# request_loop URL FILE: a client that asks URL every 0.1 s until killed,
+# each answer (or FAIL) a line of FILE: what a user sees of an update
+request_loop() {
+	while :; do
+		curl -fs --max-time 5 "$1" >>"$2" 2>/dev/null || echo FAIL >>"$2"
+		sleep 0.1
+	done
+}
+
 # until_ok S CMD...: until CMD succeeds, for at most S seconds
 until_ok() {
 	s=$1

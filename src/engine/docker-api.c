@@ -654,7 +654,16 @@ docker_volume_create(struct docker *d, const char *name, json_t *labels)
 int
 docker_remove(struct docker *d, const char *kind, const char *name)
 {
-	char *n = url_escape(name), *path = xasprintf("/%s/%s", kind, n);
+	return docker_remove_query(d, kind, name, NULL);
+}
+
+int
+docker_remove_query(struct docker *d, const char *kind, const char *name,
+		    const char *query)
+{
+	char *n = url_escape(name);
+	char *path = xasprintf("/%s/%s%s%s", kind, n, query ? "?" : "",
+			       query ? query : "");
 	struct strbuf resp = STRBUF_INIT;
 	long status = 0;
 	int ret = docker_call(d, "DELETE", path, NULL, &resp, &status);

@@ -100,17 +100,7 @@ docker_swarm_leave(struct docker *d)
 int
 docker_node_remove(struct docker *d, const char *id)
 {
-	char *e = url_escape(id), *path = xasprintf("/nodes/%s?force=1", e);
-	struct strbuf resp = STRBUF_INIT;
-	long status = 0;
-	int ret = docker_call(d, "DELETE", path, NULL, &resp, &status);
-
-	if (ret < 0 && status == 404)
-		ret = 0;	/* gone already */
-	free(path);
-	free(e);
-	sb_release(&resp);
-	return ret;
+	return docker_remove_query(d, "nodes", id, "force=1");
 }
 
 int

@@ -250,5 +250,8 @@ char *url_escape(const char *s);
 
 /* DELETE of a network or volume by name; a missing one is fine. */
 int docker_remove(struct docker *d, const char *kind, const char *name);
+/* The same, with a query ("force=1"). */
+int docker_remove_query(struct docker *d, const char *kind, const char *name,
+			const char *query);
 
 #endif

@@ -886,7 +886,6 @@ out:
 	return ret;
 }
 
-
 int
 machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
 {

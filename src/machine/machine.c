@@ -299,8 +299,6 @@ out:
 	return ret;
 }
 
-/* Into a managed save, which frees the host's memory; paused in place
- * where libvirt cannot save it (virtiofs holds host state). */
 int
 machine_not_cluster(const struct ws *ws, const char *command)
 {
@@ -312,6 +310,8 @@ machine_not_cluster(const struct ws *ws, const char *command)
 			"starts them again");
 }
 
+/* Into a managed save, which frees the host's memory; paused in place
+ * where libvirt cannot save it (virtiofs holds host state). */
 int
 machine_suspend(struct machine *w, char **paused_why)
 {

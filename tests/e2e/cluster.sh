@@ -66,8 +66,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-secs() { echo "$(($(date +%s%N) / 1000000))"; }
-elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
 page() { curl -fs --max-time 5 "http://127.0.0.1:$port/"; }
 # the tasks as "REPLICA STATE NODE" lines
 tasks() {
@@ -75,12 +73,6 @@ tasks() {
 import json, sys
 for r in json.load(sys.stdin):
     print(r["replica"], r["state"], r["node"])'
-}
-client() {	# client FILE: one request every 0.1 s, each answer (or FAIL) a line
-	while :; do
-		page >>"$1" 2>/dev/null || echo FAIL >>"$1"
-		sleep 0.1
-	done
 }
 
 berthfile one
@@ -134,7 +126,7 @@ ok $? "logs show the lines of every task, on both nodes" || diag <"$scratch/logs
 # A rolling update, one task at a time, while a client asks.
 berthfile two
 : >"$scratch/client"
-client "$scratch/client" &
+request_loop "http://127.0.0.1:$port/" "$scratch/client" &
 client_pid=$!
 sleep 1
 start=$(secs)

@@ -34,8 +34,6 @@ trap cleanup EXIT
 # environment "far" goes to the other host
 b() { "$BERTH" -C "$ws" -e far "$@"; }
 st="$ws/.berth/env/far"
-secs() { echo "$(($(date +%s%N) / 1000000))"; }
-elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
 web() { curl -s -m 5 "http://127.0.0.1:$port/$1"; }
 
 # The "remote" host: an sshd of this test's own, keys in the scratch

@@ -54,21 +54,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-secs() { echo "$(($(date +%s%N) / 1000000))"; }
-elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
 page() { curl -fs --max-time 5 "http://127.0.0.1:$port/"; }
 
-# client FILE: one request every 0.1 s, each answer (or FAIL) a line
-client() {
-	while :; do
-		page >>"$1" 2>/dev/null || echo FAIL >>"$1"
-		sleep 0.1
-	done
-}
 # rolled TITLE: up, with the client counting; the up's output in up.out
 rolled() {
 	: >"$scratch/client"
-	client "$scratch/client" &
+	request_loop "http://127.0.0.1:$port/" "$scratch/client" &
 	client_pid=$!
 	sleep 1
 	start=$(secs)

@@ -41,8 +41,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-secs() { echo "$(($(date +%s%N) / 1000000))"; }
-elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
 
 start=$(secs)
 "$BERTH" -C "$ws" up >"$scratch/up.out" 2>&1

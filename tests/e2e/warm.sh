@@ -52,8 +52,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-secs() { echo "$(($(date +%s%N) / 1000000))"; }
-elapsed() { awk "BEGIN { printf \"%.1f\", ($(secs) - $1) / 1000 }"; }
 gsh() { "$BERTH" -C "$scratch/$1" ssh -c "$2" 2>/dev/null; }
 # cut_up WS OUT PHASE SECONDS: up of WS, killed (-9) SECONDS after it
 # prints PHASE (or after a minute)
