@@ -129,17 +129,25 @@ address_script(const char *mac, const char *addr, struct strbuf *sh)
 }
 
 int
-cluster_nic_up(virDomainPtr dom, const struct ws *ws, int timeout_s)
+cluster_nic_up(virDomainPtr dom, const struct ws *ws, int was_running,
+	       int timeout_s)
 {
 	char *net = ws_cluster_network(ws), *mac = ws_node_mac(ws);
 	char *addr = ws_node_address(ws), *live = NULL;
 	struct strbuf xml = STRBUF_INIT, sh = STRBUF_INIT, out = STRBUF_INIT;
 	int ret = -1, rc;
 
-	/* a restored domain runs without it (the image had none) */
+	/* a restored domain runs without it (the image had none); one that
+	 * ran before this up with it has its address (the unit sees to it
+	 * at each boot), and is asked nothing */
 	live = virDomainGetXMLDesc(dom, 0);
-	if (!live || !xml_any_equals(live, "/domain/devices/interface/mac/"
-				     "@address", mac)) {
+	if (live && xml_any_equals(live, "/domain/devices/interface/mac/"
+				   "@address", mac)) {
+		if (was_running) {
+			ret = 0;
+			goto out;
+		}
+	} else {
 		vm_cluster_nic_xml(net, mac, &xml);
 		if (virDomainAttachDeviceFlags(dom, xml.buf,
 					       VIR_DOMAIN_AFFECT_LIVE) < 0) {

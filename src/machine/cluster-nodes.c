@@ -46,17 +46,6 @@ nodes_present(const struct ws *ws)
 	return set;
 }
 
-int
-machine_node_count(const struct ws *ws)
-{
-	unsigned set = nodes_present(ws);
-	int k, n = 1;
-
-	for (k = 2; k <= CLUSTER_NODES_MAX; k++)
-		n += !!(set & (1u << k));
-	return n;
-}
-
 /* fn on each node from number from on that exists, under its lock. */
 static int
 each_node(const struct ws *ws, int from, int (*fn)(struct machine *w,
@@ -84,14 +73,21 @@ each_node(const struct ws *ws, int from, int (*fn)(struct machine *w,
 static int
 destroy_one(struct machine *w, void *arg)
 {
-	(void)arg;
-	return machine_destroy(w);
+	const struct reporter *rep = arg;
+
+	if (machine_destroy(w) < 0)
+		return -1;
+	if (rep)
+		report(rep, REPORT_LINE, NULL, "    destroyed %s, beyond "
+		       "cluster.nodes = %d", w->ws->name, w->ws->cluster.nodes);
+	return 0;
 }
 
 int
-machine_nodes_destroy(const struct ws *ws, int from)
+machine_nodes_destroy(const struct ws *ws, int from,
+		      const struct reporter *rep)
 {
-	return each_node(ws, from, destroy_one, NULL);
+	return each_node(ws, from, destroy_one, (void *)rep);
 }
 
 struct halt_args {

@@ -13,7 +13,9 @@ int cluster_network_ensure(struct vm_conn *v, const struct ws *ws);
 int cluster_network_remove(struct vm_conn *v, const struct ws *ws);
 int cluster_network_exists(struct vm_conn *v, const struct ws *ws);
 /* The node's NIC on it plugged in if the running domain lacks it, and its
- * address given (and kept across boots) over the guest agent. */
-int cluster_nic_up(virDomainPtr dom, const struct ws *ws, int timeout_s);
+ * address given (and kept across boots) over the guest agent; nothing
+ * to do for a domain that was running with it before this up. */
+int cluster_nic_up(virDomainPtr dom, const struct ws *ws, int was_running,
+		   int timeout_s);
 
 #endif

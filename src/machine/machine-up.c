@@ -822,7 +822,7 @@ static int
 up_one(const struct ws *ws, int timeout_s, const struct reporter *rep)
 {
 	struct up_run u = { .ws = ws, .timeout_s = timeout_s, .rep = rep };
-	int state = VIR_DOMAIN_NOSTATE, found, ret = -1;
+	int state = VIR_DOMAIN_NOSTATE, found, was_running, ret = -1;
 
 	u.log = state_path(ws, "console.log");
 	if (state_load(ws, &u.st) < 0)
@@ -862,7 +862,8 @@ up_one(const struct ws *ws, int timeout_s, const struct reporter *rep)
 		}
 		state = VIR_DOMAIN_RUNNING;
 	}
-	if (found && state == VIR_DOMAIN_RUNNING)
+	was_running = found && state == VIR_DOMAIN_RUNNING;
+	if (was_running)
 		ret = up_running(&u);
 	else if (found && virDomainHasManagedSaveImage(u.dom, 0) > 0)
 		ret = up_restore(&u);
@@ -871,7 +872,7 @@ up_one(const struct ws *ws, int timeout_s, const struct reporter *rep)
 	if (ret == 0 && vm_uri_remote(ws->vm.uri))
 		ret = up_sync(&u);
 	if (ret == 0 && ws->cluster.nodes > 1)
-		ret = cluster_nic_up(u.dom, ws, timeout_s);
+		ret = cluster_nic_up(u.dom, ws, was_running, timeout_s);
 out:
 	if (ret < 0 && err_code() == ERR_TIMEOUT)
 		console_tail(rep, u.log, 20);
@@ -910,5 +911,5 @@ machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
 			return -1;
 	}
 	/* nodes beyond cluster.nodes, of a cluster made larger before */
-	return machine_nodes_destroy(ws, ws->cluster.nodes + 1);
+	return machine_nodes_destroy(ws, ws->cluster.nodes + 1, rep);
 }

@@ -259,7 +259,7 @@ machine_destroy(struct machine *w)
 	size_t i;
 	int ret = -1;
 
-	if (!w->ws->node && machine_nodes_destroy(w->ws, 2) < 0)
+	if (!w->ws->node && machine_nodes_destroy(w->ws, 2, NULL) < 0)
 		goto out;
 	if (w->dom && vm_domain_remove(w->dom, w->st.domain) < 0)
 		goto out;

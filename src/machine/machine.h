@@ -77,10 +77,10 @@ int machine_halt(struct machine *w, int timeout_s, const struct reporter *rep);
 int machine_destroy(struct machine *w);
 
 /* cluster-nodes.c: the other VMs of the workspace's cluster, those that
- * exist (a state, or a domain): how many VMs in all, with the
- * workspace's; each destroyed from number from on; each halted. */
-int machine_node_count(const struct ws *ws);
-int machine_nodes_destroy(const struct ws *ws, int from);
+ * exist (a state, or a domain): each destroyed from number from on (and
+ * told to rep, if given); each halted. */
+int machine_nodes_destroy(const struct ws *ws, int from,
+			  const struct reporter *rep);
 int machine_nodes_halt(const struct ws *ws, int timeout_s,
 		       const struct reporter *rep);
 

@@ -817,12 +817,19 @@ int
 stack_swarm_ps(struct engine *e, const struct ws *ws,
 	       const struct strlist *only, json_t **rows)
 {
+	struct swarm_info info;
 	json_t *nodes = NULL;
 	size_t i, before;
-	int ret = -1;
+	int managed, ret = -1;
 
 	*rows = json_array();
-	nodes = node_names(e);
+	/* an engine in no swarm (before the first up) has no service: each
+	 * is "missing", as a container is before it is made */
+	if (docker_swarm_info(&e->d, &info) < 0)
+		return -1;
+	managed = !strcmp(info.state, "active") && info.manager;
+	swarm_info_release(&info);
+	nodes = managed ? node_names(e) : json_object();
 	for (i = 0; i < ws->stack.nservices; i++) {
 		const struct service *svc = &ws->stack.services[i];
 		char *name = stack_swarm_service_name(ws, svc);
@@ -832,8 +839,9 @@ stack_swarm_ps(struct engine *e, const struct ws *ws,
 			free(name);
 			continue;
 		}
-		if (docker_service_inspect(&e->d, name, &svcj) < 0 ||
-		    (svcj && docker_service_tasks(&e->d, name, &tasks) < 0)) {
+		if (managed &&
+		    (docker_service_inspect(&e->d, name, &svcj) < 0 ||
+		     (svcj && docker_service_tasks(&e->d, name, &tasks) < 0))) {
 			free(name);
 			json_decref(svcj);
 			goto out;

@@ -84,6 +84,10 @@ ok $? "up refuses an engine that is in no swarm" || echo "$out" | diag
 printf '%s\n' "$out" | grep -q "not part of a Docker Swarm" &&
 	printf '%s\n' "$out" | grep -q "swarm init"
 ok $? "and says why, with the command that makes one" || echo "$out" | diag
+run b ps --json
+[ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -q '"state": "missing"'
+ok $? "ps on an engine in no swarm shows the services missing, no error" ||
+	echo "$out" | diag
 
 curl -s --unix-socket "$docker_sock" -X POST http://d/v1.41/swarm/init \
 	-H 'Content-Type: application/json' \
