@@ -1,6 +1,6 @@
-/* cmd-dash.c: the dashboard: one loop that waits on the engine's streams,
- * libvirt's wake-ups and the terminal together, folds what came into the
- * model, and redraws at most five times a second. */
+/* cmd-dash.c: the dashboard: one loop that waits on the terminal and on
+ * the collectors' word that the model changed (they fill it on threads of
+ * their own), answers keys, and redraws at most five times a second. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,24 +46,39 @@ struct dash {
 	int quit;
 };
 
-static const struct svc_view *
-selected(struct dash *d)
+/* The selected row's container and state, copied under the model's lock
+ * (the engine's thread rewrites the table): 0 when no row is selected. */
+static int
+selected(struct dash *d, char *container, size_t clen, char *state,
+	 size_t slen)
 {
-	return d->s.selected < d->m.nsvcs ? &d->m.svcs[d->s.selected] : NULL;
+	const struct svc_view *v;
+	int found;
+
+	pthread_mutex_lock(&d->m.lock);
+	found = d->s.selected < d->m.nsvcs;
+	if (found) {
+		v = &d->m.svcs[d->s.selected];
+		snprintf(container, clen, "%s", v->container);
+		if (state)
+			snprintf(state, slen, "%s", v->state);
+	}
+	pthread_mutex_unlock(&d->m.lock);
+	return found;
 }
 
 static void
 ask(struct dash *d, const char *action, const char *verb)
 {
-	const struct svc_view *v = selected(d);
+	char container[128];
 
-	if (!v)
+	if (!selected(d, container, sizeof(container), NULL, 0))
 		return;
 	snprintf(d->pending_action, sizeof(d->pending_action), "%s", action);
 	snprintf(d->pending_container, sizeof(d->pending_container), "%s",
-		 v->container);
+		 container);
 	snprintf(d->s.prompt, sizeof(d->s.prompt), " %s %s? (y/n)", verb,
-		 v->container);
+		 container);
 }
 
 static void
@@ -76,27 +91,43 @@ answer(struct dash *d, int ch)
 }
 
 /* e: leave the screen for a shell in the container, then come back. */
+/* The engine for e and u: a connection of this thread's own, as the
+ * collector's is its thread's. */
+static int
+open_engine(struct dash *d, struct engine *e)
+{
+	if (engine_open(d->ws, e) == 0)
+		return 0;
+	engine_close(e);
+	return -1;
+}
+
 static void
 shell(struct dash *d)
 {
-	const struct svc_view *v = selected(d);
-	struct engine *e = collector_engine(d->c);
 	static const char *const argv[] = { "sh", NULL };
+	struct engine e;
 	char container[128];
 	int code = 0;
 
-	if (!v || !e)
+	if (!selected(d, container, sizeof(container), NULL, 0))
 		return;
-	snprintf(container, sizeof(container), "%s", v->container);
 	ui_suspend();
 	printf("berth: a shell in %s; 'exit' comes back to the dashboard\n",
 	       container);
 	fflush(stdout);
-	if (docker_exec_interactive(&e->d, container, argv, 1, &code) < 0)
+	if (open_engine(d, &e) < 0) {
 		dash_message(&d->m, "shell in %s: %s", container, err_msg());
-	else
-		dash_message(&d->m, "the shell in %s exited with %d", container,
-			     code);
+	} else {
+		if (docker_exec_interactive(&e.d, container, argv, 1,
+					    &code) < 0)
+			dash_message(&d->m, "shell in %s: %s", container,
+				     err_msg());
+		else
+			dash_message(&d->m, "the shell in %s exited with %d",
+				     container, code);
+		engine_close(&e);
+	}
 	ui_resume();
 }
 
@@ -161,18 +192,17 @@ out:
 static void
 apply(struct dash *d)
 {
-	struct engine *e = collector_engine(d->c);
+	struct engine e;
 	char buf[16];
-	int r;
+	int r = -1;
 
-	if (!e) {
-		dash_message(&d->m, "no engine to apply the Berthfile to");
-		return;
-	}
 	ui_suspend();
 	printf("berth: applying %s\n", d->ws->file);
 	fflush(stdout);
-	r = cli_stack_up(e, d->ws, MACHINE_UP_TIMEOUT_S, &cli_report);
+	if (open_engine(d, &e) == 0) {
+		r = cli_stack_up(&e, d->ws, MACHINE_UP_TIMEOUT_S, &cli_report);
+		engine_close(&e);
+	}
 	if (r < 0)
 		fprintf(stderr, "berth: %s\n", err_msg());
 	printf("\npress Enter to go back to the dashboard ");
@@ -191,7 +221,9 @@ scroll_by(struct dash *d, long lines)
 {
 	if (!d->s.paused) {
 		d->s.paused = 1;
+		pthread_mutex_lock(&d->m.lock);
 		d->s.anchor = d->m.logs.total;
+		pthread_mutex_unlock(&d->m.lock);
 		d->s.scroll = 0;
 	}
 	if (lines < 0 && (size_t)-lines > d->s.scroll)
@@ -216,8 +248,10 @@ key_main(struct dash *d, enum ui_key k, int ch)
 			d->s.selected--;
 		return;
 	case K_DOWN:
+		pthread_mutex_lock(&d->m.lock);
 		if (d->s.selected + 1 < d->m.nsvcs)
 			d->s.selected++;
+		pthread_mutex_unlock(&d->m.lock);
 		return;
 	case K_ENTER:
 		d->s.focus = !d->s.focus;
@@ -268,12 +302,18 @@ key_main(struct dash *d, enum ui_key k, int ch)
 	case 'r':
 		ask(d, "restart", "restart");
 		break;
-	case 's':
-		if (selected(d))
-			ask(d, strcmp(selected(d)->state, "running") ? "start"
-				: "stop", strcmp(selected(d)->state, "running")
-				? "start" : "stop");
+	case 's': {
+		char container[128], state[32];
+
+		if (selected(d, container, sizeof(container), state,
+			     sizeof(state))) {
+			const char *a = strcmp(state, "running") ? "start"
+								  : "stop";
+
+			ask(d, a, a);
+		}
 		break;
+	}
 	case 'e':
 		shell(d);
 		break;
@@ -341,9 +381,8 @@ loop(struct dash *d)
 		}
 		pthread_mutex_unlock(&d->m.lock);
 		collector_poll(d->c, &stdin_fd, 1, &ready, timeout);
-		/* keys run here, unlocked: the table is this thread's alone,
-		 * and what the other threads share is locked where it is
-		 * touched */
+		/* keys run here, unlocked: what they read of the model
+		 * (the table, the log count) is locked where it is read */
 		while ((k = ui_key(&ch)) != K_NONE) {
 			key(d, k, ch);
 			dirty = 1;

@@ -1,7 +1,7 @@
 /* dash-collect.c: the dashboard's collector: it starts the feeds
- * (dash-feed-engine.c, dash-feed-vm.c), polls them with the terminal's
- * descriptors, retries lost connections every two seconds, and runs
- * start/stop/restart on threads it joins. Nothing here draws. */
+ * (dash-feed-engine.c, dash-feed-vm.c), each on threads of its own that
+ * wake the screen's loop when the model changed, and runs start/stop/
+ * restart on threads it joins. Nothing here draws. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,14 +80,14 @@ collector_action(struct collector *c, const char *container,
 {
 	struct action *a;
 
-	if (!c->engine_up) {
-		dash_message(c->m, "no engine: cannot %s %s", action, container);
-		return;
-	}
 	actions_join(c, 0);
 	a = xcalloc(1, sizeof(*a));
+	if (dash_engine_copy(c, &a->d) < 0) {
+		dash_message(c->m, "no engine: cannot %s %s", action, container);
+		free(a);
+		return;
+	}
 	a->c = c;
-	docker_copy(&a->d, &c->e.d);
 	a->container = xstrdup(container);
 	a->action = xstrdup(action);
 	dash_message(c->m, "%s %s...", action, container);
@@ -118,7 +118,7 @@ collector_new(struct dash_model *m, const struct ws *ws)
 	} else {
 		snprintf(m->vm.state, sizeof(m->vm.state), "none");
 	}
-	dash_engine_connect(c);
+	dash_engine_start(c);
 	return c;
 }
 
@@ -128,9 +128,9 @@ collector_free(struct collector *c)
 	if (!c)
 		return;
 	dash_vm_stop(c);
+	dash_engine_stop(c);
 	actions_join(c, 1);
 	free(c->actions);
-	dash_engine_lost(c, "closed");
 	strlist_release(&c->logged);
 	free(c->streams);
 	free(c->domain);
@@ -139,67 +139,26 @@ collector_free(struct collector *c)
 	free(c);
 }
 
-struct engine *
-collector_engine(struct collector *c)
-{
-	return c->engine_up ? &c->e : NULL;
-}
-
 int
 collector_poll(struct collector *c, const int *fds, int nfds, int *fds_ready,
 	       int timeout_ms)
 {
-	struct curl_waitfd w[8];
-	double now = clock_now(), until = c->next_tick;
+	struct pollfd p[8];
 	char buf[64];
 	int i, n = 0;
 
-	if (c->relist && c->next_relist < until)
-		until = c->next_relist;
-	if (!c->engine_up && c->next_retry < until)
-		until = c->next_retry;
-	if ((until - now) * 1000 < timeout_ms)
-		timeout_ms = until > now ? (int)((until - now) * 1000) + 1 : 0;
 	for (i = 0; i < nfds && i < 7; i++) {
-		w[n].fd = fds[i];
-		w[n].events = CURL_WAIT_POLLIN;
-		w[n++].revents = 0;
+		p[n].fd = fds[i];
+		p[n].events = POLLIN;
+		p[n++].revents = 0;
 	}
-	w[n].fd = c->wake[0];
-	w[n].events = CURL_WAIT_POLLIN;
-	w[n++].revents = 0;
-	if (c->multi) {
-		if (docker_multi_poll(c->multi, w, (unsigned)n, timeout_ms) < 0)
-			dash_engine_lost(c, err_msg());
-	} else {
-		struct pollfd p[8];
-
-		for (i = 0; i < n; i++) {
-			p[i].fd = w[i].fd;
-			p[i].events = POLLIN;
-			p[i].revents = 0;
-		}
-		poll(p, (nfds_t)n, timeout_ms);
-		for (i = 0; i < n; i++)
-			w[i].revents = p[i].revents & POLLIN ? CURL_WAIT_POLLIN : 0;
-	}
+	p[n].fd = c->wake[0];
+	p[n].events = POLLIN;
+	p[n++].revents = 0;
+	poll(p, (nfds_t)n, timeout_ms);
 	for (i = 0; i < nfds && i < 7; i++)
-		fds_ready[i] = (w[i].revents & CURL_WAIT_POLLIN) != 0;
+		fds_ready[i] = (p[i].revents & POLLIN) != 0;
 	while (read(c->wake[0], buf, sizeof(buf)) > 0)
 		;
-	now = clock_now();
-	if (c->multi) {
-		if (!dash_events_alive(c)) {
-			dash_engine_lost(c, "lost the connection to the engine");
-		} else {
-			docker_multi_reap(c->multi, dash_stream_free);
-			if (c->relist && now >= c->next_relist)
-				dash_relist(c);
-		}
-	}
-	if (!c->engine_up && now >= c->next_retry)
-		dash_engine_connect(c);
-	if (now >= c->next_tick)	/* the screen's clock; the VM has a feed */
-		c->next_tick = now + TICK_S;
 	return 0;
 }

@@ -32,14 +32,20 @@ struct stream {
 struct collector {
 	struct dash_model *m;
 	const struct ws *ws;
+	/* the engine's side, on a thread of its own: a call to an engine
+	 * that stalls (a paused VM) must not stop the screen */
 	struct engine e;
-	int engine_up;
+	int engine_up;		/* e is open: changed under elock */
+	pthread_mutex_t elock;	/* e and engine_up, for the actions */
 	struct docker_multi *multi;
 	struct stream **streams;
 	size_t nstreams, alloc;
 	struct strlist logged;	/* containers whose logs were shown once */
 	int relist;
-	double next_relist, next_retry, next_tick;
+	double next_relist, next_retry;
+	pthread_t engine_thread;
+	int engine_running;
+	int ewake[2];		/* the engine's thread is told to stop here */
 	int wake[2];		/* threads say "look at the model" here */
 	/* libvirt */
 	char *domain;
@@ -62,13 +68,13 @@ struct collector {
 /* Tell the poll loop to look at the model (from any thread). */
 void dash_wake(struct collector *c);
 
-/* The engine: connect (events first), lose it, re-read the containers
- * and follow the running ones' logs and stats. */
-void dash_engine_connect(struct collector *c);
-void dash_engine_lost(struct collector *c, const char *why);
-int dash_events_alive(struct collector *c);
-void dash_relist(struct collector *c);
-void dash_stream_free(void *arg);
+/* The engine, on its thread: connect (events first), lose it and connect
+ * again every RETRY_S, re-read the containers and follow the running
+ * ones' logs and stats. Stop ends its calls within a second. */
+void dash_engine_start(struct collector *c);
+void dash_engine_stop(struct collector *c);
+/* A handle on the engine for another thread: 0, or -1 with none open. */
+int dash_engine_copy(struct collector *c, struct docker *to);
 
 /* libvirt: its event loop and the VM's feed, each on a thread: the
  * domain's lifecycle, and its state, CPU and memory a tick. */

@@ -1,8 +1,11 @@
-/* dash-feed-engine.c: the dashboard's feed from the engine: the events
- * stream (what changed), and a log stream (docker-logs.c's lines) and a
- * stats stream per running container, all on one curl multi handle. */
+/* dash-feed-engine.c: the dashboard's feed from the engine, on a thread of
+ * its own: the events stream (what changed), and a log stream
+ * (docker-logs.c's lines) and a stats stream per running container, all on
+ * one curl multi handle; the containers read back after events. */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,8 +29,8 @@ stream_new(struct collector *c, enum stream_kind kind, const char *id,
 	return s;
 }
 
-void
-dash_stream_free(void *arg)
+static void
+stream_free(void *arg)
 {
 	struct stream *s = arg;
 	struct collector *c = s->c;
@@ -193,7 +196,7 @@ attach(struct collector *c, const struct svc_view *v, const char *started_at)
 		}
 		path = docker_logs_path(v->id, &q);
 		if (docker_multi_add(c->multi, path, feed_logs, s) < 0)
-			dash_stream_free(s);
+			stream_free(s);
 		free(path);
 		free(prefix);
 	}
@@ -202,7 +205,7 @@ attach(struct collector *c, const struct svc_view *v, const char *started_at)
 		json_stream_init(&s->js, on_stats, s);
 		path = docker_stats_path(v->id);
 		if (docker_multi_add(c->multi, path, feed_json, s) < 0)
-			dash_stream_free(s);
+			stream_free(s);
 		free(path);
 	}
 }
@@ -233,8 +236,8 @@ fill_ports(struct collector *c, json_t *list, char *out, size_t len)
 
 /* Read the workspace's containers back into the model, and follow the
  * running ones. */
-void
-dash_relist(struct collector *c)
+static void
+read_containers(struct collector *c)
 {
 	struct dash_model *m = c->m;
 	json_t *list = NULL, *x;
@@ -305,9 +308,12 @@ dash_relist(struct collector *c)
 	json_decref(list);
 }
 
-void
-dash_engine_lost(struct collector *c, const char *why)
+static void
+engine_lost(struct collector *c, const char *why)
 {
+	struct engine gone;
+	int was_up;
+
 	pthread_mutex_lock(&c->m->lock);
 	c->m->engine_ok = 0;
 	snprintf(c->m->engine_err, sizeof(c->m->engine_err), "%s", why);
@@ -318,33 +324,41 @@ dash_engine_lost(struct collector *c, const char *why)
 		c->multi = NULL;
 	}
 	while (c->nstreams)
-		dash_stream_free(c->streams[0]);
-	if (c->engine_up)
-		engine_close(&c->e);
+		stream_free(c->streams[0]);
+	pthread_mutex_lock(&c->elock);
+	was_up = c->engine_up;
+	gone = c->e;
 	c->engine_up = 0;
+	pthread_mutex_unlock(&c->elock);
+	if (was_up)
+		engine_close(&gone);
 	c->next_retry = clock_now() + RETRY_S;
 }
 
-void
-dash_engine_connect(struct collector *c)
+static void
+engine_connect(struct collector *c)
 {
 	static const char *const kinds[] = {
 		"create", "start", "restart", "die", "stop", "kill", "pause",
 		"unpause", "destroy", "rename", "oom", "health_status", NULL,
 	};
+	struct engine e;
 	struct stream *s;
 	char *label, *path;
 
 	c->next_retry = clock_now() + RETRY_S;
-	if (engine_open(c->ws, &c->e) < 0) {
+	if (engine_open(c->ws, &e) < 0) {
 		char why[160];
 
 		snprintf(why, sizeof(why), "%s", err_msg());
-		engine_close(&c->e);
-		dash_engine_lost(c, why);
+		engine_close(&e);
+		engine_lost(c, why);
 		return;
 	}
+	pthread_mutex_lock(&c->elock);
+	c->e = e;
 	c->engine_up = 1;
+	pthread_mutex_unlock(&c->elock);
 	c->multi = docker_multi_new(&c->e.d);
 	s = stream_new(c, S_EVENTS, NULL, NULL, NULL);
 	json_stream_init(&s->js, on_event, s);
@@ -354,18 +368,18 @@ dash_engine_connect(struct collector *c)
 	path = docker_events_path(label, kinds);
 	free(label);
 	if (docker_multi_add(c->multi, path, feed_json, s) < 0)
-		dash_stream_free(s);
+		stream_free(s);
 	free(path);
 	pthread_mutex_lock(&c->m->lock);
 	c->m->engine_ok = 1;
 	c->m->engine_err[0] = '\0';
 	c->m->changed = 1;
 	pthread_mutex_unlock(&c->m->lock);
-	dash_relist(c);
+	read_containers(c);
 }
 
-int
-dash_events_alive(struct collector *c)
+static int
+events_alive(struct collector *c)
 {
 	size_t i;
 
@@ -375,3 +389,102 @@ dash_events_alive(struct collector *c)
 	return 0;
 }
 
+/* Wait for the streams' bytes, the stop pipe or the next thing due. */
+static void
+engine_wait(struct collector *c)
+{
+	double now = clock_now(), until = now + TICK_S;
+	struct curl_waitfd w = { .fd = c->ewake[0], .events = CURL_WAIT_POLLIN };
+	char buf[16];
+	int timeout_ms;
+
+	if (c->relist && c->next_relist < until)
+		until = c->next_relist;
+	if (!c->engine_up && c->next_retry < until)
+		until = c->next_retry;
+	timeout_ms = until > now ? (int)((until - now) * 1000) + 1 : 0;
+	if (c->multi) {
+		if (docker_multi_poll(c->multi, &w, 1, timeout_ms) < 0)
+			engine_lost(c, err_msg());
+	} else {
+		struct pollfd p = { .fd = c->ewake[0], .events = POLLIN };
+
+		poll(&p, 1, timeout_ms);
+	}
+	while (read(c->ewake[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+static void *
+engine_feed(void *arg)
+{
+	struct collector *c = arg;
+
+	docker_cancel_on(&c->ev_stop);
+	engine_connect(c);
+	dash_wake(c);
+	while (!c->ev_stop) {
+		engine_wait(c);
+		if (c->ev_stop)
+			break;
+		if (c->multi) {
+			if (!events_alive(c)) {
+				engine_lost(c, "lost the connection to the engine");
+			} else {
+				docker_multi_reap(c->multi, stream_free);
+				if (c->relist && clock_now() >= c->next_relist)
+					read_containers(c);
+			}
+		}
+		if (!c->engine_up && clock_now() >= c->next_retry)
+			engine_connect(c);
+		dash_wake(c);	/* the screen redraws only what changed */
+	}
+	return NULL;
+}
+
+void
+dash_engine_start(struct collector *c)
+{
+	pthread_mutex_init(&c->elock, NULL);
+	if (pipe(c->ewake) < 0)
+		fatal("pipe: %s", strerror(errno));
+	fcntl(c->ewake[0], F_SETFL, O_NONBLOCK);
+	fcntl(c->ewake[1], F_SETFL, O_NONBLOCK);
+	c->engine_running = pthread_create(&c->engine_thread, NULL,
+					   engine_feed, c) == 0;
+	if (!c->engine_running)
+		engine_lost(c, "cannot start a thread for the engine");
+}
+
+/* After dash_vm_stop, which set ev_stop: the thread's calls end within a
+ * second, then what it held is closed here. */
+void
+dash_engine_stop(struct collector *c)
+{
+	char b = 1;
+
+	if (c->engine_running) {
+		if (write(c->ewake[1], &b, 1) < 0 && errno != EAGAIN)
+			(void)0;	/* it also looks at ev_stop each second */
+		pthread_join(c->engine_thread, NULL);
+		c->engine_running = 0;
+	}
+	engine_lost(c, "closed");
+	close(c->ewake[0]);
+	close(c->ewake[1]);
+	pthread_mutex_destroy(&c->elock);
+}
+
+int
+dash_engine_copy(struct collector *c, struct docker *to)
+{
+	int up;
+
+	pthread_mutex_lock(&c->elock);
+	up = c->engine_up;
+	if (up)
+		docker_copy(to, &c->e.d);
+	pthread_mutex_unlock(&c->elock);
+	return up ? 0 : -1;
+}

@@ -74,20 +74,19 @@ const struct log_line *log_ring_get(const struct log_ring *r, size_t i);
 /* Set the message line; takes the model's lock itself. */
 void dash_message(struct dash_model *m, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
-/* The collectors: connections, streams and the 1 Hz statistics. */
+/* The collectors: connections, streams and the 1 Hz statistics, filled
+ * into the model (under its lock) on threads of their own. */
 struct collector;
 struct collector *collector_new(struct dash_model *m, const struct ws *ws);
 void collector_free(struct collector *c);
-/* Wait for anything (streams, fds[] such as the terminal), at most
- * timeout_ms, and fold what came into the model. fds_ready[i] says which
- * of fds[] is readable. */
+/* Wait, at most timeout_ms, for fds[] (such as the terminal) or for a
+ * collector's word that the model changed. fds_ready[i] says which of
+ * fds[] is readable. */
 int collector_poll(struct collector *c, const int *fds, int nfds,
 		   int *fds_ready, int timeout_ms);
 /* Actions on a container, in the background: the result is a message. */
 void collector_action(struct collector *c, const char *container,
 		      const char *action);
-/* The engine, for exec and re-apply (NULL while it is lost). */
-struct engine *collector_engine(struct collector *c);
 
 /* The screen (dash-ui.c), the only code that speaks curses: it draws the
  * model and the view state, and turns keys into ui_key values. */

@@ -159,6 +159,15 @@ docker_idle_seconds(void)
 	return v > 0 && v <= 3600 ? v : DOCKER_IDLE_S;
 }
 
+/* what ends this thread's transfers besides Ctrl-C (docker_cancel_on) */
+static __thread const volatile int *thread_cancel;
+
+void
+docker_cancel_on(const volatile int *flag)
+{
+	thread_cancel = flag;
+}
+
 /* curl asks at least once a second, bytes or not: Ctrl-C ends it now */
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
@@ -169,7 +178,7 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return berth_interrupted ? 1 : 0;
+	return berth_interrupted || (thread_cancel && *thread_cancel) ? 1 : 0;
 }
 
 CURL *

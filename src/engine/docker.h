@@ -27,6 +27,9 @@ struct docker {
  */
 #define DOCKER_IDLE_S 30
 int docker_idle_seconds(void);
+/* The calling thread's transfers also end once *flag is set (within a
+ * second): a thread that is told to stop while the engine stalls. */
+void docker_cancel_on(const volatile int *flag);
 
 /* "unix:///var/run/docker.sock", or "tcp://HOST:PORT" with certdir. */
 int docker_open(struct docker *d, const char *host, const char *certdir);

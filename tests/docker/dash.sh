@@ -2,8 +2,9 @@
 # dash.sh: 'berth dash' in a real terminal (a tmux pane on a private tmux
 # server) against a stack on a private dockerd: it lists the services,
 # shows a container's new line within 2 s, restarts a container with 'r',
-# survives resizing, switches to the folder's other environment with
-# 'E', and 'q' leaves the terminal as it found it.
+# survives resizing, answers keys while the engine stalls, switches to
+# the folder's other environment with 'E', and 'q' leaves the terminal as
+# it found it.
 
 . "${TOP_SRCDIR}/tests/lib.sh"
 
@@ -26,6 +27,7 @@ EOF
 b() { "$BERTH" -C "$dir" -H "$docker_host" "$@"; }
 t() { tmux -L "berth-test-$$" "$@"; }
 cleanup_dash() {
+	kill -CONT "$dockerd_pid" 2>/dev/null	# stopped below, should that fail
 	t kill-server >/dev/null 2>&1
 	b down --volumes >/dev/null 2>&1
 	b -e two down --volumes >/dev/null 2>&1
@@ -81,6 +83,22 @@ ok $? "it keeps running at 60x20"
 t resize-window -t dash -x 100 -y 30
 screen_has "idle/1 *running" 3
 ok $? "and redraws at 100x30 again"
+
+# The engine stalls (our dockerd, SIGSTOP) just after an event, as an
+# engine in a paused VM does: the containers are read back on the
+# engine's own thread, so the screen still answers keys.
+api POST "/containers/$ws-idle-1/kill?signal=WINCH" >/dev/null
+sleep 0.1
+kill -STOP "$dockerd_pid"
+sleep 0.5	# the read-back is due 0.2 s after the event: now it waits
+t send-keys -t dash '?'
+screen_has "berth dash: keys" 3
+ok $? "with the engine stalled after an event, a key is still answered" ||
+	diag <"$scratch/screen"
+t send-keys -t dash x
+kill -CONT "$dockerd_pid"
+screen_has "talker/1 *running" 10
+ok $? "and once it answers again, the services show" || diag <"$scratch/screen"
 
 # The engine restarted under a running dash and 'logs -f': both notice,
 # reconnect by themselves, and carry on.
