@@ -5,7 +5,9 @@
 # land on both, its image (berth's own, on the manager alone) copied to
 # the worker; the routing mesh answers on 127.0.0.1; exec reaches a task
 # on the worker, logs show every task's lines; a rolling update fails not
-# one request; a node halted hard has its tasks rescheduled on the other;
+# one request, and an update whose tasks never get healthy is rolled back
+# while the old version answers every request; a node halted hard has its
+# tasks rescheduled on the other;
 # destroy leaves no domain, volume or network. Prints the figures the
 # notes quote.
 
@@ -30,7 +32,8 @@ mkdir -p "$ws"
 # key): its image is made here and removed at the end
 disk="$((6000 + $$ % 1000))M"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-berthfile() {	# berthfile TITLE
+healthy='wget -qO- http://127.0.0.1/ >/dev/null'
+berthfile() {	# berthfile TITLE [HEALTH-CMD]
 	cat >"$ws/Berthfile" <<EOF
 workspace = "$name";
 vm = { box = "debian-12-docker"; memory = "1G"; disk = "$disk"; };
@@ -44,7 +47,7 @@ stack = {
       environment = { TITLE = "$1"; };
       replicas = 3;
       ports = [ "$port:80" ];
-      healthcheck = { test = [ "CMD-SHELL", "wget -qO- http://127.0.0.1/ >/dev/null" ]; interval = "1s"; retries = 2; };
+      healthcheck = { test = [ "CMD-SHELL", "${2:-$healthy}" ]; interval = "1s"; retries = 2; };
     }
   );
 };
@@ -123,26 +126,42 @@ ok $? "exec reaches task $replica on the worker" || echo "$out" | diag
 [ "$(grep -c 'serving one' "$scratch/logs")" -ge 3 ]
 ok $? "logs show the lines of every task, on both nodes" || diag <"$scratch/logs"
 
+# rolled TITLE [HEALTH-CMD]: up, with a client counting its requests
+rolled() {
+	berthfile "$@"
+	: >"$scratch/client"
+	request_loop "http://127.0.0.1:$port/" "$scratch/client" &
+	client_pid=$!
+	sleep 1
+	start=$(secs)
+	"$BERTH" -C "$ws" up >"$scratch/up.out" 2>&1
+	up_rc=$?
+	took=$(elapsed "$start")
+	sleep 1
+	kill "$client_pid"
+	wait "$client_pid" 2>/dev/null
+	client_pid=
+	requests=$(wc -l <"$scratch/client")
+	failed=$(grep -c '^FAIL$' "$scratch/client")
+}
+
 # A rolling update, one task at a time, while a client asks.
-berthfile two
-: >"$scratch/client"
-request_loop "http://127.0.0.1:$port/" "$scratch/client" &
-client_pid=$!
-sleep 1
-start=$(secs)
-"$BERTH" -C "$ws" up >"$scratch/up.out" 2>&1
-up_rc=$?
-took=$(elapsed "$start")
-sleep 1
-kill "$client_pid"
-wait "$client_pid" 2>/dev/null
-client_pid=
-requests=$(wc -l <"$scratch/client")
-failed=$(grep -c '^FAIL$' "$scratch/client")
+rolled two
 ok $up_rc "up rolls the changed service out over both nodes" || diag <"$scratch/up.out"
 echo "# figure: rolling update of 3 replicas on two nodes $took s ($requests requests, $failed failed)"
 [ "$requests" -gt 20 ] && [ "$failed" -eq 0 ] && [ "$(page)" = two ]
 ok $? "not one of $requests requests failed, and web serves the new version" ||
+	{ diag <"$scratch/up.out"; sort "$scratch/client" | uniq -c | diag; }
+
+# An update whose new tasks never get healthy: Swarm rolls it back, and
+# the old version answers all along.
+rolled three "exit 1"
+[ "$up_rc" -ne 0 ] && grep -q "rolled back" "$scratch/up.out"
+ok $? "an update whose tasks never get healthy is rolled back, and up says so" ||
+	diag <"$scratch/up.out"
+echo "# figure: failed update rolled back in $took s ($requests requests, $failed failed)"
+[ "$failed" -eq 0 ] && ! grep -q '^three$' "$scratch/client" && [ "$(page)" = two ]
+ok $? "meanwhile every request was answered by the old version" ||
 	{ diag <"$scratch/up.out"; sort "$scratch/client" | uniq -c | diag; }
 
 # The worker's VM stops hard: Swarm runs its tasks on the manager.
