@@ -313,8 +313,12 @@ stack_cluster_task(struct engine *mgr, const struct ws *ws,
 			found, "NodeID")))))
 		host = node_str(n, "Description", "Hostname");
 	if (!host || !(k = node_of_host(ws, host))) {
+		/* the engine's words: printable before they reach a terminal */
+		char *shown = str_printable(host ? host : "a node unknown");
+
 		err_set("task %d of '%s' runs on '%s', no VM of this cluster",
-			replica, svc->name, host ? host : "a node unknown");
+			replica, svc->name, shown);
+		free(shown);
 		goto out;
 	}
 	*container = xstrdup(json_string_value(json_object_get(
