@@ -149,6 +149,8 @@ draw_header(struct dash_model *m)
 			snprintf(line, sizeof(line), " | %s", v->ports);
 			put(1, x + 9, line, 0);
 		}
+	} else if (!m->engine_err[0]) {	/* not yet answered once */
+		put(1, x, "connecting", pair(C_WARN));
 	} else {
 		snprintf(line, sizeof(line), "lost (%s), reconnecting",
 			 m->engine_err);
