@@ -1,4 +1,5 @@
-/* cmd-ssh.c: OpenSSH into the workspace VM, with its key and port. */
+/* cmd-ssh.c: OpenSSH into the workspace VM, or a VM of its cluster, with
+ * its key and port. */
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,20 +14,25 @@ static int cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
 struct ssh_opts {
 	const char *command;
+	int node;
 };
 
 static const struct cmd_option ssh_options[] = {
 	OPTION_STRING("command", 'c', struct ssh_opts, command, "CMD",
 		      "run CMD instead of a shell"),
+	OPTION_INT("node", 0, struct ssh_opts, node, "K",
+		   "the cluster's Kth VM (1 is the workspace VM)", 1, 1,
+		   "takes a number from 1"),
 	OPTIONS_END,
 };
 
 const struct cmd_entry cmd_ssh_entry = {
 	.name = "ssh",
-	.usage = "[-c COMMAND] [-- SSH-ARGS...]",
+	.usage = "[-c COMMAND] [--node K] [-- SSH-ARGS...]",
 	.summary = "open a shell in the VM, or run a command there",
 	.help =
-	"The exit code of the command is berth's exit code.\n",
+	"The exit code of the command is berth's exit code. In a cluster,\n"
+	"--node K reaches its Kth VM ('berth status' lists them).\n",
 	.options = ssh_options,
 	.stop_at_arg = 1,	/* what follows is ssh's */
 	.needs = NEED_WORKSPACE,
@@ -38,6 +44,8 @@ cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct ssh_opts o = { 0 };
 	struct machine *w;
+	struct ws node;
+	const struct ws *target = &ctx->ws;
 	struct strlist args = { 0 };
 	const char *command;
 	char **v;
@@ -45,13 +53,30 @@ cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if ((i = cmd_parse(&cmd_ssh_entry, argc, argv, &o, -1)) >= 0)
 		return i;
+	if (o.node > ctx->ws.cluster.nodes) {
+		if (ctx->ws.cluster.nodes > 1)
+			return cmd_usage_error(&cmd_ssh_entry,
+					       "the cluster has %d VMs",
+					       ctx->ws.cluster.nodes);
+		return cmd_usage_error(&cmd_ssh_entry, "--node is for the VMs "
+				       "of a cluster; this workspace has one");
+	}
 	command = o.command;
-	if (!(w = cmd_machine(ctx, 0)) || machine_running(w) < 0)
-		return cmd_fail();
+	if (o.node > 1) {	/* a node is a workspace of its own */
+		ws_node(&ctx->ws, o.node, &node);
+		target = &node;
+		ctx->machine = w = xcalloc(1, sizeof(*w));	/* cmd_close's */
+		if (machine_open(&node, w, 0) < 0)
+			w = NULL;
+	} else {
+		w = cmd_machine(ctx, 0);
+	}
+	if (!w || machine_running(w) < 0)
+		goto fail;
 	strlist_push(&args, "ssh");
 	if (!command && isatty(0))
 		strlist_push(&args, "-t");
-	ssh_base_argv(&ctx->ws, &w->st, &args);
+	ssh_base_argv(target, &w->st, &args);
 	for (i = optind; i < argc; i++)
 		strlist_push(&args, argv[i]);
 	if (command)
@@ -66,5 +91,8 @@ cmd_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	err_hint("install OpenSSH's client: apt-get install openssh-client");
 	free(v);
 	strlist_release(&args);
+fail:
+	if (target != &ctx->ws)
+		ws_node_release(&node);
 	return cmd_fail();
 }

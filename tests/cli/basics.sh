@@ -111,6 +111,17 @@ ok $rc "a Berthfile in a parent folder is found"
 run "$BERTH" -C "$scratch/a/b" validate extra
 ok $((rc != 2)) "a stray argument exits 2"
 
+# ssh --node K names a VM of a cluster: past the cluster's count (or in a
+# workspace of one VM) it is a usage error, before any VM is looked for.
+run "$BERTH" -C "$scratch/a/b" ssh --node 2 -c true
+[ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q "this workspace has one"
+ok $? "ssh --node 2 in a workspace of one VM exits 2, saying why" || printf '%s\n' "$out" | diag
+mkdir -p "$scratch/cl"
+printf 'workspace = "cl";\ncluster = { nodes = 2; };\n' >"$scratch/cl/Berthfile"
+run "$BERTH" -C "$scratch/cl" ssh --node 3 -c true
+[ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q "the cluster has 2 VMs"
+ok $? "ssh --node 3 in a cluster of two exits 2, saying how many" || printf '%s\n' "$out" | diag
+
 # --profile brings a compose profile's services in, instead of
 # COMPOSE_PROFILES; each flag names one.
 mkdir -p "$scratch/prof"
