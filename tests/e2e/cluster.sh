@@ -4,7 +4,7 @@
 # workspace VM a Swarm manager and the other its worker; web's 3 replicas
 # land on both, its image (berth's own, on the manager alone) copied to
 # the worker; the routing mesh answers on 127.0.0.1; exec reaches a task
-# on the worker, logs show every task's lines; a rolling update fails not
+# on the worker, ssh --node 2 its VM, logs show every task's lines; a rolling update fails not
 # one request, and an update whose tasks never get healthy is rolled back
 # while the old version answers every request; a node halted hard has its
 # tasks rescheduled on the other;
@@ -122,6 +122,9 @@ replica=$(awk -v n="$name-node2" '$3 == n { print $1; exit }' "$scratch/tasks")
 out=$("$BERTH" -C "$ws" exec -r "${replica:-1}" web cat /tmp/index.html 2>&1)
 [ -n "$replica" ] && [ "$out" = one ]
 ok $? "exec reaches task $replica on the worker" || echo "$out" | diag
+out=$("$BERTH" -C "$ws" ssh --node 2 -c hostname 2>&1)
+[ "$out" = "$name-node2" ]
+ok $? "ssh --node 2 opens the worker's VM" || echo "$out" | diag
 "$BERTH" -C "$ws" logs web >"$scratch/logs" 2>&1
 [ "$(grep -c 'serving one' "$scratch/logs")" -ge 3 ]
 ok $? "logs show the lines of every task, on both nodes" || diag <"$scratch/logs"
