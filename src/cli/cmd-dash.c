@@ -25,7 +25,8 @@ const struct cmd_entry cmd_dash_entry = {
 	"selected one, follow as they come. Press ? for the keys. It works\n"
 	"the same on docker.host, and it reconnects by itself when the engine\n"
 	"or libvirt goes away. E switches to the folder's next environment.\n"
-	"NO_COLOR turns colours off.\n",
+	"In a Swarm (stack.mode = \"swarm\", or a cluster) the table lists\n"
+	"the tasks with the node each runs on. NO_COLOR turns colours off.\n",
 	.needs = NEED_WORKSPACE,
 	.exec = cmd_dash_exec,
 };
@@ -67,12 +68,24 @@ selected(struct dash *d, char *container, size_t clen, char *state,
 	return found;
 }
 
+/* A Swarm's tasks are the services' to start and stop, on any node. */
+static int
+refuse_task(struct dash *d)
+{
+	if (d->ws->stack.mode != STACK_SWARM)
+		return 0;
+	dash_message(&d->m, "a Swarm service's task: 'berth up' updates the "
+		     "service, 'berth exec -r N SERVICE' reaches a task");
+	return 1;
+}
+
 static void
 ask(struct dash *d, const char *action, const char *verb)
 {
 	char container[128];
 
-	if (!selected(d, container, sizeof(container), NULL, 0))
+	if (refuse_task(d) ||
+	    !selected(d, container, sizeof(container), NULL, 0))
 		return;
 	snprintf(d->pending_action, sizeof(d->pending_action), "%s", action);
 	snprintf(d->pending_container, sizeof(d->pending_container), "%s",
@@ -110,7 +123,8 @@ shell(struct dash *d)
 	char container[128];
 	int code = 0;
 
-	if (!selected(d, container, sizeof(container), NULL, 0))
+	if (refuse_task(d) ||
+	    !selected(d, container, sizeof(container), NULL, 0))
 		return;
 	ui_suspend();
 	printf("berth: a shell in %s; 'exit' comes back to the dashboard\n",

@@ -16,6 +16,7 @@
 
 #define RETRY_S 2.0
 #define TICK_S 1.0
+#define TASKS_POLL_S 2.0	/* a Swarm's tasks, read through its manager */
 #define INITIAL_TAIL "200"
 
 enum stream_kind { S_EVENTS, S_LOGS, S_STATS };
@@ -42,7 +43,7 @@ struct collector {
 	size_t nstreams, alloc;
 	struct strlist logged;	/* containers whose logs were shown once */
 	int relist;
-	double next_relist, next_retry;
+	double next_relist, next_retry, next_poll;
 	pthread_t engine_thread;
 	int engine_running;
 	int ewake[2];		/* the engine's thread is told to stop here */

@@ -234,6 +234,140 @@ fill_ports(struct collector *c, json_t *list, char *out, size_t len)
 	}
 }
 
+/* Gone from the engine: gone from the table. Under the model's lock. */
+static void
+drop_unseen(struct dash_model *m)
+{
+	size_t i, k;
+
+	for (i = k = 0; i < m->nsvcs; i++) {
+		if (m->svcs[i].seen) {
+			m->svcs[k++] = m->svcs[i];
+			continue;
+		}
+		free(m->svcs[i].container);
+		free(m->svcs[i].service);
+	}
+	m->nsvcs = k;
+	m->changed = 1;
+}
+
+/* A Swarm service's log, every task's lines through the manager; after a
+ * loss, from a moment before it. */
+static void
+follow_service(struct collector *c, const struct service *svc)
+{
+	struct log_query q = { .follow = 1, .tail = INITIAL_TAIL };
+	char *key = xasprintf("service:%s", svc->name), *name, *path;
+	char since[32];
+	struct stream *s;
+
+	if (has_stream(c, S_LOGS, key)) {
+		free(key);
+		return;
+	}
+	s = stream_new(c, S_LOGS, key, svc->name, svc->name);
+	log_lines_init(&s->lines, on_log_line, s);
+	if (strlist_has(&c->logged, key)) {
+		snprintf(since, sizeof(since), "%lld",
+			 (long long)time(NULL) - (long long)TASKS_POLL_S - 1);
+		q.tail = "all";
+		q.since = since;
+	} else {
+		strlist_push(&c->logged, key);
+	}
+	name = stack_swarm_service_name(c->ws, svc);
+	path = docker_service_logs_path(name, &q);
+	if (docker_multi_add(c->multi, path, feed_logs, s) < 0)
+		stream_free(s);
+	free(path);
+	free(name);
+	free(key);
+}
+
+/* A task's published ports, as 'ps' has them. */
+static void
+task_ports(struct collector *c, json_t *list, char *out, size_t len)
+{
+	json_t *p;
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	json_array_foreach(list, i, p) {
+		const char *ip = json_string_value(json_object_get(p, "host_ip"));
+
+		used += (size_t)snprintf(out + used, used < len ? len - used : 0,
+			"%s%s:%lld->%lld", used ? " " : "",
+			c->e.place == ENGINE_VM_FORWARDED || !ip ||
+			!strcmp(ip, "0.0.0.0") ? "127.0.0.1" : ip,
+			(long long)json_integer_value(json_object_get(p,
+								      "host_port")),
+			(long long)json_integer_value(json_object_get(p, "port")));
+		if (used >= len)
+			break;
+	}
+}
+
+/*
+ * A Swarm's tasks, read back through the manager with the node each runs
+ * on ('ps' rows), and every service's log. The manager hears no event of
+ * a container on another node, so this also runs every TASKS_POLL_S.
+ */
+static void
+read_tasks(struct collector *c)
+{
+	struct dash_model *m = c->m;
+	json_t *rows = NULL, *r;
+	size_t i;
+
+	c->relist = 0;
+	c->next_poll = clock_now() + TASKS_POLL_S;
+	if (stack_ps(&c->e, c->ws, NULL, &rows) < 0) {
+		err_clear();	/* the next poll reads again */
+		return;
+	}
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->nsvcs; i++)
+		m->svcs[i].seen = 0;
+	json_array_foreach(rows, i, r) {
+		const char *service = json_string_value(json_object_get(
+			r, "service")) ?: "?";
+		const char *task = json_string_value(json_object_get(r, "task"));
+		const char *node = json_string_value(json_object_get(r, "node"));
+		char id[72], *shown;
+		struct svc_view *v;
+
+		/* a service with no task yet has a row of its own */
+		snprintf(id, sizeof(id), "%s", task ? task : service);
+		if (!(v = svc_of(m, id))) {
+			ALLOC_GROW(m->svcs, m->nsvcs + 1, m->alloc);
+			v = &m->svcs[m->nsvcs++];
+			memset(v, 0, sizeof(*v));
+			snprintf(v->id, sizeof(v->id), "%s", id);
+			v->container = xstrdup(json_string_value(json_object_get(
+				r, "container")) ?: "");
+			v->service = xstrdup(service);
+			v->replica = (int)json_integer_value(json_object_get(
+				r, "replica"));
+			v->cpu_pct = -1;
+		}
+		v->seen = 1;
+		snprintf(v->state, sizeof(v->state), "%s", json_string_value(
+			json_object_get(r, "state")) ?: "?");
+		/* the engine's word: printable before it reaches the screen */
+		shown = str_printable(node ? node : "");
+		snprintf(v->node, sizeof(v->node), "%s", shown);
+		free(shown);
+		task_ports(c, json_object_get(r, "ports"), v->ports,
+			   sizeof(v->ports));
+	}
+	drop_unseen(m);
+	pthread_mutex_unlock(&m->lock);
+	json_decref(rows);
+	for (i = 0; i < c->ws->stack.nservices; i++)
+		follow_service(c, &c->ws->stack.services[i]);
+}
+
 /* Read the workspace's containers back into the model, and follow the
  * running ones. */
 static void
@@ -241,8 +375,12 @@ read_containers(struct collector *c)
 {
 	struct dash_model *m = c->m;
 	json_t *list = NULL, *x;
-	size_t i, k;
+	size_t i;
 
+	if (c->ws->stack.mode == STACK_SWARM) {
+		read_tasks(c);
+		return;
+	}
 	c->relist = 0;
 	if (stack_containers(&c->e, c->ws, NULL, &list) < 0)
 		return;
@@ -292,18 +430,8 @@ read_containers(struct collector *c)
 		}
 		container_state_release(&cs);
 	}
-	/* gone from the engine: gone from the table */
 	pthread_mutex_lock(&m->lock);
-	for (i = k = 0; i < m->nsvcs; i++) {
-		if (m->svcs[i].seen) {
-			m->svcs[k++] = m->svcs[i];
-			continue;
-		}
-		free(m->svcs[i].container);
-		free(m->svcs[i].service);
-	}
-	m->nsvcs = k;
-	m->changed = 1;
+	drop_unseen(m);
 	pthread_mutex_unlock(&m->lock);
 	json_decref(list);
 }
@@ -402,6 +530,9 @@ engine_wait(struct collector *c)
 		until = c->next_relist;
 	if (!c->engine_up && c->next_retry < until)
 		until = c->next_retry;
+	if (c->engine_up && c->ws->stack.mode == STACK_SWARM &&
+	    c->next_poll < until)
+		until = c->next_poll;
 	timeout_ms = until > now ? (int)((until - now) * 1000) + 1 : 0;
 	if (c->multi) {
 		if (docker_multi_poll(c->multi, &w, 1, timeout_ms) < 0)
@@ -432,7 +563,9 @@ engine_feed(void *arg)
 				engine_lost(c, "lost the connection to the engine");
 			} else {
 				docker_multi_reap(c->multi, stream_free);
-				if (c->relist && clock_now() >= c->next_relist)
+				if ((c->relist && clock_now() >= c->next_relist) ||
+				    (c->ws->stack.mode == STACK_SWARM &&
+				     clock_now() >= c->next_poll))
 					read_containers(c);
 			}
 		}

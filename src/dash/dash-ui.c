@@ -181,14 +181,32 @@ table_height(const struct dash_model *m)
 	return (int)m->nsvcs < most ? (int)(m->nsvcs ? m->nsvcs : 1) : most;
 }
 
+/* A Swarm's tasks: the node each runs on, instead of what only the
+ * engine of that node could say (restarts, CPU, memory). */
+static int
+has_nodes(const struct dash_model *m)
+{
+	size_t k;
+
+	for (k = 0; k < m->nsvcs; k++)
+		if (m->svcs[k].node[0])
+			return 1;
+	return 0;
+}
+
 static void
 draw_table(struct dash_model *m, struct ui_state *s, int y)
 {
-	int h = table_height(m), i, first = 0;
+	int h = table_height(m), i, first = 0, nodes = has_nodes(m);
 	char line[512];
 
-	snprintf(line, sizeof(line), " %-16s %-10s %-9s %3s %6s %7s  %s",
-		 "SERVICE", "STATE", "HEALTH", "RST", "CPU%", "MEM", "PORTS");
+	if (nodes)
+		snprintf(line, sizeof(line), " %-16s %-10s %-9s %-24s %s",
+			 "SERVICE", "STATE", "HEALTH", "NODE", "PORTS");
+	else
+		snprintf(line, sizeof(line), " %-16s %-10s %-9s %3s %6s %7s  %s",
+			 "SERVICE", "STATE", "HEALTH", "RST", "CPU%", "MEM",
+			 "PORTS");
 	move(y, 0);
 	clrtoeol();
 	put(y, 0, line, A_BOLD);
@@ -217,9 +235,16 @@ draw_table(struct dash_model *m, struct ui_state *s, int y)
 			human(v->mem, mem, sizeof(mem));
 		else
 			strcpy(mem, "-");
-		snprintf(line, sizeof(line), " %-16.16s %-10s %-9s %3d %6s %7s  %s",
-			 name, v->state, v->health[0] ? v->health : "-",
-			 v->restarts, cpu, mem, v->ports);
+		if (nodes)
+			snprintf(line, sizeof(line), " %-16.16s %-10s %-9s "
+				 "%-24.24s %s", name, v->state,
+				 v->health[0] ? v->health : "-",
+				 v->node[0] ? v->node : "-", v->ports);
+		else
+			snprintf(line, sizeof(line), " %-16.16s %-10s %-9s %3d "
+				 "%6s %7s  %s", name, v->state,
+				 v->health[0] ? v->health : "-", v->restarts,
+				 cpu, mem, v->ports);
 		put(y + 1 + i, 0, line, row_colour(v) |
 		    (k == s->selected ? A_REVERSE : 0));
 	}

@@ -22,6 +22,7 @@ struct svc_view {
 	char health[16];	/* healthy, unhealthy, starting, or "" */
 	int restarts;
 	char ports[64];		/* 127.0.0.1:8080->80 */
+	char node[48];		/* a Swarm task's node, or "" */
 	double cpu_pct;		/* from the stats stream; <0: none yet */
 	uint64_t mem;
 	int seen;		/* still listed by the engine */

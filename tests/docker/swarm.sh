@@ -5,7 +5,8 @@
 # overlay network, in dependency order behind health gates; a re-apply
 # changes nothing; a change rolls one service out, and a change whose
 # tasks fail is rolled back and said so; settings a Swarm service cannot
-# have are refused by name; down leaves nothing. The routing mesh needs
+# have are refused by name; dash lists the tasks with their node and
+# follows the services' logs; down leaves nothing. The routing mesh needs
 # the engine's iptables, which this private engine has none of: the
 # published ports are checked by the VM tier.
 
@@ -13,6 +14,7 @@
 
 [ -x /bin/busybox ] || skip_all "busybox is not installed (busybox-static)"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
+command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 . "${TOP_SRCDIR}/tests/docker/dockerd.sh"
 
 ws="bsw-$$"
@@ -58,7 +60,9 @@ EOF
 }
 
 b() { "$BERTH" -C "$dir" -H "$docker_host" "$@"; }
+t() { tmux -L "berth-swarm-$$" "$@"; }
 cleanup() {
+	t kill-server >/dev/null 2>&1
 	b down --volumes >/dev/null 2>&1
 	stop_dockerd
 }
@@ -142,6 +146,26 @@ ok $? "and updates nothing: every service unchanged, no new version" ||
 run b logs web
 printf '%s\n' "$out" | grep -q "web says first"
 ok $? "logs shows web's output" || echo "$out" | diag
+
+# dash: the tasks with their node, and the services' logs through the
+# manager
+t new-session -d -s dash -x 120 -y 30 \
+	"cd '$dir' && '$BERTH' -H '$docker_host' dash; sleep 30"
+node=$(api GET /info | python3 -c 'import json, sys; print(json.load(sys.stdin)["Name"])')
+screen_has() {	# screen_has PATTERN SECONDS
+	until_ok "$2" sh -c "tmux -L 'berth-swarm-$$' capture-pane -p -t dash |
+		grep -q -- '$1'"
+}
+screen_diag() { t capture-pane -p -t dash | diag; }
+screen_has "web/3 *running *- *$node" 15
+ok $? "dash lists web's tasks with their node ($node)" || screen_diag
+screen_has 'web *| web says first' 10
+ok $? "and the service's log, through the manager" || screen_diag
+t send-keys -t dash r
+screen_has "berth up. updates the service" 5
+ok $? "r on a task says what to do instead" || screen_diag
+t send-keys -t dash q
+t kill-server >/dev/null 2>&1
 run b exec web cat /tmp/index.html
 [ "$rc" -eq 0 ] && [ "$out" = "first" ]
 ok $? "exec runs in one of web's tasks" || echo "$out" | diag

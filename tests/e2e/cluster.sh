@@ -4,12 +4,12 @@
 # workspace VM a Swarm manager and the other its worker; web's 3 replicas
 # land on both, its image (berth's own, on the manager alone) copied to
 # the worker; the routing mesh answers on 127.0.0.1; exec reaches a task
-# on the worker, ssh --node 2 its VM, logs show every task's lines; a rolling update fails not
-# one request, and an update whose tasks never get healthy is rolled back
-# while the old version answers every request; a node halted hard has its
-# tasks rescheduled on the other;
-# destroy leaves no domain, volume or network. Prints the figures the
-# notes quote.
+# on the worker, ssh --node 2 its VM, logs show every task's lines, dash
+# lists the tasks on both VMs; a rolling update fails not one request,
+# and an update whose tasks never get healthy is rolled back while the
+# old version answers every request; a node halted hard has its tasks
+# rescheduled on the other; destroy leaves no domain, volume or network.
+# Prints the figures the notes quote.
 
 . "${TOP_SRCDIR}/tests/lib.sh"
 
@@ -18,6 +18,7 @@ virsh -c qemu:///system uri >/dev/null 2>&1 ||
 	skip_all "libvirtd does not answer on qemu:///system"
 command -v ssh >/dev/null 2>&1 || skip_all "ssh is not installed"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
+command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 [ -x /bin/busybox ] || skip_all "busybox is not installed (busybox-static)"
 
 export BERTH_HOME="${BERTH_BOX_CACHE:-/var/cache/berth}"
@@ -56,8 +57,10 @@ EOF
 
 client_pid=
 warm_key=
+tm() { tmux -L "berth-cluster-$$" "$@"; }
 cleanup() {
 	[ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
+	tm kill-server >/dev/null 2>&1
 	"$BERTH" -C "$ws" destroy -f >/dev/null 2>&1
 	if [ -n "$warm_key" ]; then
 		for v in $(virsh -q -c qemu:///system vol-list default | awk '{ print $1 }' |
@@ -128,6 +131,15 @@ ok $? "ssh --node 2 opens the worker's VM" || echo "$out" | diag
 "$BERTH" -C "$ws" logs web >"$scratch/logs" 2>&1
 [ "$(grep -c 'serving one' "$scratch/logs")" -ge 3 ]
 ok $? "logs show the lines of every task, on both nodes" || diag <"$scratch/logs"
+tm new-session -d -s dash -x 120 -y 30 "cd '$ws' && '$BERTH' dash; sleep 60"
+on_screen() {
+	tm capture-pane -p -t dash >"$scratch/screen" 2>/dev/null &&
+		grep -q "running *- *$name " "$scratch/screen" &&
+		grep -q "running *- *$name-node2 " "$scratch/screen"
+}
+until_ok 30 on_screen
+ok $? "dash lists web's tasks on both VMs" || diag <"$scratch/screen"
+tm kill-server >/dev/null 2>&1
 
 # rolled TITLE [HEALTH-CMD]: up, with a client counting its requests
 rolled() {
