@@ -210,6 +210,20 @@ attach(struct collector *c, const struct svc_view *v, const char *started_at)
 	}
 }
 
+/* One "IP:PUBLIC->PRIVATE" more in out: 0 once out is full. What the VM
+ * publishes is forwarded to 127.0.0.1 here. */
+static int
+add_port(const struct collector *c, char *out, size_t len, size_t *used,
+	 const char *ip, long long pub, long long priv)
+{
+	*used += (size_t)snprintf(out + *used, *used < len ? len - *used : 0,
+				  "%s%s:%lld->%lld", *used ? " " : "",
+				  c->e.place == ENGINE_VM_FORWARDED || !ip ||
+				  !strcmp(ip, "0.0.0.0") ? "127.0.0.1" : ip,
+				  pub, priv);
+	return *used < len;
+}
+
 static void
 fill_ports(struct collector *c, json_t *list, char *out, size_t len)
 {
@@ -223,13 +237,9 @@ fill_ports(struct collector *c, json_t *list, char *out, size_t len)
 
 		if (!pub || (ip && strchr(ip, ':')))	/* once, not v4 and v6 */
 			continue;
-		used += (size_t)snprintf(out + used, used < len ? len - used : 0,
-					 "%s%s:%lld->%lld", used ? " " : "",
-					 c->e.place == ENGINE_VM_FORWARDED || !ip || !strcmp(ip, "0.0.0.0")
-					 ? "127.0.0.1" : ip, (long long)pub,
-					 (long long)json_integer_value(json_object_get(
-						 p, "PrivatePort")));
-		if (used >= len)
+		if (!add_port(c, out, len, &used, ip, (long long)pub,
+			      (long long)json_integer_value(json_object_get(
+				      p, "PrivatePort"))))
 			break;
 	}
 }
@@ -293,19 +303,14 @@ task_ports(struct collector *c, json_t *list, char *out, size_t len)
 	size_t i, used = 0;
 
 	out[0] = '\0';
-	json_array_foreach(list, i, p) {
-		const char *ip = json_string_value(json_object_get(p, "host_ip"));
-
-		used += (size_t)snprintf(out + used, used < len ? len - used : 0,
-			"%s%s:%lld->%lld", used ? " " : "",
-			c->e.place == ENGINE_VM_FORWARDED || !ip ||
-			!strcmp(ip, "0.0.0.0") ? "127.0.0.1" : ip,
-			(long long)json_integer_value(json_object_get(p,
-								      "host_port")),
-			(long long)json_integer_value(json_object_get(p, "port")));
-		if (used >= len)
+	json_array_foreach(list, i, p)
+		if (!add_port(c, out, len, &used, json_string_value(
+				json_object_get(p, "host_ip")),
+			      (long long)json_integer_value(json_object_get(
+				      p, "host_port")),
+			      (long long)json_integer_value(json_object_get(
+				      p, "port"))))
 			break;
-	}
 }
 
 /*
