@@ -274,15 +274,39 @@ kvm_works(virDomainPtr dom, const char *console_log)
 	return 0;
 }
 
-/* The console's last lines, for a boot that went wrong. */
+/* A guest kernel's words for what stops a boot: a lockup, a hung task,
+ * an oops, a panic, the OOM killer, a failing disk. The first of them
+ * tell more than the last lines, which are often a stack trace. */
+static const char *const kernel_trouble[] = {
+	"BUG: ", "soft lockup", "hard LOCKUP", "blocked for more than",
+	"self-detected stall", "detected stalls", "Kernel panic", "Oops: ",
+	"Out of memory", "I/O error", "EXT4-fs error", NULL,
+};
+
+/* The console's first words of trouble and last lines, for a boot that
+ * went wrong. */
 void
 console_tail(const struct reporter *rep, const char *log, int lines)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	int n;
 
 	if (!f)
+		return;
+	n = print_lines_with(log, kernel_trouble, 5, f);
+	fclose(f);
+	if (n > 0) {
+		if (len && buf[len - 1] == '\n')
+			buf[--len] = '\0';
+		report(rep, REPORT_WARN, log, "--- the guest's kernel reported, "
+		       "first ---\n%s", buf);
+	}
+	free(buf);
+	buf = NULL;
+	len = 0;
+	if (!(f = open_memstream(&buf, &len)))
 		return;
 	print_tail(log, lines, f);
 	fclose(f);

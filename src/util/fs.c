@@ -189,6 +189,25 @@ path_size(const char *path)
 	return tree_bytes;
 }
 
+/* One line (up to its end or end), made printable: a guest's console is
+ * its own, so no escape of it reaches the terminal; \r are dropped. */
+static void
+put_printable(const char *p, const char *end, FILE *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *line = xstrndup(p, (size_t)(end - p));
+	char *r, *w;
+
+	for (r = w = line; *r; r++)
+		if (*r != '\r')
+			*w++ = *r;
+	*w = '\0';
+	sb_add_printable(&sb, line, 1);
+	fputs(sb.buf ? sb.buf : "", f);
+	sb_release(&sb);
+	free(line);
+}
+
 void
 print_tail(const char *path, int lines, FILE *f)
 {
@@ -201,9 +220,36 @@ print_tail(const char *path, int lines, FILE *f)
 	for (p = sb.buf + sb.len - 1; p > sb.buf; p--)
 		if (p[-1] == '\n' && ++n >= lines)
 			break;
-	fputs(p, f);
+	put_printable(p, sb.buf + sb.len, f);
 	if (sb.buf[sb.len - 1] != '\n')
 		fputc('\n', f);
 out:
 	sb_release(&sb);
+}
+
+int
+print_lines_with(const char *path, const char *const *words, int max,
+		 FILE *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p, *end;
+	int n = 0, k;
+
+	if (sb_read_file(&sb, path) < 0 || !sb.len)
+		goto out;
+	for (p = sb.buf; n < max && p < sb.buf + sb.len; p = end + 1) {
+		if (!(end = memchr(p, '\n', (size_t)(sb.buf + sb.len - p))))
+			end = sb.buf + sb.len;
+		for (k = 0; words[k]; k++)
+			if (memmem(p, (size_t)(end - p), words[k],
+				   strlen(words[k]))) {
+				put_printable(p, end, f);
+				fputc('\n', f);
+				n++;
+				break;
+			}
+	}
+out:
+	sb_release(&sb);
+	return n;
 }

@@ -262,7 +262,12 @@ if [ -n "$disk_vol" ] && [ -f "$save" ] && printf 'NotASaveImage!!!' | dd of="$s
 	"$BERTH" -C "$scratch/d" up >"$scratch/d.out" 2>&1 &&
 		grep -q 'warm image was refused' "$scratch/d.out" &&
 		[ "$(gsh d 'cat /workspace/marker.txt')" = "host file of d" ]
-	ok $? "a refused warm image: a cold boot, and a working up" || diag <"$scratch/d.out"
+	ok $? "a refused warm image: a cold boot, and a working up" || {
+		diag <"$scratch/d.out"
+		# what the guest said of its boot: cloud-init, sshd, the kernel
+		grep -a -i -m 40 'cloud-init\|ssh\|lockup\|stall\|BUG:\|error' \
+			"$scratch/d/.berth/console.log" | tr -d '\r' | diag
+	}
 	virsh -c qemu:///system pool-refresh default >/dev/null 2>&1
 	! virsh -c qemu:///system vol-list default | grep -q "$(basename "$save")"
 	ok $? "the refused image is gone, to be made again"

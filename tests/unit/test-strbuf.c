@@ -50,6 +50,31 @@ main(void)
 		fclose(f);
 		is_str(out, "b\nc\n", "print_tail keeps the last lines");
 	}
+	{
+		/* a guest's console: \r\n, an escape of its own, a lockup */
+		static const char *const words[] = { "soft lockup", "BUG: ",
+						     NULL };
+		static const char log[] =
+			"boot\r\n\x1b]0;owned\x07x\r\n"
+			"watchdog: BUG: soft lockup - CPU#1 stuck\r\n"
+			"Call Trace:\r\n";
+		char out[256] = "";
+		FILE *f = fmemopen(out, sizeof(out), "w");
+
+		write_file_atomic(path, log, sizeof(log) - 1, 0600);
+		print_tail(path, 3, f);
+		fclose(f);
+		is_str(out, "\\x1b]0;owned\\x07x\n"
+		       "watchdog: BUG: soft lockup - CPU#1 stuck\nCall Trace:\n",
+		       "print_tail makes a guest's escapes printable, drops \\r");
+		memset(out, 0, sizeof(out));
+		f = fmemopen(out, sizeof(out), "w");
+		ok(print_lines_with(path, words, 5, f) == 1,
+		   "print_lines_with finds the one line of trouble");
+		fclose(f);
+		is_str(out, "watchdog: BUG: soft lockup - CPU#1 stuck\n",
+		       "and prints it");
+	}
 	unlink(path);
 	free(path);
 	path = path_join(dir, "a/b/c");
