@@ -283,38 +283,49 @@ static const char *const kernel_trouble[] = {
 	"Out of memory", "I/O error", "EXT4-fs error", NULL,
 };
 
+/* A block of the console, as one warning headed by title. */
+static void
+warn_block(const struct reporter *rep, const char *log, const char *title,
+	   char *buf, size_t len)
+{
+	if (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	report(rep, REPORT_WARN, log, "--- %s ---\n%s", title, buf ? buf : "");
+}
+
 /* The console's first words of trouble and last lines, for a boot that
- * went wrong. */
+ * went wrong: the log is read once. */
 void
 console_tail(const struct reporter *rep, const char *log, int lines)
 {
-	char *buf = NULL;
+	struct strbuf text = STRBUF_INIT;
+	char *buf = NULL, *title;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int n;
+	FILE *f;
 
-	if (!f)
-		return;
-	n = print_lines_with(log, kernel_trouble, 5, f);
-	fclose(f);
-	if (n > 0) {
-		if (len && buf[len - 1] == '\n')
-			buf[--len] = '\0';
-		report(rep, REPORT_WARN, log, "--- the guest's kernel reported, "
-		       "first ---\n%s", buf);
+	/* the caller's error stands: a log never written is an empty tail */
+	if (path_size(log) > 0)
+		sb_read_file(&text, log);
+	if ((f = open_memstream(&buf, &len))) {
+		int n = text_lines_with(text.buf, text.len, kernel_trouble, 5, f);
+
+		fclose(f);
+		if (n > 0)
+			warn_block(rep, log, "the guest's kernel reported, first",
+				   buf, len);
+		free(buf);
+		buf = NULL;
+		len = 0;
 	}
-	free(buf);
-	buf = NULL;
-	len = 0;
-	if (!(f = open_memstream(&buf, &len)))
-		return;
-	print_tail(log, lines, f);
-	fclose(f);
-	if (len && buf[len - 1] == '\n')
-		buf[--len] = '\0';
-	report(rep, REPORT_WARN, log, "--- the last %d lines of %s ---\n%s",
-	       lines, log, buf);
-	free(buf);
+	if ((f = open_memstream(&buf, &len))) {
+		text_tail(text.buf, text.len, lines, f);
+		fclose(f);
+		title = xasprintf("the last %d lines of %s", lines, log);
+		warn_block(rep, log, title, buf, len);
+		free(title);
+		free(buf);
+	}
+	sb_release(&text);
 }
 
 /* What the KVM probe found on this host, so that the next workspace does

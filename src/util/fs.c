@@ -209,37 +209,41 @@ put_printable(const char *p, const char *end, FILE *f)
 }
 
 void
-print_tail(const char *path, int lines, FILE *f)
+text_tail(const char *text, size_t len, int lines, FILE *f)
 {
-	struct strbuf sb = STRBUF_INIT;
 	const char *p;
 	int n = 0;
 
-	if (sb_read_file(&sb, path) < 0 || !sb.len)
-		goto out;
-	for (p = sb.buf + sb.len - 1; p > sb.buf; p--)
+	if (!len)
+		return;
+	for (p = text + len - 1; p > text; p--)
 		if (p[-1] == '\n' && ++n >= lines)
 			break;
-	put_printable(p, sb.buf + sb.len, f);
-	if (sb.buf[sb.len - 1] != '\n')
+	put_printable(p, text + len, f);
+	if (text[len - 1] != '\n')
 		fputc('\n', f);
-out:
+}
+
+void
+print_tail(const char *path, int lines, FILE *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (sb_read_file(&sb, path) == 0)
+		text_tail(sb.buf, sb.len, lines, f);
 	sb_release(&sb);
 }
 
 int
-print_lines_with(const char *path, const char *const *words, int max,
-		 FILE *f)
+text_lines_with(const char *text, size_t len, const char *const *words,
+		int max, FILE *f)
 {
-	struct strbuf sb = STRBUF_INIT;
 	const char *p, *end;
 	int n = 0, k;
 
-	if (sb_read_file(&sb, path) < 0 || !sb.len)
-		goto out;
-	for (p = sb.buf; n < max && p < sb.buf + sb.len; p = end + 1) {
-		if (!(end = memchr(p, '\n', (size_t)(sb.buf + sb.len - p))))
-			end = sb.buf + sb.len;
+	for (p = text; n < max && p < text + len; p = end + 1) {
+		if (!(end = memchr(p, '\n', (size_t)(text + len - p))))
+			end = text + len;
 		for (k = 0; words[k]; k++)
 			if (memmem(p, (size_t)(end - p), words[k],
 				   strlen(words[k]))) {
@@ -249,7 +253,5 @@ print_lines_with(const char *path, const char *const *words, int max,
 				break;
 			}
 	}
-out:
-	sb_release(&sb);
 	return n;
 }

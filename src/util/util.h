@@ -156,14 +156,16 @@ int mkdir_p(const char *path, int mode);
 char *temp_file(const char *dir, const char *stem);
 /* Remove a tree; it follows no symlink and crosses no mount point. */
 int rm_rf(const char *path);
-/* Print the last lines of a file (a console log, a build log), made
- * printable: a guest's escapes never reach the terminal. */
+/* Print the last lines of a file (a console log, a build log), or of a
+ * text already read, made printable: a guest's escapes never reach the
+ * terminal. */
 #include <stdio.h>
 void print_tail(const char *path, int lines, FILE *f);
-/* The first max lines of the file that hold one of words (ending NULL),
- * made printable as print_tail's: how many there were. */
-int print_lines_with(const char *path, const char *const *words, int max,
-		     FILE *f);
+void text_tail(const char *text, size_t len, int lines, FILE *f);
+/* The first max lines of text that hold one of words (ending NULL), made
+ * printable as text_tail's: how many there were. */
+int text_lines_with(const char *text, size_t len, const char *const *words,
+		    int max, FILE *f);
 /* Bytes used by a file, or by a tree. */
 unsigned long long path_size(const char *path);
 

@@ -69,8 +69,8 @@ main(void)
 		       "print_tail makes a guest's escapes printable, drops \\r");
 		memset(out, 0, sizeof(out));
 		f = fmemopen(out, sizeof(out), "w");
-		ok(print_lines_with(path, words, 5, f) == 1,
-		   "print_lines_with finds the one line of trouble");
+		ok(text_lines_with(log, sizeof(log) - 1, words, 5, f) == 1,
+		   "text_lines_with finds the one line of trouble");
 		fclose(f);
 		is_str(out, "watchdog: BUG: soft lockup - CPU#1 stuck\n",
 		       "and prints it");
