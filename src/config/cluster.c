@@ -58,6 +58,13 @@ ws_node_address(const struct ws *ws)
 }
 
 char *
+ws_cluster_registry(void)
+{
+	/* the manager is node 1, at .11 */
+	return xstrdup(CLUSTER_SUBNET ".11:5000");
+}
+
+char *
 ws_node_mac(const struct ws *ws)
 {
 	char *h = cluster_hash(ws), *ret;

@@ -259,6 +259,9 @@ void ws_node_release(struct ws *node);
 char *ws_cluster_network(const struct ws *ws);
 char *ws_node_address(const struct ws *ws);
 char *ws_node_mac(const struct ws *ws);
+/* The cluster's image registry, on the manager: "ADDRESS:PORT", the
+ * name its images go by (to free). */
+char *ws_cluster_registry(void);
 
 const struct service *ws_find_service(const struct ws *ws, const char *name);
 /* Something waits for it to complete: a clean exit is its end, not a

@@ -680,19 +680,21 @@ int
 docker_image_pull(struct docker *d, const char *image,
 		  int (*on_status)(json_t *msg, void *arg), void *arg)
 {
-	const char *colon = strrchr(image, ':'), *slash = strrchr(image, '/');
-	char *name, *tag, *n, *t, *path;
+	const char *at = strchr(image, '@');
+	char *name = xstrndup(image, at ? (size_t)(at - image) : strlen(image));
+	char *colon = strrchr(name, ':'), *slash = strrchr(name, '/');
+	char *tag, *n, *t, *path;
 	struct json_stream js;
 	int ret;
 
 	/* "host:5000/repo" has a colon that is no tag */
-	if (colon && (!slash || colon > slash)) {
-		name = xstrndup(image, (size_t)(colon - image));
-		tag = xstrdup(colon + 1);
-	} else {
-		name = xstrdup(image);
-		tag = xstrdup("latest");
-	}
+	if (colon && slash && colon < slash)
+		colon = NULL;
+	if (colon)
+		*colon = '\0';
+	/* a digest goes where the tag would, and says all a tag beside it
+	 * would */
+	tag = xstrdup(at ? at + 1 : colon ? colon + 1 : "latest");
 	n = url_escape(name);
 	t = url_escape(tag);
 	path = xasprintf("/images/create?fromImage=%s&tag=%s", n, t);
@@ -708,6 +710,62 @@ docker_image_pull(struct docker *d, const char *image,
 	free(t);
 	free(name);
 	free(tag);
+	return ret;
+}
+
+/* The push's last word: {"aux": {"Tag", "Digest", "Size"}}. */
+static int
+on_push_message(json_t *msg, void *arg)
+{
+	char **digest = arg;
+	const char *d = json_string_value(json_object_get(
+		json_object_get(msg, "aux"), "Digest"));
+
+	/* "sha256:" and 64 hex digits, as it goes into a reference */
+	if (d && !strncmp(d, "sha256:", 7) && strlen(d) == 71 &&
+	    strspn(d + 7, "0123456789abcdef") == 64) {
+		free(*digest);
+		*digest = xstrdup(d);
+	}
+	return 0;
+}
+
+int
+docker_image_push(struct docker *d, const char *image, const char *repo,
+		  const char *tag, char **digest)
+{
+	char *r = url_escape(repo), *t = url_escape(tag), *path;
+	struct json_stream js;
+	int ret = -1;
+
+	*digest = NULL;
+	path = xasprintf("/images/%s/tag?repo=%s&tag=%s", image, r, t);
+	if (docker_post_json(d, path, NULL, NULL) < 0)
+		goto out;
+	free(path);
+	/* repo is a path of the registry's: its slashes stay as they are */
+	path = xasprintf("/images/%s/push?tag=%s", repo, t);
+	json_stream_init(&js, on_push_message, digest);
+	/* no credentials: the registry knows the engine by its certificate,
+	 * but the header must be there ("{}" in base64) */
+	ret = docker_stream_header(d, "POST", path, NULL, NULL,
+				   "X-Registry-Auth: e30=", feed_json, &js);
+	if (ret == 0)
+		ret = json_stream_finish(&js);
+	if (ret < 0 && js.error)
+		err_set("pushing '%s:%s': %s", repo, tag, js.error);
+	json_stream_release(&js);
+	if (ret == 0 && !*digest)
+		ret = err_set("pushing '%s:%s': the engine named no digest",
+			      repo, tag);
+out:
+	if (ret < 0) {
+		free(*digest);
+		*digest = NULL;
+	}
+	free(path);
+	free(r);
+	free(t);
 	return ret;
 }
 

@@ -390,6 +390,16 @@ docker_stream(struct docker *d, const char *method, const char *path,
 	      const char *upload, const char *json_body,
 	      int (*sink)(const char *, size_t, void *), void *arg)
 {
+	return docker_stream_header(d, method, path, upload, json_body, NULL,
+				    sink, arg);
+}
+
+int
+docker_stream_header(struct docker *d, const char *method, const char *path,
+		     const char *upload, const char *json_body,
+		     const char *header,
+		     int (*sink)(const char *, size_t, void *), void *arg)
+{
 	char *url = xasprintf("%s/v%s%s", d->base, d->api, path);
 	struct stream_ctx sc = { sink, arg, STRBUF_INIT, NULL, 0 };
 	struct curl_slist *hdrs = NULL;
@@ -426,6 +436,10 @@ docker_stream(struct docker *d, const char *method, const char *path,
 		curl_easy_setopt(sc.curl, CURLOPT_POSTFIELDS, json_body);
 	} else if (!strcmp(method, "POST")) {
 		curl_easy_setopt(sc.curl, CURLOPT_POSTFIELDS, "");
+	}
+	if (header) {
+		hdrs = curl_slist_append(hdrs, header);
+		curl_easy_setopt(sc.curl, CURLOPT_HTTPHEADER, hdrs);
 	}
 	rc = curl_easy_perform(sc.curl);
 	curl_easy_getinfo(sc.curl, CURLINFO_RESPONSE_CODE, &status);

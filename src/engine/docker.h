@@ -56,6 +56,12 @@ int docker_stream(struct docker *d, const char *method, const char *path,
 		  const char *upload, const char *json_body,
 		  int (*sink)(const char *data, size_t len, void *arg),
 		  void *arg);
+/* The same with one more header line ("Name: value"), or NULL. */
+int docker_stream_header(struct docker *d, const char *method,
+			 const char *path, const char *upload,
+			 const char *json_body, const char *header,
+			 int (*sink)(const char *data, size_t len, void *arg),
+			 void *arg);
 
 /* A curl handle set up for the engine: socket or TLS. */
 #include <curl/curl.h>
@@ -248,6 +254,11 @@ int docker_image_build(struct docker *d, const char *dir,
 /* Pull an image; progress messages to on_status (may be NULL). */
 int docker_image_pull(struct docker *d, const char *image,
 		      int (*on_status)(json_t *msg, void *arg), void *arg);
+/* The image (a name or an ID) tagged repo:tag, then pushed to the
+ * registry repo names; the digest the registry gave its manifest
+ * ("sha256:...") in *digest. */
+int docker_image_push(struct docker *d, const char *image, const char *repo,
+		      const char *tag, char **digest);
 /* A string made safe for a URL's query. */
 char *url_escape(const char *s);
 

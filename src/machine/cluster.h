@@ -17,5 +17,12 @@ int cluster_network_exists(struct vm_conn *v, const struct ws *ws);
  * to do for a domain that was running with it before this up. */
 int cluster_nic_up(virDomainPtr dom, const struct ws *ws, int was_running,
 		   int timeout_s);
+struct reporter;
+/* cluster-registry.c: the cluster's image registry running on the
+ * manager (ws == manager), and every node's dockerd trusting it, on each
+ * up; the manager's CA signs its certificates. */
+int cluster_registry_up(virDomainPtr dom, const struct ws *ws,
+			const struct ws *manager, int timeout_s,
+			const struct reporter *rep);
 
 #endif

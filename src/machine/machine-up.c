@@ -852,9 +852,10 @@ up_sync(struct up_run *u)
 	return 0;
 }
 
-/* One VM: the workspace's, or a node of its cluster. */
+/* One VM: the workspace's, or a node of the cluster of manager's. */
 static int
-up_one(const struct ws *ws, int timeout_s, const struct reporter *rep)
+up_one(const struct ws *ws, const struct ws *manager, int timeout_s,
+       const struct reporter *rep)
 {
 	struct up_run u = { .ws = ws, .timeout_s = timeout_s, .rep = rep };
 	int state = VIR_DOMAIN_NOSTATE, found, was_running, ret = -1;
@@ -908,6 +909,8 @@ up_one(const struct ws *ws, int timeout_s, const struct reporter *rep)
 		ret = up_sync(&u);
 	if (ret == 0 && ws->cluster.nodes > 1)
 		ret = cluster_nic_up(u.dom, ws, was_running, timeout_s);
+	if (ret == 0 && ws->cluster.nodes > 1)
+		ret = cluster_registry_up(u.dom, ws, manager, timeout_s, rep);
 out:
 	if (ret < 0 && err_code() == ERR_TIMEOUT)
 		console_tail(rep, u.log, 20);
@@ -927,7 +930,7 @@ machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
 {
 	int k;
 
-	if (up_one(ws, timeout_s, rep) < 0)
+	if (up_one(ws, ws, timeout_s, rep) < 0)
 		return -1;
 	/* then the others of its cluster, each from the warm image the
 	 * first made: seconds, where a boot is minutes */
@@ -938,7 +941,7 @@ machine_up(const struct ws *ws, int timeout_s, const struct reporter *rep)
 		ws_node(ws, k, &node);
 		report(rep, REPORT_PHASE, NULL, "node %d/%d", k,
 		       ws->cluster.nodes);
-		ret = up_one(&node, timeout_s, rep);
+		ret = up_one(&node, ws, timeout_s, rep);
 		if (ret < 0)
 			err_prefix("node %d of the cluster ('%s')", k, node.name);
 		ws_node_release(&node);

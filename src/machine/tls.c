@@ -136,6 +136,62 @@ out:
 	return ret;
 }
 
+/* The PEM file dir/name read back: a key, or a certificate. */
+static void *
+read_pem(const char *dir, const char *name, int key)
+{
+	char *path = path_join(dir, name);
+	FILE *f = fopen(path, "r");
+	void *ret = NULL;
+
+	if (f) {
+		ret = key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL)
+			  : (void *)PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (!ret)
+		err_set("cannot read '%s'", path);
+	free(path);
+	return ret;
+}
+
+int
+tls_issue(const char *dir, const char *name, const char *kind,
+	  const char *cn, const char *san)
+{
+	char *key_name = xasprintf("%s-key.pem", name);
+	char *cert_name = xasprintf("%s-cert.pem", name);
+	char *kp = path_join(dir, key_name), *cp = path_join(dir, cert_name);
+	EVP_PKEY *ca_key = NULL, *key = NULL;
+	X509 *ca = NULL, *cert = NULL;
+	int ret = -1;
+
+	if (path_exists(kp) && path_exists(cp)) {
+		ret = 0;
+		goto out;
+	}
+	if (!(ca = read_pem(dir, "ca.pem", 0)) ||
+	    !(ca_key = read_pem(dir, "ca-key.pem", 1)) ||
+	    !(key = new_key()) ||
+	    !(cert = make_cert(key, cn, ca, ca_key, kind, san)))
+		goto out;
+	/* the key first: a certificate is only ever there with its key */
+	if (write_pem(dir, key_name, key, NULL) < 0 ||
+	    write_pem(dir, cert_name, NULL, cert) < 0)
+		goto out;
+	ret = 0;
+out:
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(key);
+	X509_free(ca);
+	X509_free(cert);
+	free(kp);
+	free(cp);
+	free(key_name);
+	free(cert_name);
+	return ret;
+}
+
 int
 tls_ensure(const char *dir, const char *cn, const char *const *addrs)
 {

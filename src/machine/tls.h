@@ -13,4 +13,12 @@
  */
 int tls_ensure(const char *dir, const char *cn, const char *const *addrs);
 
+/*
+ * One more certificate from dir's CA, dir/NAME-{cert,key}.pem, when
+ * missing: kind "server" (for the addresses in san, "IP:A,IP:B") or
+ * "client".
+ */
+int tls_issue(const char *dir, const char *name, const char *kind,
+	      const char *cn, const char *san);
+
 #endif

@@ -1,7 +1,9 @@
 /* stack-cluster.c: the VMs of a cluster (cluster.nodes) as one swarm.
  * The workspace VM's engine manages it; every other node joins it as a
- * worker, through its own engine, and gets the images that are on the
- * manager alone (built, loaded, berth's own) before a task needs them. */
+ * worker, through its own engine. The services' images, which the
+ * manager built, loaded or pulled, are pushed to the cluster's registry
+ * (cluster-registry.c), and every node pulls them from there by digest
+ * before a task needs them. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -192,11 +194,111 @@ stack_image_is_local(const struct service *svc, const char **how)
 	return *how != NULL;
 }
 
-/* The image on node k as the manager has it: copied when it is missing
- * there, or another image under that name. */
+int
+stack_registry_name(const char *ref, char **path, char **tag)
+{
+	const char *slash = strchr(ref, '/'), *colon;
+	char *name = xstrndup(ref, strcspn(ref, "@"));
+	const char *p = name;
+	size_t n;
+
+	*path = *tag = NULL;
+	/* a first part with a dot or a port, or localhost, is a registry */
+	if (slash && (memchr(ref, '.', (size_t)(slash - ref)) ||
+		      memchr(ref, ':', (size_t)(slash - ref)) ||
+		      !strncmp(ref, "localhost/", 10)))
+		p = name + (slash - ref) + 1;
+	colon = strrchr(p, ':');
+	if (colon && strchr(colon, '/'))
+		colon = NULL;
+	n = colon ? (size_t)(colon - p) : strlen(p);
+	*path = xstrndup(p, n);
+	*tag = xstrdup(colon ? colon + 1 : "latest");
+	free(name);
+	/* what goes into the engine's URL path and the registry's */
+	if (!n || strspn(*path, "abcdefghijklmnopqrstuvwxyz0123456789._/-") !=
+	    n || **path == '/' || !**tag || strlen(*tag) > 128 ||
+	    strspn(*tag, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789_.-") != strlen(*tag)) {
+		free(*path);
+		free(*tag);
+		*path = *tag = NULL;
+		return err_set("'%s' is no name the cluster's registry takes",
+			       ref);
+	}
+	return 0;
+}
+
+/* The digest the registry has for the image id under repo, or NULL: one
+ * the engine recorded when it pushed it, and that the registry still
+ * serves. */
+static char *
+pushed_digest(struct engine *mgr, const char *id, const char *repo)
+{
+	json_t *img = NULL, *x;
+	char *found = NULL;
+	size_t i, n = strlen(repo);
+
+	if (docker_image_inspect(&mgr->d, id, &img) <= 0)
+		goto out;
+	json_array_foreach(json_object_get(img, "RepoDigests"), i, x) {
+		const char *rd = json_string_value(x) ?: "";
+		json_t *desc = NULL;
+		char *path;
+		long status = 0;
+
+		if (strncmp(rd, repo, n) || rd[n] != '@')
+			continue;
+		/* asked of the registry, through the manager's engine */
+		path = xasprintf("/distribution/%s/json", rd);
+		if (docker_get_json_status(&mgr->d, path, &desc,
+					   &status) == 0 && status < 300)
+			found = xstrdup(rd + n + 1);
+		err_clear();
+		json_decref(desc);
+		free(path);
+		if (found)
+			break;
+	}
+out:
+	err_clear();
+	json_decref(img);
+	return found;
+}
+
+/* Image id (ref) in the cluster's registry: pushed unless it is there;
+ * the reference that pins it by digest in *pinned. */
 static int
-copy_to_node(struct engine *mgr, const struct ws *node, const char *ref,
-	     const char *id, int *copied)
+push_one(struct engine *mgr, const char *registry, const char *ref,
+	 const char *id, char **pinned, int *pushed)
+{
+	char *path, *tag, *repo, *digest;
+	int ret = -1;
+
+	*pinned = NULL;
+	if (stack_registry_name(ref, &path, &tag) < 0)
+		return -1;
+	repo = xasprintf("%s/%s", registry, path);
+	if (!(digest = pushed_digest(mgr, id, repo))) {
+		if (docker_image_push(&mgr->d, id, repo, tag, &digest) < 0)
+			goto out;
+		*pushed = 1;
+	}
+	*pinned = xasprintf("%s:%s@%s", repo, tag, digest);
+	ret = 0;
+out:
+	free(digest);
+	free(repo);
+	free(path);
+	free(tag);
+	return ret;
+}
+
+/* The pinned image on node k, pulled from the registry unless it is
+ * there: its engine runs a task's image as it has it, and asks no
+ * registry first (DOCKER_SERVICE_PREFER_OFFLINE_IMAGE, seed.h). */
+static int
+pull_on_node(const struct ws *node, const char *pinned, int *pulled)
 {
 	struct engine ne;
 	json_t *have = NULL;
@@ -204,13 +306,12 @@ copy_to_node(struct engine *mgr, const struct ws *node, const char *ref,
 
 	if (engine_open(node, &ne) < 0)
 		goto out;
-	if ((r = docker_image_inspect(&ne.d, ref, &have)) < 0)
+	if ((r = docker_image_inspect(&ne.d, pinned, &have)) < 0)
 		goto out;
-	if (r == 0 || strcmp(json_string_value(json_object_get(have, "Id"))
-			     ?: "", id)) {
-		if (docker_image_copy(&mgr->d, &ne.d, ref) < 0)
+	if (r == 0) {
+		if (docker_image_pull(&ne.d, pinned, NULL, NULL) < 0)
 			goto out;
-		(*copied)++;
+		(*pulled)++;
 	}
 	ret = 0;
 out:
@@ -221,42 +322,62 @@ out:
 	return ret;
 }
 
+/* Image i pushed, then pulled by every node: im->ref[i] pinned. */
+static int
+share_image(struct engine *mgr, const struct ws *ws, const char *registry,
+	    struct stack_images *im, size_t i, const struct reporter *rep)
+{
+	const struct service *svc = &ws->stack.services[i];
+	double t0 = clock_now();
+	char *pinned;
+	int k, pushed = 0, pulled = 0;
+
+	if (push_one(mgr, registry, im->ref[i], im->id[i], &pinned,
+		     &pushed) < 0)
+		return err_prefix("service '%s': cannot push its image %s to "
+				  "the cluster's registry", svc->name,
+				  im->ref[i]);
+	for (k = 2; k <= ws->cluster.nodes; k++) {
+		struct ws node;
+		int r;
+
+		ws_node(ws, k, &node);
+		r = pull_on_node(&node, pinned, &pulled);
+		ws_node_release(&node);
+		if (r < 0) {
+			err_prefix("service '%s': cannot pull its image %s from "
+				   "the cluster's registry", svc->name, pinned);
+			free(pinned);
+			return -1;
+		}
+	}
+	if (pushed || pulled)
+		report(rep, REPORT_LINE, svc->name, "    %s: image %s %s the "
+		       "cluster's registry, pulled by %d %s (%.1f s)",
+		       svc->name, im->ref[i], pushed ? "pushed to" : "in",
+		       pulled, pulled == 1 ? "node" : "nodes",
+		       clock_now() - t0);
+	/* what every node has now, and what the service names */
+	free(im->ref[i]);
+	im->ref[i] = pinned;
+	return 0;
+}
+
 int
 stack_cluster_images(struct engine *mgr, const struct ws *ws,
-		     const struct stack_images *im, const struct reporter *rep)
+		     struct stack_images *im, const struct reporter *rep)
 {
+	char *registry = ws_cluster_registry();
 	size_t i;
-	int k;
+	int ret = 0;
 
-	for (i = 0; i < ws->stack.nservices; i++) {
-		const struct service *svc = &ws->stack.services[i];
-		const char *how;
-		double t0 = clock_now();
-		int copied = 0;
-
-		if (!svc->replicas || !im->id[i] ||
-		    !stack_image_is_local(svc, &how))
-			continue;
-		for (k = 2; k <= ws->cluster.nodes; k++) {
-			struct ws node;
-			int r;
-
-			ws_node(ws, k, &node);
-			r = copy_to_node(mgr, &node, im->ref[i], im->id[i],
-					 &copied);
-			ws_node_release(&node);
-			if (r < 0)
-				return err_prefix("service '%s': cannot copy "
-						  "its image %s", svc->name,
-						  im->ref[i]);
-		}
-		if (copied)
-			report(rep, REPORT_LINE, svc->name, "    %s: image %s "
-			       "copied to %d %s (%.1f s)", svc->name,
-			       im->ref[i], copied, copied == 1 ? "node"
-			       : "nodes", clock_now() - t0);
-	}
-	return 0;
+	/* pulled ones too: a node may not reach their registry, and each
+	 * node runs the same image, by digest */
+	for (i = 0; i < ws->stack.nservices && ret == 0; i++)
+		if (ws->stack.services[i].replicas && im->id[i])
+			ret = share_image(mgr, ws, registry, im, i, rep);
+	free(registry);
+	return ret;
 }
 
 /* The node of the cluster that has the hostname host: 1 the workspace

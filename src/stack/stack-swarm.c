@@ -158,7 +158,8 @@ check_local_images(const struct ws *ws, const struct swarm_info *info)
 {
 	size_t i;
 
-	/* berth's own cluster gets them copied (stack_cluster_images) */
+	/* berth's own cluster pushes them to its registry
+	 * (stack_cluster_images) */
 	if (info->nodes <= 1 || ws->cluster.nodes > 1)
 		return 0;
 	for (i = 0; i < ws->stack.nservices; i++) {
@@ -402,18 +403,20 @@ gate_poll(struct swarm_apply *a, struct swarm_run *r,
 		json_decref(svc);
 		return -1;
 	}
-	/* an update's failures are the update's to judge: it rolls back */
-	if (c.failed >= FAILED_TASKS_MAX && !r->updated) {
+	if (cond == DEP_COMPLETED)
+		ret = c.complete >= want;
+	else if (update && (!strcmp(update, "updating") ||
+			    !strcmp(update, "rollback_started")))
+		ret = 0;
+	else
+		ret = c.running >= want;
+	/* failures count while it is not there yet (a service whose tasks
+	 * failed before and run now is fine); an update's failures are the
+	 * update's to judge: it rolls back */
+	if (!ret && c.failed >= FAILED_TASKS_MAX && !r->updated) {
 		ret = err_set("'%s': %d of its tasks failed: %s", r->svc->name,
 			      c.failed, c.last_error ?: "no reason given");
 		err_hint("'berth logs %s' shows their output", r->svc->name);
-	} else if (cond == DEP_COMPLETED) {
-		ret = c.complete >= want;
-	} else if (update && (!strcmp(update, "updating") ||
-			      !strcmp(update, "rollback_started"))) {
-		ret = 0;
-	} else {
-		ret = c.running >= want;
 	}
 	free(c.last_error);
 	json_decref(svc);

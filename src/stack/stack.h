@@ -194,16 +194,22 @@ void stack_images_release(struct stack_images *im, size_t n);
  * VM's engine manages (e), and old entries of them removed. */
 int stack_cluster_join(struct engine *e, const struct ws *ws,
 		       const struct reporter *rep);
-/* The services' images that the manager alone has, copied to the other
- * nodes that lack them. */
+/* The services' images, on the manager, pushed to the cluster's
+ * registry unless they are there, and pulled by every other node that
+ * lacks them; their im->ref become the registry's names, pinned by
+ * digest. */
 int stack_cluster_images(struct engine *e, const struct ws *ws,
-			 const struct stack_images *im,
+			 struct stack_images *im,
 			 const struct reporter *rep);
 /* The container of a service's task replica on the cluster's VM that
  * runs it: 0 on e's; 1 on node, opened here (engine_close it). */
 int stack_cluster_task(struct engine *e, const struct ws *ws,
 		       const struct service *svc, int replica,
 		       struct engine *node, char **container);
+/* ref's name in the cluster's registry: its path with no registry of its
+ * own ("web", "berth/web") and its tag ("latest" when none); -1 when it is
+ * no name a registry takes (both to free). */
+int stack_registry_name(const char *ref, char **path, char **tag);
 /* An image on one engine only (built, loaded, copied, berth's own), and
  * how it came there. */
 int stack_image_is_local(const struct service *svc, const char **how);

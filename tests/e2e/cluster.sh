@@ -2,8 +2,10 @@
 # cluster.sh: cluster = { nodes = 2; } in real VMs (debian-12-docker, TCG):
 # up makes two VMs (from a warm image) on a network of their own, the
 # workspace VM a Swarm manager and the other its worker; web's 3 replicas
-# land on both, its image (berth's own, on the manager alone) copied to
-# the worker; the routing mesh answers on 127.0.0.1; exec reaches a task
+# land on both, its image (berth's own, on the manager alone) pushed to
+# the cluster's registry (docker-registry on the manager, on the cluster
+# network alone, mutual TLS) and pulled from it by the worker; the
+# routing mesh answers on 127.0.0.1; exec reaches a task
 # on the worker, ssh --node 2 its VM, logs show every task's lines, dash
 # lists the tasks on both VMs; a rolling update fails not one request,
 # and an update whose tasks never get healthy is rolled back while the
@@ -115,8 +117,41 @@ tasks >"$scratch/tasks"
 	grep -q " running $name\$" "$scratch/tasks" &&
 	grep -q " running $name-node2\$" "$scratch/tasks"
 ok $? "web's 3 tasks run, on both nodes" || { diag <"$scratch/tasks"; diag <"$scratch/up.out"; }
-grep -q "image berth/busybox copied to 1 node" "$scratch/up.out"
-ok $? "berth's own image was copied to the worker, not made there" || diag <"$scratch/up.out"
+registry=192.168.213.11:5000
+grep -q "image berth/busybox pushed to the cluster's registry" "$scratch/up.out" &&
+	"$BERTH" -C "$ws" ssh --node 2 -c "sudo docker image ls --format '{{.Repository}}'" \
+	>"$scratch/worker-images" 2>&1 &&
+	grep -qx "$registry/berth/busybox" "$scratch/worker-images" &&
+	! grep -qx "berth/busybox" "$scratch/worker-images"
+ok $? "berth's own image was pushed to the cluster's registry, and the worker pulled it from there" ||
+	{ diag <"$scratch/up.out"; diag <"$scratch/worker-images"; }
+# as a container on a node could try it: the registry answers on the
+# cluster network alone, and only a client with the cluster's certificate
+cat >"$scratch/registry.py" <<PYEOF
+import http.client, json, ssl
+d = "/etc/docker/certs.d/$registry/"
+def catalog(cert):
+    c = ssl.create_default_context(cafile=d + "ca.crt")
+    if cert:
+        c.load_cert_chain(d + "client.cert", d + "client.key")
+    h = http.client.HTTPSConnection("${registry%:*}", 5000, context=c, timeout=10)
+    h.request("GET", "/v2/_catalog")
+    r = h.getresponse()
+    return r.status, json.loads(r.read())
+try:
+    print("no certificate:", catalog(False))
+except (ssl.SSLError, ConnectionError):
+    print("no certificate: refused")
+print("certificate:", catalog(True))
+PYEOF
+"$BERTH" -C "$ws" ssh --node 2 -c "sudo python3 -" <"$scratch/registry.py" >"$scratch/registry.out" 2>&1
+"$BERTH" -C "$ws" ssh -c "sudo ss -Hltn" >>"$scratch/registry.out" 2>&1
+grep -qx "no certificate: refused" "$scratch/registry.out" &&
+	grep -q "^certificate: (200, {'repositories': \['berth/busybox'\]})" "$scratch/registry.out" &&
+	grep -q " $registry " "$scratch/registry.out" &&
+	! grep ':5000 ' "$scratch/registry.out" | grep -qv " $registry "
+ok $? "the registry answers on the cluster network alone, and only a client with the cluster's certificate" ||
+	diag <"$scratch/registry.out"
 until_ok 30 page
 [ "$(page)" = one ]
 ok $? "web answers on 127.0.0.1:$port through the routing mesh" || diag <"$scratch/up.out"
@@ -163,6 +198,8 @@ rolled() {
 # A rolling update, one task at a time, while a client asks.
 rolled two
 ok $up_rc "up rolls the changed service out over both nodes" || diag <"$scratch/up.out"
+! grep -q "pushed to the cluster's registry" "$scratch/up.out"
+ok $? "an image the registry has is not pushed again" || diag <"$scratch/up.out"
 echo "# figure: rolling update of 3 replicas on two nodes $took s ($requests requests, $failed failed)"
 [ "$requests" -gt 20 ] && [ "$failed" -eq 0 ] && [ "$(page)" = two ]
 ok $? "not one of $requests requests failed, and web serves the new version" ||

@@ -447,6 +447,42 @@ test_swarm(void)
 	swarm_desired_release(&web);
 }
 
+/* What a compose file names, as the cluster's registry names it. */
+static void
+test_registry_name(void)
+{
+	static const char *const cases[][3] = {
+		{ "web", "web", "latest" },
+		{ "berth/busybox", "berth/busybox", "latest" },
+		{ "app:1.2", "app", "1.2" },
+		{ "registry.example.com/team/app:v3", "team/app", "v3" },
+		{ "localhost:5000/app", "app", "latest" },
+		{ "localhost/app:x", "app", "x" },
+		{ "app:1@sha256:00", "app", "1" },
+	};
+	static const char *const refused[] = {
+		"", "app:", "App", "a b", "app?x=1", "app/../x:1#", "/app",
+		"app:t;x", "app:t\tx",
+	};
+	char *path, *tag;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int r = stack_registry_name(cases[i][0], &path, &tag);
+
+		ok(r == 0 && !strcmp(path, cases[i][1]) &&
+		   !strcmp(tag, cases[i][2]), "registry name of '%s'",
+		   cases[i][0]);
+		free(path);
+		free(tag);
+	}
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		ok(stack_registry_name(refused[i], &path, &tag) < 0 && !path &&
+		   !tag, "'%s' refused", refused[i]);
+		err_clear();
+	}
+}
+
 int
 main(void)
 {
@@ -461,6 +497,7 @@ main(void)
 	test_plan();
 	test_plan_exited();
 	test_swarm();
+	test_registry_name();
 	rm_rf(dir);
 	free(conf);
 	return done_testing();

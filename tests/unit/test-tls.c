@@ -91,6 +91,41 @@ main(void)
 	ca = load("ca.pem");
 	ok(ca && verifies(ca, server, X509_PURPOSE_SSL_SERVER),
 	   "the same CA as before");
+	{
+		/* the cluster registry's two, from the same CA */
+		X509 *rs, *rc;
+		struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
+		char *p = path_join(dir, "registry-server-key.pem");
+
+		ok(tls_issue(dir, "registry-server", "server", "registry",
+			     "IP:192.168.213.11") == 0 &&
+		   tls_issue(dir, "registry-client", "client", "rc", NULL) == 0,
+		   "the registry's certificates are issued");
+		rs = load("registry-server-cert.pem");
+		rc = load("registry-client-cert.pem");
+		ok(rs && verifies(ca, rs, X509_PURPOSE_SSL_SERVER) &&
+		   X509_check_ip_asc(rs, "192.168.213.11", 0) == 1 &&
+		   X509_check_ip_asc(rs, "127.0.0.1", 0) != 1,
+		   "the registry's server chains to the CA, for its address "
+		   "alone");
+		ok(rc && verifies(ca, rc, X509_PURPOSE_SSL_CLIENT) &&
+		   !verifies(ca, rc, X509_PURPOSE_SSL_SERVER),
+		   "its client chains to the CA, for clients only");
+		is_int(mode_of("registry-server-key.pem") |
+		       mode_of("registry-client-key.pem"), 0600,
+		       "their keys are 0600");
+		sb_read_file(&before, p);
+		tls_issue(dir, "registry-server", "server", "registry",
+			  "IP:192.168.213.11");
+		sb_read_file(&after, p);
+		ok(before.len && !strcmp(before.buf, after.buf),
+		   "a second call keeps them");
+		X509_free(rs);
+		X509_free(rc);
+		sb_release(&before);
+		sb_release(&after);
+		free(p);
+	}
 
 	/* the seed carries the server's files and the dockerd options */
 	s.hostname = "h";
