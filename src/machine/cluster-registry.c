@@ -2,8 +2,8 @@
  * docker-registry runs on the manager, on the cluster network's address
  * alone, behind mutual TLS from the workspace's CA; every node's dockerd
  * trusts it and shows a client certificate (/etc/docker/certs.d). The
- * stack pushes what it built there (stack-cluster.c), and the nodes pull
- * it. */
+ * stack pushes the services' images there, and the nodes pull them
+ * (stack-cluster.c). */
 
 #include <stdlib.h>
 #include <string.h>

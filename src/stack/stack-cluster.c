@@ -247,7 +247,11 @@ pushed_digest(struct engine *mgr, const char *id, const char *repo)
 		char *path;
 		long status = 0;
 
-		if (strncmp(rd, repo, n) || rd[n] != '@')
+		/* the engine's words go into a service's spec: a digest */
+		if (strncmp(rd, repo, n) || rd[n] != '@' ||
+		    strncmp(rd + n + 1, "sha256:", 7) ||
+		    strlen(rd + n + 8) != 64 ||
+		    strspn(rd + n + 8, "0123456789abcdef") != 64)
 			continue;
 		/* asked of the registry, through the manager's engine */
 		path = xasprintf("/distribution/%s/json", rd);

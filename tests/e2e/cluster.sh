@@ -5,8 +5,8 @@
 # land on both, its image (berth's own, on the manager alone) pushed to
 # the cluster's registry (docker-registry on the manager, on the cluster
 # network alone, mutual TLS) and pulled from it by the worker; the
-# routing mesh answers on 127.0.0.1; exec reaches a task
-# on the worker, ssh --node 2 its VM, logs show every task's lines, dash
+# routing mesh answers on 127.0.0.1; exec reaches a task on the worker,
+# ssh --node 2 its VM, logs show every task's lines, dash
 # lists the tasks on both VMs; a rolling update fails not one request,
 # and an update whose tasks never get healthy is rolled back while the
 # old version answers every request; a node halted hard has its tasks
@@ -125,6 +125,8 @@ grep -q "image berth/busybox pushed to the cluster's registry" "$scratch/up.out"
 	! grep -qx "berth/busybox" "$scratch/worker-images"
 ok $? "berth's own image was pushed to the cluster's registry, and the worker pulled it from there" ||
 	{ diag <"$scratch/up.out"; diag <"$scratch/worker-images"; }
+shared=$(sed -n "s/.*pulled by 1 node (\([0-9.]*\) s)\$/\1/p" "$scratch/up.out")
+echo "# figure: the image pushed to the registry and pulled by the worker in ${shared:-?} s"
 # as a container on a node could try it: the registry answers on the
 # cluster network alone, and only a client with the cluster's certificate
 cat >"$scratch/registry.py" <<PYEOF
