@@ -852,7 +852,8 @@ up_sync(struct up_run *u)
 	return 0;
 }
 
-/* One VM: the workspace's, or a node of the cluster of manager's. */
+/* One VM: the workspace's (manager is ws), or a node of manager's
+ * cluster. */
 static int
 up_one(const struct ws *ws, const struct ws *manager, int timeout_s,
        const struct reporter *rep)

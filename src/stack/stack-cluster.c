@@ -194,6 +194,27 @@ stack_image_is_local(const struct service *svc, const char **how)
 	return *how != NULL;
 }
 
+/* A registry's path: components of lower-case letters and digits, with
+ * '.', '_' or '-' only between them (so no "..", which a URL would
+ * resolve, and no empty one). */
+static int
+path_components_ok(const char *path)
+{
+	const char *alnum = "abcdefghijklmnopqrstuvwxyz0123456789";
+	const char *c = path;
+
+	for (;;) {
+		size_t len = strcspn(c, "/");
+
+		if (!len || !strchr(alnum, c[0]) || !strchr(alnum, c[len - 1]) ||
+		    strspn(c, "abcdefghijklmnopqrstuvwxyz0123456789._-") != len)
+			return 0;
+		if (!c[len])
+			return 1;
+		c += len + 1;
+	}
+}
+
 int
 stack_registry_name(const char *ref, char **path, char **tag)
 {
@@ -216,8 +237,7 @@ stack_registry_name(const char *ref, char **path, char **tag)
 	*tag = xstrdup(colon ? colon + 1 : "latest");
 	free(name);
 	/* what goes into the engine's URL path and the registry's */
-	if (!n || strspn(*path, "abcdefghijklmnopqrstuvwxyz0123456789._/-") !=
-	    n || **path == '/' || !**tag || strlen(*tag) > 128 ||
+	if (!path_components_ok(*path) || !**tag || strlen(*tag) > 128 ||
 	    strspn(*tag, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 		   "0123456789_.-") != strlen(*tag)) {
 		free(*path);

@@ -459,10 +459,11 @@ test_registry_name(void)
 		{ "localhost:5000/app", "app", "latest" },
 		{ "localhost/app:x", "app", "x" },
 		{ "app:1@sha256:00", "app", "1" },
+		{ "my-org/app_x.y:2", "my-org/app_x.y", "2" },
 	};
 	static const char *const refused[] = {
-		"", "app:", "App", "a b", "app?x=1", "app/../x:1#", "/app",
-		"app:t;x", "app:t\tx",
+		"", "app:", "App", "a b", "app?x=1", "app/../x:1", "/app",
+		"app/", "a//b", "-app", "app.:1", "app:t;x", "app:t\tx",
 	};
 	char *path, *tag;
 	size_t i;
