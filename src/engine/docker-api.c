@@ -677,24 +677,47 @@ docker_remove_query(struct docker *d, const char *kind, const char *name,
 }
 
 int
-docker_image_pull(struct docker *d, const char *image,
-		  int (*on_status)(json_t *msg, void *arg), void *arg)
+docker_is_digest(const char *s)
 {
-	const char *at = strchr(image, '@');
-	char *name = xstrndup(image, at ? (size_t)(at - image) : strlen(image));
-	char *colon = strrchr(name, ':'), *slash = strrchr(name, '/');
-	char *tag, *n, *t, *path;
-	struct json_stream js;
-	int ret;
+	return s && !strncmp(s, "sha256:", 7) && strlen(s) == 71 &&
+	       strspn(s + 7, "0123456789abcdef") == 64;
+}
 
+void
+docker_ref_split(const char *ref, char **name, char **tag, char **digest)
+{
+	const char *at = strchr(ref, '@');
+	char *colon, *slash;
+
+	*name = xstrndup(ref, at ? (size_t)(at - ref) : strlen(ref));
+	*digest = at ? xstrdup(at + 1) : NULL;
+	colon = strrchr(*name, ':');
+	slash = strrchr(*name, '/');
 	/* "host:5000/repo" has a colon that is no tag */
 	if (colon && slash && colon < slash)
 		colon = NULL;
+	*tag = colon ? xstrdup(colon + 1) : NULL;
 	if (colon)
 		*colon = '\0';
+}
+
+int
+docker_image_pull(struct docker *d, const char *image,
+		  int (*on_status)(json_t *msg, void *arg), void *arg)
+{
+	char *name, *tag, *digest, *n, *t, *path;
+	struct json_stream js;
+	int ret;
+
+	docker_ref_split(image, &name, &tag, &digest);
 	/* a digest goes where the tag would, and says all a tag beside it
 	 * would */
-	tag = xstrdup(at ? at + 1 : colon ? colon + 1 : "latest");
+	if (digest) {
+		free(tag);
+		tag = digest;
+	} else if (!tag) {
+		tag = xstrdup("latest");
+	}
 	n = url_escape(name);
 	t = url_escape(tag);
 	path = xasprintf("/images/create?fromImage=%s&tag=%s", n, t);
@@ -721,9 +744,8 @@ on_push_message(json_t *msg, void *arg)
 	const char *d = json_string_value(json_object_get(
 		json_object_get(msg, "aux"), "Digest"));
 
-	/* "sha256:" and 64 hex digits, as it goes into a reference */
-	if (d && !strncmp(d, "sha256:", 7) && strlen(d) == 71 &&
-	    strspn(d + 7, "0123456789abcdef") == 64) {
+	/* it goes into a reference */
+	if (docker_is_digest(d)) {
 		free(*digest);
 		*digest = xstrdup(d);
 	}

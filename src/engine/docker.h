@@ -251,6 +251,13 @@ int docker_image_build(struct docker *d, const char *dir,
 		       const char *dockerfile, const char *tag, json_t *labels,
 		       json_t *args, const char *target,
 		       int (*on_line)(const char *line, void *arg), void *arg);
+/* "sha256:" and 64 lower-case hex digits: a digest that may go into a
+ * reference. */
+int docker_is_digest(const char *s);
+/* An image reference taken apart: its name (with its registry, if any),
+ * and the tag and digest it has, else NULL (each to free). */
+void docker_ref_split(const char *ref, char **name, char **tag,
+		      char **digest);
 /* Pull an image; progress messages to on_status (may be NULL). */
 int docker_image_pull(struct docker *d, const char *image,
 		      int (*on_status)(json_t *msg, void *arg), void *arg);

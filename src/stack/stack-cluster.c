@@ -218,24 +218,22 @@ path_components_ok(const char *path)
 int
 stack_registry_name(const char *ref, char **path, char **tag)
 {
-	const char *slash = strchr(ref, '/'), *colon;
-	char *name = xstrndup(ref, strcspn(ref, "@"));
-	const char *p = name;
-	size_t n;
+	char *name, *digest, *slash;
+	const char *p;
 
-	*path = *tag = NULL;
+	docker_ref_split(ref, &name, tag, &digest);
+	p = name;
+	slash = strchr(name, '/');
 	/* a first part with a dot or a port, or localhost, is a registry */
-	if (slash && (memchr(ref, '.', (size_t)(slash - ref)) ||
-		      memchr(ref, ':', (size_t)(slash - ref)) ||
-		      !strncmp(ref, "localhost/", 10)))
-		p = name + (slash - ref) + 1;
-	colon = strrchr(p, ':');
-	if (colon && strchr(colon, '/'))
-		colon = NULL;
-	n = colon ? (size_t)(colon - p) : strlen(p);
-	*path = xstrndup(p, n);
-	*tag = xstrdup(colon ? colon + 1 : "latest");
+	if (slash && (memchr(name, '.', (size_t)(slash - name)) ||
+		      memchr(name, ':', (size_t)(slash - name)) ||
+		      !strncmp(name, "localhost/", 10)))
+		p = slash + 1;
+	*path = xstrdup(p);
+	if (!*tag)
+		*tag = xstrdup("latest");
 	free(name);
+	free(digest);
 	/* what goes into the engine's URL path and the registry's */
 	if (!path_components_ok(*path) || !**tag || strlen(*tag) > 128 ||
 	    strspn(*tag, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -269,9 +267,7 @@ pushed_digest(struct engine *mgr, const char *id, const char *repo)
 
 		/* the engine's words go into a service's spec: a digest */
 		if (strncmp(rd, repo, n) || rd[n] != '@' ||
-		    strncmp(rd + n + 1, "sha256:", 7) ||
-		    strlen(rd + n + 8) != 64 ||
-		    strspn(rd + n + 8, "0123456789abcdef") != 64)
+		    !docker_is_digest(rd + n + 1))
 			continue;
 		/* asked of the registry, through the manager's engine */
 		path = xasprintf("/distribution/%s/json", rd);
